@@ -1,0 +1,153 @@
+"""The bot itself: an AutoShardedBot that is handed everything it needs by the composition root."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+from discord.ext import commands
+
+from cogs import EXTENSIONS
+
+from .config import BotSettings, GuildConfig, Settings
+from .db import Database
+from .errors import MODERATORS_ONLY, NotAllowed, NotConfigured
+from .permissions import is_moderator
+from .replies import report_error
+from .sync import sync_commands
+
+log = logging.getLogger(__name__)
+
+NOT_SET_UP = "Tend isn't set up for this server yet. A server owner can add it to Tend's config file."
+
+
+def configure_discord_endpoints(bot_settings: BotSettings) -> None:
+    """Point discord.py at the configured REST base and gateway (a proxy, or the test simulator).
+
+    Both are process-wide in discord.py. The gateway URL matters even with a REST proxy:
+    after a non-resumable session discord.py reconnects to its built-in default.
+    """
+    discord.http.Route.BASE = bot_settings.api_base_url
+    if bot_settings.gateway_url:
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(bot_settings.gateway_url)
+
+
+def build_intents(bot_settings: BotSettings) -> discord.Intents:
+    """The fewest intents Tend needs; README explains each one."""
+    intents = discord.Intents.none()
+    intents.guilds = True  # channels, threads and roles of configured servers
+    intents.guild_messages = True  # a moderator's first reply in a support thread
+    intents.members = bot_settings.members_intent  # a member leaving while a case is open (privileged)
+    intents.message_content = bot_settings.message_content_intent  # distress watch only (privileged)
+    return intents
+
+
+def feature_of(command: Any) -> str | None:
+    extras = getattr(command, "extras", None) or {}
+    return extras.get("feature")
+
+
+class TendTree(app_commands.CommandTree["TendBot"]):
+    """Checks every command against the server's config and answers every failure kindly."""
+
+    async def interaction_check(self, interaction: discord.Interaction[TendBot]) -> bool:
+        guild = self.client.settings.guild(interaction.guild_id)
+        autocomplete = interaction.type is discord.InteractionType.autocomplete
+        command = interaction.command
+        feature = feature_of(command)
+        problem = None
+        if guild is None:
+            problem = NOT_SET_UP
+        elif feature is not None and not getattr(guild.features, feature):
+            problem = "That part of Tend is switched off on this server."
+        if problem is None:
+            return True
+        if autocomplete:
+            return False
+        raise app_commands.CheckFailure(problem)
+
+    async def on_error(
+        self, interaction: discord.Interaction[TendBot], error: app_commands.AppCommandError
+    ) -> None:
+        name = interaction.command.qualified_name if interaction.command else "an unknown command"
+        await report_error(interaction, error, where=f"/{name}")
+
+
+class TendBot(commands.AutoShardedBot):
+    """Tend's Discord client. Built only by the composition root (``bot.app``) or by tests."""
+
+    def __init__(self, *, settings: Settings, db: Database, scheduler: AsyncIOScheduler):
+        bot_settings = settings.bot
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            help_command=None,
+            intents=build_intents(bot_settings),
+            tree_cls=TendTree,
+            # Nothing Tend sends pings anyone unless a message opts one person in.
+            allowed_mentions=discord.AllowedMentions.none(),
+            shard_count=bot_settings.shard_count,
+            shard_ids=bot_settings.shard_ids,  # type: ignore[arg-type]  # None means "all", as discord.py's default
+            # Members are fetched when a case needs them; no gateway-wide chunking at start.
+            chunk_guilds_at_startup=False,
+            enable_debug_events=False,
+        )
+        self.settings = settings
+        self.db = db
+        self.scheduler = scheduler
+        self.started_monotonic = time.monotonic()
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        await sync_commands(self)
+
+    async def launch_shards(self) -> None:
+        # A plain AutoShardedBot without shard_count asks GET /gateway/bot and then connects to
+        # the URL Discord returns. Behind a gateway proxy we take only the shard count from it.
+        if self.shard_count is None and self.settings.bot.gateway_url:
+            self.shard_count, _url, _limits = await self.http.get_bot_gateway()
+        await super().launch_shards()
+
+    async def on_ready(self) -> None:
+        log.info("connected as %s with shards %s", self.user, list(self.shards))
+
+    # -- helpers every feature uses --------------------------------------------------------
+
+    def guild_config(self, guild_id: int | None) -> GuildConfig:
+        guild = self.settings.guild(guild_id)
+        if guild is None:
+            raise NotConfigured(NOT_SET_UP)
+        return guild
+
+    def handles_guild(self, guild_id: int) -> bool:
+        """Whether this process holds the shard of ``guild_id`` (Discord's sharding formula)."""
+        count = self.shard_count or 1
+        shard = (guild_id >> 22) % count
+        ids = self.shard_ids
+        return shard in ids if ids is not None else True
+
+    def require_moderator(self, interaction: discord.Interaction[Any]) -> GuildConfig:
+        """The guild config if the person is a moderator there; a kind refusal otherwise."""
+        guild = self.guild_config(interaction.guild_id)
+        member = interaction.user
+        roles = [r.id for r in getattr(member, "roles", [])]
+        owner = interaction.guild is not None and interaction.guild.owner_id == member.id
+        if not is_moderator(guild, roles, is_guild_owner=owner):
+            raise NotAllowed(MODERATORS_ONLY)
+        return guild
+
+    async def on_interaction_error(
+        self, interaction: discord.Interaction[Any], error: Exception, where: str
+    ) -> None:
+        await report_error(interaction, error, where=where)
+
+    @property
+    def uptime_seconds(self) -> float:
+        return time.monotonic() - self.started_monotonic

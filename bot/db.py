@@ -1,0 +1,128 @@
+"""The database: one async engine, sessions per unit of work, and serialized SQLite writes.
+
+SQLite takes one writer at a time. Rather than let pooled connections fight over the
+write lock (and surface "database is locked" to a member mid-report), every write
+transaction in this process goes through one asyncio lock. PostgreSQL needs no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+_TRANSIENT_ATTEMPTS = 4
+
+
+def is_transient(error: BaseException) -> bool:
+    """A failure worth retrying: SQLite busy/locked, PostgreSQL serialization or deadlock, a dropped link."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    text = str(getattr(error, "orig", error)).lower()
+    markers = ("database is locked", "database is busy", "could not serialize", "deadlock detected")
+    return isinstance(error, OperationalError | DBAPIError) and any(m in text for m in markers)
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, sqlite:///) and pick the async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    if parsed.drivername in ("postgresql", "postgresql+psycopg2"):
+        parsed = parsed.set(drivername="postgresql+asyncpg")
+    elif parsed.drivername == "sqlite":
+        parsed = parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.render_as_string(hide_password=False)
+
+
+class Database:
+    """Owns the engine and the session factory; open it with ``async with Database.open(url)``."""
+
+    def __init__(self, engine: AsyncEngine):
+        self.engine = engine
+        self.sessions = async_sessionmaker(engine, expire_on_commit=False)
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
+
+    @classmethod
+    @contextlib.asynccontextmanager
+    async def open(cls, url: str) -> AsyncIterator[Database]:
+        engine = create_engine(url)
+        try:
+            yield cls(engine)
+        finally:
+            await engine.dispose()
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; nothing it does is committed."""
+        async with self.sessions() as session:
+            yield session
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncSession]:
+        """One write unit of work: commits on success, rolls back on error."""
+        lock = self._write_lock or contextlib.nullcontext()
+        async with lock, self.sessions() as session, session.begin():
+            yield session
+
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in a transaction, retrying it whole when the database is briefly busy."""
+        for attempt in range(1, _TRANSIENT_ATTEMPTS + 1):
+            try:
+                async with self.transaction() as session:
+                    return await work(session)
+            except Exception as exc:
+                if attempt == _TRANSIENT_ATTEMPTS or not is_transient(exc):
+                    raise
+                delay = 0.05 * 2**attempt
+                log.warning("database busy (attempt %d), retrying in %.2fs: %s", attempt, delay, exc)
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable")
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.exec_driver_sql("SELECT 1")
+            return True
+        except Exception:
+            return False
+
+
+def create_engine(url: str) -> AsyncEngine:
+    url = normalise_url(url)
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+    else:
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    # WAL lets readers go on while the one writer writes; foreign keys are off by default in SQLite.
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.db import Database
+
+from .databases import database_url_for, migrated_database
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(params=BACKENDS)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Each test that uses the database runs once on SQLite and once on PostgreSQL."""
+    return await database_url_for(request.param, tmp_path)
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[Database]:
+    async for database in migrated_database(database_url):
+        yield database

@@ -1,0 +1,61 @@
+"""Real databases for tests: a fresh SQLite file, or a freshly emptied PostgreSQL schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.db import Database, normalise_url
+from bot.migrate import upgrade
+
+DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+_pg_problem: list[str | None] = []
+
+
+def postgres_url() -> str:
+    return normalise_url(os.environ.get("TEST_DATABASE_URL", DEFAULT_PG))
+
+
+async def _probe_postgres() -> str | None:
+    engine = create_async_engine(postgres_url())
+    try:
+        async with asyncio.timeout(5), engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+        return None
+    except Exception as exc:  # any failure means: skip, and say why
+        return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    finally:
+        await engine.dispose()
+
+
+async def postgres_or_skip() -> str:
+    """The PostgreSQL URL with an empty public schema, or a pytest skip that says why."""
+    if not _pg_problem:
+        _pg_problem.append(await _probe_postgres())
+    if _pg_problem[0] is not None:
+        pytest.skip(f"PostgreSQL not reachable at {postgres_url()} ({_pg_problem[0]}); set TEST_DATABASE_URL")
+    engine = create_async_engine(postgres_url())
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
+    finally:
+        await engine.dispose()
+    return postgres_url()
+
+
+async def database_url_for(backend: str, tmp_path: os.PathLike[str]) -> str:
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{os.fspath(tmp_path)}/tend.db"
+    return await postgres_or_skip()
+
+
+async def migrated_database(url: str) -> AsyncIterator[Database]:
+    async with Database.open(url) as db:
+        await upgrade(db.engine)
+        yield db

@@ -1,0 +1,84 @@
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.app import StartupError, ensure_schema
+from bot.config import parse_settings
+from bot.db import Database, normalise_url
+from bot.migrate import head_revision, schema_state, upgrade
+from models import AuditEvent
+
+from .test_config import MINIMAL
+
+
+async def test_migrations_upgrade_an_empty_database(database_url: str) -> None:
+    async with Database.open(database_url) as db:
+        before = await schema_state(db.engine)
+        assert before.current is None and not before.up_to_date
+        after = await upgrade(db.engine)
+        assert after.current == head_revision() and after.up_to_date
+        # Upgrading again is a no-op.
+        assert (await upgrade(db.engine)).up_to_date
+
+
+async def test_run_refuses_a_database_behind_and_names_the_fix(database_url: str) -> None:
+    settings = parse_settings(MINIMAL, {})
+    async with Database.open(database_url) as db:
+        with pytest.raises(StartupError, match=r"tend migrate --config conf\.toml"):
+            await ensure_schema(db, settings, "conf.toml")
+        auto = settings.model_copy(update={"bot": settings.bot.model_copy(update={"auto_migrate": True})})
+        await ensure_schema(db, auto, "conf.toml")
+        assert (await schema_state(db.engine)).up_to_date
+
+
+async def test_times_come_back_as_aware_utc(db: Database) -> None:
+    when = datetime(2026, 3, 1, 12, 0, tzinfo=timezone(timedelta(hours=2)))
+
+    async def add(session):  # type: ignore[no-untyped-def]
+        session.add(AuditEvent(guild_id=1 << 60, action="test", created_at=when, actor_id=(1 << 63) - 1))
+
+    await db.write(add)
+    async with db.read() as session:
+        event = await session.scalar(select(AuditEvent))
+    assert event is not None
+    assert event.created_at == when and event.created_at.tzinfo == UTC
+    # Discord ids use all 64 bits: BigInteger on both backends.
+    assert event.actor_id == (1 << 63) - 1 and event.guild_id == 1 << 60
+
+
+async def test_naive_datetimes_are_refused(db: Database) -> None:
+    async def add(session):  # type: ignore[no-untyped-def]
+        session.add(AuditEvent(guild_id=1, action="x", created_at=datetime(2026, 1, 1)))
+
+    with pytest.raises(Exception, match="naive datetime"):
+        await db.write(add)
+
+
+async def test_concurrent_writes_all_land(db: Database) -> None:
+    async def add_one(i: int) -> None:
+        async def work(session):  # type: ignore[no-untyped-def]
+            session.add(AuditEvent(guild_id=1, action=f"concurrent-{i}"))
+            await asyncio.sleep(0)  # let others interleave inside the transaction
+
+        await db.write(work)
+
+    await asyncio.gather(*(add_one(i) for i in range(100)))
+    async with db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(AuditEvent)) == 100
+
+
+async def test_sqlite_pragmas(tmp_path: Path) -> None:
+    async with Database.open(f"sqlite:///{tmp_path}/p.db") as db, db.engine.connect() as conn:
+        assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
+        assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+
+
+def test_urls_people_paste_get_async_drivers() -> None:
+    assert normalise_url("postgres://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
+    assert normalise_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"
