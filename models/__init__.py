@@ -2,6 +2,7 @@
 
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .jobs import JOB_STATUSES, ScheduledItem
 from .sync import CommandSync
 
-__all__ = ["AuditEvent", "Base", "CommandSync", "UTCDateTime", "utcnow"]
+__all__ = ["JOB_STATUSES", "AuditEvent", "Base", "CommandSync", "ScheduledItem", "UTCDateTime", "utcnow"]

@@ -1,0 +1,344 @@
+"""The job engine: durable scheduled items fired by APScheduler, exactly once.
+
+The ``scheduled_items`` table is the truth. APScheduler is only the clock: it holds
+in-memory date jobs keyed ``item:<id>`` whose only argument is the id, so nothing is
+pickled and a restart loses nothing. On start, and every ``sweep_seconds`` after,
+the engine fires what is overdue (oldest first, marked late when Tend was down) and
+arms what falls due within the horizon.
+
+A job is claimed by a conditional ``UPDATE … WHERE status = 'pending' RETURNING`` in
+its own transaction, so two processes on one PostgreSQL never both fire it. A claim
+older than the lease is presumed crashed and returned to pending: work that was
+claimed but never finished is retried, not lost. Handlers that send to Discord pass
+a nonce so a retry after a crash doesn't post twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import case, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import ScheduledItem, utcnow
+
+from .db import Database
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Retry(Exception):
+    """Raised by a handler: not now (Discord busy, rate-limited). Retried without limit."""
+
+    def __init__(self, reason: str, after: float | None = None):
+        super().__init__(reason)
+        self.after = after
+
+
+class GiveUp(Exception):
+    """Raised by a handler: this can never succeed (the channel is gone for good)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    guild_id: int
+    kind: str
+    case_id: int | None
+    target_id: int | None
+    due_at: datetime
+    attempts: int
+    late: bool
+    created_by: int | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Job], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Which guilds' items this process runs: Discord's shard formula over the configured shards."""
+
+    shard_count: int = 1
+    shard_ids: frozenset[int] | None = None
+
+    def owns(self, guild_id: int) -> bool:
+        return self.shard_ids is None or (guild_id >> 22) % self.shard_count in self.shard_ids
+
+
+class JobEngine:
+    def __init__(
+        self,
+        db: Database,
+        scheduler: AsyncIOScheduler,
+        *,
+        ownership: Ownership | None = None,
+        clock: Clock = utcnow,
+        lease: timedelta = timedelta(minutes=5),
+        late_after: timedelta = timedelta(minutes=2),
+        horizon: timedelta = timedelta(hours=1),
+        sweep_seconds: float = 60.0,
+        max_failures: int = 6,
+        concurrency: int = 16,
+    ):
+        self.db = db
+        self.scheduler = scheduler
+        self.ownership = ownership or Ownership()
+        self.clock = clock
+        self.lease = lease
+        self.late_after = late_after
+        self.horizon = horizon
+        self.sweep_seconds = sweep_seconds
+        self.max_failures = max_failures
+        self._handlers: dict[str, Handler] = {}
+        self._slots = asyncio.Semaphore(concurrency)
+        self._in_flight: set[asyncio.Task[None]] = set()
+        self._started = False
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def register(self, kind: str, handler: Handler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        self._handlers[kind] = handler
+
+    async def start(self) -> None:
+        """Fire what came due while Tend was down, arm the rest, and sweep periodically."""
+        if self._started:
+            return
+        self._started = True
+        await self.sweep()
+        self.scheduler.add_job(
+            self.sweep, "interval", seconds=self.sweep_seconds, id="jobs:sweep", replace_existing=True
+        )
+
+    def stop(self) -> None:
+        self._started = False
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(("item:", "jobs:")):
+                job.remove()
+
+    async def wait_idle(self) -> None:
+        """Wait until no job is running (tests and graceful shutdown)."""
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    # -- scheduling -------------------------------------------------------------------------
+
+    def add(
+        self,
+        session: AsyncSession,
+        *,
+        guild_id: int,
+        kind: str,
+        due_at: datetime,
+        case_id: int | None = None,
+        target_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        created_by: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> ScheduledItem:
+        """Add an item inside the caller's transaction; call :meth:`arm` after it commits."""
+        if kind not in self._handlers:
+            raise ValueError(f"no handler registered for job kind {kind!r}")
+        item = ScheduledItem(
+            guild_id=guild_id,
+            kind=kind,
+            due_at=due_at.astimezone(UTC),
+            case_id=case_id,
+            target_id=target_id,
+            payload=payload or {},
+            created_by=created_by,
+            dedupe_key=dedupe_key,
+        )
+        session.add(item)
+        return item
+
+    def arm(self, item: ScheduledItem) -> None:
+        """Make sure a committed item fires on time in this process (the sweep is the safety net)."""
+        self._arm(item.id, item.guild_id, item.due_at)
+
+    def _arm(self, item_id: int, guild_id: int, due_at: datetime) -> None:
+        if not self._started or not self.ownership.owns(guild_id):
+            return
+        delay = (due_at - self.clock()).total_seconds()
+        if delay <= 0:
+            self._spawn(item_id)
+        elif delay <= self.horizon.total_seconds():
+            run_at = datetime.now(UTC) + timedelta(seconds=delay)
+            self.scheduler.add_job(
+                self._on_clock,
+                "date",
+                run_date=run_at,
+                args=[item_id],
+                id=f"item:{item_id}",
+                replace_existing=True,
+                misfire_grace_time=None,  # APScheduler's 1 s default would silently drop late jobs
+            )
+
+    async def cancel(self, session: AsyncSession, *, case_id: int, kinds: Iterable[str] | None = None) -> int:
+        """Cancel a case's pending items (inside the caller's transaction)."""
+        stmt = (
+            update(ScheduledItem)
+            .where(ScheduledItem.case_id == case_id, ScheduledItem.status == "pending")
+            .values(status="cancelled", finished_at=self.clock(), dedupe_key=None)
+        )
+        if kinds is not None:
+            stmt = stmt.where(ScheduledItem.kind.in_(list(kinds)))
+        result = await session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- the sweep ----------------------------------------------------------------------
+
+    async def sweep(self) -> None:
+        now = self.clock()
+        await self._reclaim_expired(now)
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at)
+                    .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= now + self.horizon)
+                    .order_by(ScheduledItem.due_at, ScheduledItem.id)
+                )
+            ).all()
+        owned = [row for row in rows if self.ownership.owns(row.guild_id)]
+        overdue = [row.id for row in owned if row.due_at <= now]
+        for item_id in overdue:
+            self._spawn(item_id)
+        for row in owned:
+            if row.due_at > now:
+                self._arm(row.id, row.guild_id, row.due_at)
+
+    async def _reclaim_expired(self, now: datetime) -> None:
+        async def reclaim(session: AsyncSession) -> int:
+            result = await session.execute(
+                update(ScheduledItem)
+                .where(ScheduledItem.status == "running", ScheduledItem.claimed_at < now - self.lease)
+                .values(status="pending", last_error="lease expired: retried after a crash or stall")
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+        count = await self.db.write(reclaim)
+        if count:
+            log.warning("returned %d stalled job(s) to the queue", count)
+
+    # -- firing -------------------------------------------------------------------------
+
+    async def _on_clock(self, item_id: int) -> None:
+        # A coroutine, so APScheduler runs it on the event loop (plain functions go to a thread pool).
+        self._spawn(item_id)
+
+    def _spawn(self, item_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(self.fire(item_id))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def fire(self, item_id: int) -> bool:
+        """Claim and run one item. Returns whether this call ran it."""
+        async with self._slots:
+            job = await self._claim(item_id)
+            if job is None:
+                return False
+            handler = self._handlers.get(job.kind)
+            try:
+                if handler is None:
+                    raise GiveUp(f"no handler for kind {job.kind!r} in this version of Tend")
+                await handler(job)
+            except Retry as retry:
+                await self._reschedule(job, str(retry), retry.after, count_failure=False)
+            except GiveUp as stop:
+                await self._finish(job, "failed", str(stop))
+                log.error("job %s (%s) failed for good: %s", job.id, job.kind, stop, extra=_context(job))
+            except Exception as exc:
+                log.exception("job %s (%s) raised", job.id, job.kind, extra=_context(job))
+                if job.attempts >= self.max_failures:
+                    await self._finish(job, "failed", f"{type(exc).__name__}: {exc}")
+                else:
+                    await self._reschedule(job, f"{type(exc).__name__}: {exc}", None, count_failure=True)
+            else:
+                await self._finish(job, "done", None)
+            return True
+
+    async def _claim(self, item_id: int) -> Job | None:
+        now = self.clock()
+
+        async def claim(session: AsyncSession) -> Job | None:
+            row = (
+                await session.execute(
+                    update(ScheduledItem)
+                    .where(
+                        ScheduledItem.id == item_id,
+                        ScheduledItem.status == "pending",
+                        ScheduledItem.due_at <= now,
+                    )
+                    .values(
+                        status="running",
+                        claimed_at=now,
+                        attempts=ScheduledItem.attempts + 1,
+                        late=case(
+                            (ScheduledItem.due_at < now - self.late_after, True), else_=ScheduledItem.late
+                        ),
+                    )
+                    .returning(
+                        ScheduledItem.id,
+                        ScheduledItem.guild_id,
+                        ScheduledItem.kind,
+                        ScheduledItem.case_id,
+                        ScheduledItem.target_id,
+                        ScheduledItem.due_at,
+                        ScheduledItem.attempts,
+                        ScheduledItem.late,
+                        ScheduledItem.created_by,
+                        ScheduledItem.payload,
+                    )
+                )
+            ).first()
+            if row is None:
+                return None
+            return Job(**row._asdict())
+
+        return await self.db.write(claim)
+
+    async def _finish(self, job: Job, status: str, error: str | None) -> None:
+        async def finish(session: AsyncSession) -> None:
+            await session.execute(
+                update(ScheduledItem)
+                .where(ScheduledItem.id == job.id)
+                .values(status=status, finished_at=self.clock(), last_error=_clip(error), dedupe_key=None)
+            )
+
+        await self.db.write(finish)
+
+    async def _reschedule(self, job: Job, reason: str, after: float | None, *, count_failure: bool) -> None:
+        delay = after if after is not None else min(5.0 * 2 ** (job.attempts - 1), 600.0)
+        due = self.clock() + timedelta(seconds=delay)
+
+        async def again(session: AsyncSession) -> ScheduledItem | None:
+            values: dict[str, Any] = {"status": "pending", "due_at": due, "last_error": _clip(reason)}
+            if not count_failure:
+                # Waiting on Discord is not the job's fault: don't let it count toward giving up.
+                values["attempts"] = ScheduledItem.attempts - 1
+            await session.execute(update(ScheduledItem).where(ScheduledItem.id == job.id).values(**values))
+            return await session.get(ScheduledItem, job.id)
+
+        item = await self.db.write(again)
+        log.info("job %s (%s) will retry in %.1fs: %s", job.id, job.kind, delay, reason, extra=_context(job))
+        if item is not None:
+            self.arm(item)
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else text[:300]
+
+
+def _context(job: Job) -> dict[str, Any]:
+    return {"guild_id": job.guild_id, "case_id": job.case_id}

@@ -1,0 +1,239 @@
+"""The job engine against real databases: exactly once, retried, recovered, late-marked."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime, timedelta
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select, update
+
+from bot.db import Database
+from bot.jobs import GiveUp, Job, JobEngine, Ownership, Retry
+from models import ScheduledItem, utcnow
+
+GUILD = 1 << 40
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        self.now += timedelta(**delta)
+
+
+@pytest.fixture
+async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
+    sched = AsyncIOScheduler(timezone="UTC")
+    sched.start()
+    yield sched
+    sched.shutdown(wait=False)
+
+
+def make_engine(db: Database, scheduler: AsyncIOScheduler, clock: FakeClock, **kwargs: object) -> JobEngine:
+    return JobEngine(db, scheduler, clock=clock, sweep_seconds=3600, **kwargs)  # type: ignore[arg-type]
+
+
+async def schedule(engine: JobEngine, db: Database, kind: str, due_at: datetime, **kwargs: object) -> int:
+    async def add(session):  # type: ignore[no-untyped-def]
+        item = engine.add(session, guild_id=GUILD, kind=kind, due_at=due_at, **kwargs)  # type: ignore[arg-type]
+        await session.flush()
+        return item
+
+    item = await db.write(add)
+    engine.arm(item)
+    return item.id
+
+
+async def item(db: Database, item_id: int) -> ScheduledItem:
+    async with db.read() as session:
+        found = await session.get(ScheduledItem, item_id)
+    assert found is not None
+    return found
+
+
+async def test_due_item_fires_once_and_is_done(db: Database, scheduler: AsyncIOScheduler) -> None:
+    clock = FakeClock()
+    engine = make_engine(db, scheduler, clock)
+    fired: list[Job] = []
+
+    async def handler(job: Job) -> None:
+        fired.append(job)
+
+    engine.register("ping", handler)
+    await engine.start()
+    item_id = await schedule(engine, db, "ping", clock.now, payload={"n": 1})
+    await engine.wait_idle()
+    assert [j.id for j in fired] == [item_id] and fired[0].payload == {"n": 1} and not fired[0].late
+    assert (await item(db, item_id)).status == "done"
+    assert await engine.fire(item_id) is False  # already done: a second fire is a no-op
+
+
+async def test_future_item_fires_when_due_through_apscheduler(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    engine = make_engine(db, scheduler, clock)
+    done = asyncio.Event()
+
+    async def handler(job: Job) -> None:
+        done.set()
+
+    engine.register("soon", handler)
+    await engine.start()
+    item_id = await schedule(engine, db, "soon", clock.now + timedelta(seconds=0.3))
+    assert scheduler.get_job(f"item:{item_id}") is not None
+    clock.advance(seconds=0.3)  # the claim compares against Tend's clock
+    await asyncio.wait_for(done.wait(), 5)
+    await engine.wait_idle()
+    assert (await item(db, item_id)).status == "done"
+
+
+async def test_items_due_while_down_fire_first_in_order_marked_late(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    first = make_engine(db, scheduler, clock)
+    first.register("checkin", _noop)
+    ids = [await schedule(first, db, "checkin", clock.now + timedelta(hours=h)) for h in (3, 1, 2)]
+    # "Tend was down" for four hours; a new engine starts.
+    clock.advance(hours=4)
+    order: list[int] = []
+
+    async def record(job: Job) -> None:
+        order.append(job.id)
+        assert job.late
+
+    engine = make_engine(db, scheduler, clock, concurrency=1)
+    engine.register("checkin", record)
+    await engine.start()
+    await engine.wait_idle()
+    assert order == [ids[1], ids[2], ids[0]]
+    assert [(await item(db, i)).late for i in ids] == [True, True, True]
+
+
+async def test_retry_reschedules_without_counting_and_give_up_fails(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    engine = make_engine(db, scheduler, clock)
+    calls = {"flaky": 0}
+
+    async def flaky(job: Job) -> None:
+        calls["flaky"] += 1
+        if calls["flaky"] < 3:
+            raise Retry("Discord answered 503", after=60)
+
+    async def doomed(job: Job) -> None:
+        raise GiveUp("channel deleted")
+
+    engine.register("flaky", flaky)
+    engine.register("doomed", doomed)
+    await engine.start()
+    flaky_id = await schedule(engine, db, "flaky", clock.now)
+    doomed_id = await schedule(engine, db, "doomed", clock.now)
+    await engine.wait_idle()
+    pending = await item(db, flaky_id)
+    assert pending.status == "pending" and pending.attempts == 0 and "503" in (pending.last_error or "")
+    for _ in range(2):
+        clock.advance(seconds=61)
+        await engine.sweep()
+        await engine.wait_idle()
+    assert (await item(db, flaky_id)).status == "done" and calls["flaky"] == 3
+    failed = await item(db, doomed_id)
+    assert failed.status == "failed" and failed.last_error == "channel deleted"
+
+
+async def test_a_crash_after_claim_is_retried_after_the_lease(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    engine = make_engine(db, scheduler, clock)
+    seen: list[int] = []
+
+    async def handler(job: Job) -> None:
+        seen.append(job.attempts)
+
+    engine.register("send", handler)
+    item_id = await schedule(engine, db, "send", clock.now)
+    # Simulate a process that claimed the item and died before finishing it.
+    async with db.transaction() as session:
+        await session.execute(
+            update(ScheduledItem)
+            .where(ScheduledItem.id == item_id)
+            .values(status="running", claimed_at=clock.now)
+        )
+    await engine.start()
+    await engine.wait_idle()
+    assert seen == []  # still inside the lease: nobody else touches it
+    clock.advance(minutes=6)
+    await engine.sweep()
+    await engine.wait_idle()
+    assert seen == [1] and (await item(db, item_id)).status == "done"
+
+
+async def test_two_engines_racing_for_the_same_items_fire_each_once(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    fired: list[int] = []
+
+    async def handler(job: Job) -> None:
+        fired.append(job.id)
+        await asyncio.sleep(0.01)
+
+    engines = [make_engine(db, scheduler, clock) for _ in range(2)]
+    for engine in engines:
+        engine.register("race", handler)
+    ids = [await schedule(engines[0], db, "race", clock.now - timedelta(seconds=1)) for _ in range(20)]
+    await asyncio.gather(*(engine.fire(i) for i in ids for engine in engines))
+    assert sorted(fired) == sorted(ids)
+
+
+async def test_dedupe_key_allows_one_live_item_and_is_freed_when_done(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    engine = make_engine(db, scheduler, clock)
+    engine.register("card", _noop)
+    await engine.start()
+    await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    with pytest.raises(Exception, match="(?i)unique"):
+        await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    async with db.read() as session:
+        first = await session.scalar(select(ScheduledItem).where(ScheduledItem.dedupe_key == "card:1"))
+    assert first is not None
+    clock.advance(hours=3)
+    await engine.sweep()
+    await engine.wait_idle()
+    await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+
+
+async def test_a_process_runs_only_the_guilds_on_its_shards(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    mine, theirs = (0 << 22) | 7, (1 << 22) | 7  # shard 0 and shard 1 of 2
+    engine = make_engine(db, scheduler, clock, ownership=Ownership(2, frozenset({0})))
+    fired: list[int] = []
+
+    async def handler(job: Job) -> None:
+        fired.append(job.guild_id)
+
+    engine.register("x", handler)
+    for guild in (mine, theirs):
+        async with db.transaction() as session:
+            engine.add(session, guild_id=guild, kind="x", due_at=clock.now)
+    await engine.start()
+    await engine.wait_idle()
+    assert fired == [mine]
+
+
+async def _noop(job: Job) -> None:
+    return None
