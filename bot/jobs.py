@@ -101,7 +101,7 @@ class JobEngine:
         self.max_failures = max_failures
         self._handlers: dict[str, Handler] = {}
         self._slots = asyncio.Semaphore(concurrency)
-        self._in_flight: set[asyncio.Task[None]] = set()
+        self._in_flight: set[asyncio.Task[bool]] = set()
         self._started = False
 
     # -- wiring -------------------------------------------------------------------------

@@ -204,7 +204,7 @@ async def test_dedupe_key_allows_one_live_item_and_is_freed_when_done(
     engine.register("card", _noop)
     await engine.start()
     await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
-    with pytest.raises(Exception, match="(?i)unique"):
+    with pytest.raises(Exception, match=r"(?i)unique"):
         await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
     async with db.read() as session:
         first = await session.scalar(select(ScheduledItem).where(ScheduledItem.dedupe_key == "card:1"))
