@@ -170,6 +170,20 @@ class Resource(_Strict):
         return value
 
 
+class SupportSettings(_Strict):
+    topics: list[ShortText] = [
+        "Something happened here",
+        "Feeling low",
+        "Conflict with someone",
+        "Something else",
+    ]
+    cooldown_minutes: Annotated[int, Field(ge=0, le=10080)] = 10
+    nudge_after_minutes: Annotated[int, Field(ge=1, le=10080)] = 30
+    silence_after_days: Annotated[int, Field(ge=1, le=90)] = 3
+    survey: bool = True
+    followup_days: list[Annotated[int, Field(ge=1, le=90)]] = [1, 3, 7, 14]
+
+
 RULE_CATEGORIES = ("general", "harassment", "microaggression", "hate", "safety", "spam", "privacy", "conduct")
 
 
@@ -187,6 +201,7 @@ class GuildConfig(_Strict):
     timezone: TimeZoneName = "UTC"
     channels: Channels
     features: Features = Features()
+    support: SupportSettings = SupportSettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
 

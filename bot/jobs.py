@@ -24,6 +24,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import ScheduledItem, utcnow
@@ -134,7 +135,7 @@ class JobEngine:
 
     # -- scheduling -------------------------------------------------------------------------
 
-    def add(
+    async def add(
         self,
         session: AsyncSession,
         *,
@@ -147,9 +148,18 @@ class JobEngine:
         created_by: int | None = None,
         dedupe_key: str | None = None,
     ) -> ScheduledItem:
-        """Add an item inside the caller's transaction; call :meth:`arm` after it commits."""
+        """Add an item inside the caller's transaction; call :meth:`arm` after it commits.
+
+        With a ``dedupe_key``, an item already pending under that key is returned instead.
+        """
         if kind not in self._handlers:
             raise ValueError(f"no handler registered for job kind {kind!r}")
+        if dedupe_key is not None:
+            existing = await session.scalar(
+                select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key)
+            )
+            if existing is not None:
+                return existing
         item = ScheduledItem(
             guild_id=guild_id,
             kind=kind,
@@ -160,8 +170,34 @@ class JobEngine:
             created_by=created_by,
             dedupe_key=dedupe_key,
         )
-        session.add(item)
+        if dedupe_key is None:
+            session.add(item)
+            await session.flush()
+            return item
+        try:
+            async with session.begin_nested():  # another process may add the same key at once
+                session.add(item)
+                await session.flush()
+        except IntegrityError:
+            found = await session.scalar(select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key))
+            if found is None:
+                raise
+            return found
         return item
+
+    async def arm_case(self, case_id: int, exclude: int | None = None) -> None:
+        """Arm every pending item of a case (after the transaction that added them committed)."""
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at).where(
+                        ScheduledItem.case_id == case_id, ScheduledItem.status == "pending"
+                    )
+                )
+            ).all()
+        for row in rows:
+            if row.id != exclude:
+                self._arm(row.id, row.guild_id, row.due_at)
 
     def arm(self, item: ScheduledItem) -> None:
         """Make sure a committed item fires on time in this process (the sweep is the safety net)."""
@@ -283,6 +319,8 @@ class JobEngine:
                     .values(
                         status="running",
                         claimed_at=now,
+                        # Free the key: a newer request of the same kind may queue behind this run.
+                        dedupe_key=None,
                         attempts=ScheduledItem.attempts + 1,
                         late=case(
                             (ScheduledItem.due_at < now - self.late_after, True), else_=ScheduledItem.late
@@ -313,7 +351,7 @@ class JobEngine:
             await session.execute(
                 update(ScheduledItem)
                 .where(ScheduledItem.id == job.id)
-                .values(status=status, finished_at=self.clock(), last_error=_clip(error), dedupe_key=None)
+                .values(status=status, finished_at=self.clock(), last_error=_clip(error))
             )
 
         await self.db.write(finish)

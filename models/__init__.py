@@ -2,7 +2,20 @@
 
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
+from .cases import CASE_KINDS, OPEN_STATUSES, Case, CaseCounter
 from .jobs import JOB_STATUSES, ScheduledItem
 from .sync import CommandSync
 
-__all__ = ["JOB_STATUSES", "AuditEvent", "Base", "CommandSync", "ScheduledItem", "UTCDateTime", "utcnow"]
+__all__ = [
+    "CASE_KINDS",
+    "JOB_STATUSES",
+    "OPEN_STATUSES",
+    "AuditEvent",
+    "Base",
+    "Case",
+    "CaseCounter",
+    "CommandSync",
+    "ScheduledItem",
+    "UTCDateTime",
+    "utcnow",
+]

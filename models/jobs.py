@@ -38,5 +38,5 @@ class ScheduledItem(Base):
     # Fired after Tend was down past its due time: people see a short apology.
     late: Mapped[bool] = mapped_column(Boolean, default=False)
     last_error: Mapped[str | None] = mapped_column(String(300), default=None)
-    # At most one pending/running item per key (e.g. "card:42"): scheduling twice is a no-op.
+    # At most one pending item per key (e.g. "card:42"): scheduling twice is a no-op.
     dedupe_key: Mapped[str | None] = mapped_column(String(80), default=None, unique=True)

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import select, update
+from sqlalchemy import update
 
 from bot.db import Database
 from bot.jobs import GiveUp, Job, JobEngine, Ownership, Retry
@@ -42,7 +42,7 @@ def make_engine(db: Database, scheduler: AsyncIOScheduler, clock: FakeClock, **k
 
 async def schedule(engine: JobEngine, db: Database, kind: str, due_at: datetime, **kwargs: object) -> int:
     async def add(session):  # type: ignore[no-untyped-def]
-        item = engine.add(session, guild_id=GUILD, kind=kind, due_at=due_at, **kwargs)  # type: ignore[arg-type]
+        item = await engine.add(session, guild_id=GUILD, kind=kind, due_at=due_at, **kwargs)  # type: ignore[arg-type]
         await session.flush()
         return item
 
@@ -196,23 +196,22 @@ async def test_two_engines_racing_for_the_same_items_fire_each_once(
     assert sorted(fired) == sorted(ids)
 
 
-async def test_dedupe_key_allows_one_live_item_and_is_freed_when_done(
+async def test_dedupe_key_keeps_one_pending_item_and_frees_it_when_claimed(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
     clock = FakeClock()
     engine = make_engine(db, scheduler, clock)
     engine.register("card", _noop)
     await engine.start()
-    await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
-    with pytest.raises(Exception, match=r"(?i)unique"):
-        await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
-    async with db.read() as session:
-        first = await session.scalar(select(ScheduledItem).where(ScheduledItem.dedupe_key == "card:1"))
-    assert first is not None
+    first = await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    again = await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    assert again == first
     clock.advance(hours=3)
     await engine.sweep()
     await engine.wait_idle()
-    await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    assert (await item(db, first)).status == "done"
+    later = await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    assert later != first
 
 
 async def test_a_process_runs_only_the_guilds_on_its_shards(
@@ -229,7 +228,7 @@ async def test_a_process_runs_only_the_guilds_on_its_shards(
     engine.register("x", handler)
     for guild in (mine, theirs):
         async with db.transaction() as session:
-            engine.add(session, guild_id=guild, kind="x", due_at=clock.now)
+            await engine.add(session, guild_id=guild, kind="x", due_at=clock.now)
     await engine.start()
     await engine.wait_idle()
     assert fired == [mine]

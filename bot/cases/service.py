@@ -1,0 +1,371 @@
+"""The case lifecycle: what happens to a case, committed before anything reaches Discord.
+
+Every Discord side effect (the queue card, the private thread, a nudge) is a durable job
+added in the same transaction as the state change it follows, so a crash or a Discord
+outage delays it but never loses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case, ScheduledItem, utcnow
+
+from ..crypto import Cipher
+from ..db import Database
+from ..errors import InvalidInput, NotAllowed, NotFound, TryLater
+from ..jobs import Clock, JobEngine
+from .store import audit, latest_case_of, next_number, open_case_of, reference
+
+# Job kinds the case lifecycle schedules; the cogs register their handlers.
+CARD_SYNC = "case.card"
+SUPPORT_SETUP = "support.setup"
+SUPPORT_NUDGE = "support.nudge"
+SUPPORT_SILENCE = "support.silence"
+SUPPORT_CLOSE = "support.close"
+CASE_FOLLOWUP = "case.followup"
+
+CLOSE_REASONS = {
+    "resolved": "Talked it through",
+    "referred": "Pointed to other help",
+    "no_response": "No reply from the member",
+    "member_closed": "Closed by the member",
+    "duplicate": "Duplicate",
+    "other": "Other",
+}
+SURVEY_ANSWERS = ("yes", "somewhat", "no")
+
+
+class CooldownActive(TryLater):
+    """The member opened a case a moment ago; the cog words the reply from the prompt library."""
+
+    def __init__(self, remaining: timedelta):
+        self.minutes = max(1, int(remaining.total_seconds() // 60) + 1)
+        super().__init__(
+            f"Please wait about {self.minutes} minute(s) before asking again.", remaining.total_seconds()
+        )
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    created: bool
+    setup_job: ScheduledItem | None = None
+
+
+@dataclass(frozen=True)
+class CaseText:
+    """A case with its member-written text decrypted, for rendering to moderators."""
+
+    case: Case
+    body: str | None
+    note: str | None
+    snapshot: dict[str, Any] | None
+
+
+class CaseService:
+    def __init__(self, db: Database, jobs: JobEngine, cipher: Cipher, clock: Clock = utcnow):
+        self.db = db
+        self.jobs = jobs
+        self.cipher = cipher
+        self.clock = clock
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, guild_id: int, case_id: int) -> Case:
+        async with self.db.read() as session:
+            return await self._get(session, guild_id, case_id)
+
+    async def with_text(self, guild_id: int, case_id: int) -> CaseText:
+        case = await self.get(guild_id, case_id)
+        return CaseText(
+            case=case,
+            body=self.cipher.decrypt(case.body_enc),
+            note=self.cipher.decrypt(case.note_enc),
+            snapshot=self.cipher.decrypt_json(case.snapshot_enc),
+        )
+
+    async def by_thread(self, thread_id: int) -> Case | None:
+        async with self.db.read() as session:
+            return await session.scalar(select(Case).where(Case.thread_id == thread_id))
+
+    @staticmethod
+    async def _get(session: AsyncSession, guild_id: int, case_id: int) -> Case:
+        case = await session.get(Case, case_id)
+        # A custom_id naming another guild's case is treated exactly like an unknown case.
+        if case is None or case.guild_id != guild_id:
+            raise NotFound(
+                "I can't find that case any more. It may have been removed under the data-retention policy."
+            )
+        return case
+
+    # -- support ----------------------------------------------------------------------------
+
+    async def open_support(
+        self,
+        *,
+        guild_id: int,
+        member_id: int,
+        topic: str | None,
+        text: str | None,
+        cooldown: timedelta,
+        nudge_after: timedelta,
+    ) -> Opened:
+        """Open a support case, or return the member's open one. Raises TryLater inside the cooldown."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Opened:
+            existing = await open_case_of(session, guild_id, member_id, "support")
+            if existing is not None:
+                return Opened(existing, created=False)
+            latest = await latest_case_of(session, guild_id, member_id, "support")
+            if latest is not None and cooldown and latest.opened_at > now - cooldown:
+                raise CooldownActive(latest.opened_at + cooldown - now)
+            case = Case(
+                guild_id=guild_id,
+                kind="support",
+                number=await next_number(session, guild_id, "support"),
+                status="open",
+                member_id=member_id,
+                topic=topic,
+                body_enc=self.cipher.encrypt(text) if text else None,
+                opened_at=now,
+                member_active_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            audit(session, case, "opened", member_id, topic=topic)
+            setup = await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=SUPPORT_SETUP,
+                due_at=now,
+                case_id=case.id,
+                dedupe_key=f"setup:{case.id}",
+            )
+            await self._card(session, case, now)
+            await self.jobs.add(
+                session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
+            )
+            await session.flush()
+            return Opened(case, created=True, setup_job=setup)
+
+        opened = await self.db.write(work)
+        await self._arm_case_jobs(opened.case.id, exclude=opened.setup_job)
+        return opened
+
+    async def set_thread(self, case_id: int, thread_id: int) -> None:
+        await self._update(case_id, None, "thread_created", thread_id=thread_id)
+
+    async def set_card(self, case_id: int, channel_id: int, message_id: int) -> None:
+        await self._update(case_id, None, None, card_channel_id=channel_id, card_message_id=message_id)
+
+    async def set_staff_thread(self, case_id: int, thread_id: int) -> None:
+        await self._update(case_id, None, None, staff_thread_id=thread_id)
+
+    # -- moderator actions ------------------------------------------------------------------
+
+    async def claim(self, guild_id: int, case_id: int, moderator_id: int) -> Case:
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self._get(session, guild_id, case_id)
+            self._require_open(case)
+            if case.holder_id not in (None, moderator_id):
+                raise InvalidInput(
+                    f"<@{case.holder_id}> already holds {reference(case.kind, case.number)}. "
+                    "If they want to pass it on, they can use **Hand off**."
+                )
+            first_claim = case.holder_id is None
+            case.holder_id = moderator_id
+            case.status = "claimed" if case.kind == "support" else "acknowledged"
+            case.acknowledged_at = case.acknowledged_at or now
+            if first_claim:
+                audit(session, case, "claimed", moderator_id)
+                await self._card(session, case, now)
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def record_helper(self, guild_id: int, case_id: int, moderator_id: int) -> Case:
+        async def work(session: AsyncSession) -> Case:
+            case = await self._get(session, guild_id, case_id)
+            self._require_open(case)
+            audit(session, case, "moderator_added", moderator_id)
+            return case
+
+        return await self.db.write(work)
+
+    async def hand_off(self, guild_id: int, case_id: int, from_id: int, to_id: int) -> Case:
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self._get(session, guild_id, case_id)
+            self._require_open(case)
+            if to_id == case.member_id or to_id == case.subject_id:
+                raise InvalidInput("A case can't be handed to someone it is about.")
+            case.holder_id = to_id
+            case.status = "claimed" if case.kind == "support" else "acknowledged"
+            case.acknowledged_at = case.acknowledged_at or now
+            audit(session, case, "handed_off", from_id, to=to_id)
+            await self._card(session, case, now)
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def close_support(
+        self,
+        guild_id: int,
+        case_id: int,
+        actor_id: int,
+        *,
+        reason: str,
+        note: str | None = None,
+        followup_at: datetime | None = None,
+        survey: bool = False,
+        by_member: bool = False,
+    ) -> Case:
+        if reason not in CLOSE_REASONS:
+            raise InvalidInput("Please pick one of the listed reasons.")
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self._get(session, guild_id, case_id)
+            if by_member and case.member_id != actor_id:
+                raise NotAllowed("Only the person who asked for support can close this thread this way.")
+            self._require_open(case)
+            case.status = "closed"
+            case.closed_at = now
+            case.closed_by = actor_id
+            case.outcome = reason
+            case.note_enc = self.cipher.encrypt(note) if note else None
+            case.followup_at = followup_at
+            await self.jobs.cancel(session, case_id=case.id, kinds=[SUPPORT_NUDGE, SUPPORT_SILENCE])
+            audit(session, case, "closed", actor_id, reason=reason, by_member=by_member, survey=survey)
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=SUPPORT_CLOSE,
+                due_at=now,
+                case_id=case.id,
+                payload={"survey": survey, "by_member": by_member},
+                dedupe_key=f"close:{case.id}",
+            )
+            if followup_at is not None:
+                await self.jobs.add(
+                    session,
+                    guild_id=guild_id,
+                    kind=CASE_FOLLOWUP,
+                    due_at=followup_at,
+                    case_id=case.id,
+                    target_id=case.holder_id or actor_id,
+                    created_by=actor_id,
+                )
+            await self._card(session, case, now)
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def record_survey(self, guild_id: int, case_id: int, member_id: int, answer: str) -> Case:
+        if answer not in SURVEY_ANSWERS:
+            raise InvalidInput("That answer isn't one I know.")
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self._get(session, guild_id, case_id)
+            if case.member_id != member_id:
+                raise NotAllowed("This question was for the person who asked for support.")
+            first = case.survey_answer is None
+            case.survey_answer = answer
+            if first:
+                audit(session, case, "survey_answered", member_id, answer=answer)
+            return case
+
+        return await self.db.write(work)
+
+    # -- what happens in the thread ---------------------------------------------------------
+
+    async def record_thread_message(
+        self, thread_id: int, author_id: int, *, is_moderator: bool
+    ) -> Case | None:
+        """A message in a support thread: the first moderator reply, or the member being active."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case | None:
+            case = await session.scalar(select(Case).where(Case.thread_id == thread_id))
+            if case is None or not case.is_open:
+                return None
+            if author_id == case.member_id:
+                case.member_active_at = now
+            elif is_moderator and case.first_reply_at is None:
+                case.first_reply_at = now
+                audit(session, case, "first_reply", author_id)
+            return case
+
+        return await self.db.write(work)
+
+    async def member_left(self, guild_id: int, member_id: int) -> list[Case]:
+        """Mark the member's open cases; returns them so their holders can be told."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> list[Case]:
+            cases = (
+                await session.scalars(
+                    select(Case).where(
+                        Case.guild_id == guild_id, Case.member_id == member_id, Case.closed_at.is_(None)
+                    )
+                )
+            ).all()
+            for case in cases:
+                case.member_left_at = now
+                audit(session, case, "member_left", None)
+                await self._card(session, case, now)
+            return list(cases)
+
+        cases = await self.db.write(work)
+        for case in cases:
+            await self._arm_case_jobs(case.id)
+        return cases
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def _card(self, session: AsyncSession, case: Case, now: datetime) -> None:
+        """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
+        await self.jobs.add(
+            session,
+            guild_id=case.guild_id,
+            kind=CARD_SYNC,
+            due_at=now,
+            case_id=case.id,
+            dedupe_key=f"card:{case.id}",
+        )
+
+    async def _arm_case_jobs(self, case_id: int, exclude: ScheduledItem | None = None) -> None:
+        await self.jobs.arm_case(case_id, exclude=None if exclude is None else exclude.id)
+
+    @staticmethod
+    def _require_open(case: Case) -> None:
+        if not case.is_open:
+            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
+
+    async def _update(self, case_id: int, actor_id: int | None, action: str | None, **values: Any) -> None:
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                raise NotFound("That case no longer exists.")
+            for key, value in values.items():
+                setattr(case, key, value)
+            if action:
+                audit(session, case, action, actor_id)
+
+        await self.db.write(work)

@@ -1,0 +1,95 @@
+"""Small database helpers for cases: numbering, lookups, the audit trail. Nothing here commits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import OPEN_STATUSES, AuditEvent, Case, CaseCounter
+
+REFERENCE_PREFIX = {"support": "support-", "report": "R-", "distress": "D-"}
+
+
+def reference(kind: str, number: int) -> str:
+    """The opaque name people see: ``support-0042``, ``R-0042``. Never a member's name."""
+    return f"{REFERENCE_PREFIX[kind]}{number:04d}"
+
+
+async def next_number(session: AsyncSession, guild_id: int, kind: str) -> int:
+    """The next case number for a guild and kind, atomically (no two callers get the same one)."""
+    bump = (
+        update(CaseCounter)
+        .where(CaseCounter.guild_id == guild_id, CaseCounter.kind == kind)
+        .values(last_number=CaseCounter.last_number + 1)
+        .returning(CaseCounter.last_number)
+    )
+    number = await session.scalar(bump)
+    if number is not None:
+        return int(number)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(CaseCounter).values(guild_id=guild_id, kind=kind, last_number=0).on_conflict_do_nothing()
+    )
+    number = await session.scalar(bump)
+    assert number is not None
+    return int(number)
+
+
+def audit(
+    session: AsyncSession,
+    case: Case | None,
+    action: str,
+    actor_id: int | None,
+    *,
+    guild_id: int | None = None,
+    **detail: Any,
+) -> None:
+    """Record who did what to which case. ``detail`` must never hold member-written text."""
+    session.add(
+        AuditEvent(
+            guild_id=guild_id if case is None else case.guild_id,
+            case_id=None if case is None else case.id,
+            actor_id=actor_id,
+            action=action,
+            detail=detail,
+        )
+    )
+
+
+async def open_case_of(session: AsyncSession, guild_id: int, member_id: int, kind: str) -> Case | None:
+    return await session.scalar(
+        select(Case)
+        .where(
+            Case.guild_id == guild_id,
+            Case.member_id == member_id,
+            Case.kind == kind,
+            Case.status.in_(OPEN_STATUSES),
+        )
+        .order_by(Case.opened_at.desc())
+        .limit(1)
+    )
+
+
+async def latest_case_of(session: AsyncSession, guild_id: int, member_id: int, kind: str) -> Case | None:
+    return await session.scalar(
+        select(Case)
+        .where(Case.guild_id == guild_id, Case.member_id == member_id, Case.kind == kind)
+        .order_by(Case.opened_at.desc())
+        .limit(1)
+    )
+
+
+async def past_case_count(session: AsyncSession, case: Case) -> int:
+    """How many other cases this member has had in the guild (shown to moderators only)."""
+    if case.member_id is None:
+        return 0
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Case)
+        .where(Case.guild_id == case.guild_id, Case.member_id == case.member_id, Case.id != case.id)
+    )
+    return int(count or 0)

@@ -1,0 +1,76 @@
+"""Cases: support requests, conduct reports and distress notices share one table and one loop.
+
+Member-written text (intake, report text, message snapshots, notes) is stored encrypted
+(``*_enc`` columns, Fernet); the service layer encrypts and decrypts it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .base import Base, UTCDateTime, utcnow
+
+CASE_KINDS = ("support", "report", "distress")
+# support: open → claimed → closed; report: new → acknowledged → resolved | dismissed;
+# distress: new → acknowledged → closed | dismissed ("not needed").
+OPEN_STATUSES = ("open", "claimed", "new", "acknowledged")
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    __table_args__ = (
+        UniqueConstraint("guild_id", "kind", "number"),
+        Index("ix_cases_guild_member", "guild_id", "member_id"),
+        Index("ix_cases_guild_status", "guild_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(16))
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    # The person the case is for: who asked for support, who reported (None once purged or
+    # deleted), whose message raised a distress notice.
+    member_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # The reported member, for reports.
+    subject_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Routed to the escalation channel (e.g. a report about a moderator).
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    topic: Mapped[str | None] = mapped_column(String(100), default=None)
+    rule_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    body_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    snapshot_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    holder_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    card_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_reply_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    member_active_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    closed_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    outcome: Mapped[str | None] = mapped_column(String(40), default=None)
+    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    survey_answer: Mapped[str | None] = mapped_column(String(16), default=None)
+    member_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class CaseCounter(Base):
+    """The last number handed out per guild and kind; bumped atomically with UPDATE … RETURNING."""
+
+    __tablename__ = "case_counters"
+
+    guild_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    last_number: Mapped[int] = mapped_column(Integer, default=0)

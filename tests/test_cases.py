@@ -1,0 +1,179 @@
+"""The case service against real databases (no Discord)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import select, text
+
+from bot.cases import CaseService, CooldownActive
+from bot.cases.service import (
+    CARD_SYNC,
+    CASE_FOLLOWUP,
+    SUPPORT_CLOSE,
+    SUPPORT_NUDGE,
+    SUPPORT_SETUP,
+    SUPPORT_SILENCE,
+)
+from bot.crypto import Cipher, load_cipher
+from bot.db import Database
+from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.jobs import Job, JobEngine
+from models import AuditEvent, ScheduledItem, utcnow
+
+GUILD, OTHER_GUILD = 1 << 41, 1 << 42
+MOD, MOD2 = 1 << 43, 1 << 44
+
+
+async def _noop(job: Job) -> None:
+    return None
+
+
+@pytest.fixture
+def service(db: Database) -> CaseService:
+    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
+    for kind in (CARD_SYNC, SUPPORT_SETUP, SUPPORT_NUDGE, SUPPORT_SILENCE, SUPPORT_CLOSE, CASE_FOLLOWUP):
+        engine.register(kind, _noop)
+    return CaseService(db, engine, Cipher([Cipher.generate_key()]))
+
+
+async def open_for(
+    service: CaseService, member: int, *, guild: int = GUILD, cooldown: float = 0, text: str = "hi"
+):
+    return await service.open_support(
+        guild_id=guild,
+        member_id=member,
+        topic="Feeling low",
+        text=text,
+        cooldown=timedelta(minutes=cooldown),
+        nudge_after=timedelta(minutes=30),
+    )
+
+
+async def test_fifty_members_at_once_get_fifty_distinct_numbers(service: CaseService) -> None:
+    opened = await asyncio.gather(*(open_for(service, 1000 + i) for i in range(50)))
+    assert sorted(o.case.number for o in opened) == list(range(1, 51))
+    # Another guild counts from one on its own.
+    assert (await open_for(service, 1000, guild=OTHER_GUILD)).case.number == 1
+
+
+async def test_one_open_case_per_member_and_the_cooldown(service: CaseService) -> None:
+    first = await open_for(service, 7, cooldown=10)
+    again = await open_for(service, 7, cooldown=10)
+    assert first.created and not again.created and again.case.id == first.case.id
+    await service.close_support(GUILD, first.case.id, MOD, reason="resolved")
+    with pytest.raises(CooldownActive) as caught:
+        await open_for(service, 7, cooldown=10)
+    assert caught.value.minutes == 10
+    assert (await open_for(service, 7, cooldown=0)).created
+
+
+async def test_opening_schedules_setup_card_and_nudge_in_the_same_transaction(
+    service: CaseService, db: Database
+) -> None:
+    opened = await open_for(service, 8)
+    async with db.read() as session:
+        kinds = sorted(
+            (
+                await session.scalars(
+                    select(ScheduledItem.kind).where(ScheduledItem.case_id == opened.case.id)
+                )
+            ).all()
+        )
+        actions = (
+            await session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == opened.case.id))
+        ).all()
+    assert kinds == sorted([SUPPORT_SETUP, CARD_SYNC, SUPPORT_NUDGE])
+    assert actions == ["opened"]
+    assert opened.setup_job is not None and opened.setup_job.kind == SUPPORT_SETUP
+
+
+async def test_claim_hand_off_close_and_survey(service: CaseService, db: Database) -> None:
+    case = (await open_for(service, 9)).case
+    claimed = await service.claim(GUILD, case.id, MOD)
+    assert claimed.status == "claimed" and claimed.holder_id == MOD and claimed.acknowledged_at is not None
+    with pytest.raises(InvalidInput, match="already holds"):
+        await service.claim(GUILD, case.id, MOD2)
+    with pytest.raises(InvalidInput, match="someone it is about"):
+        await service.hand_off(GUILD, case.id, MOD, 9)
+    assert (await service.hand_off(GUILD, case.id, MOD, MOD2)).holder_id == MOD2
+    when = utcnow() + timedelta(days=3)
+    closed = await service.close_support(
+        GUILD, case.id, MOD2, reason="resolved", note="talked", followup_at=when, survey=True
+    )
+    assert closed.status == "closed" and closed.outcome == "resolved" and closed.followup_at == when
+    with pytest.raises(InvalidInput, match="already closed"):
+        await service.claim(GUILD, case.id, MOD)
+    with pytest.raises(NotAllowed):
+        await service.record_survey(GUILD, case.id, 12345, "yes")
+    assert (await service.record_survey(GUILD, case.id, 9, "yes")).survey_answer == "yes"
+    async with db.read() as session:
+        items = {
+            i.kind: i.status
+            for i in await session.scalars(select(ScheduledItem).where(ScheduledItem.case_id == case.id))
+        }
+        actions = (
+            await session.scalars(
+                select(AuditEvent.action).where(AuditEvent.case_id == case.id).order_by(AuditEvent.id)
+            )
+        ).all()
+    assert (
+        items[SUPPORT_NUDGE] == "cancelled"
+        and items[CASE_FOLLOWUP] == "pending"
+        and items[SUPPORT_CLOSE] == "pending"
+    )
+    assert actions == ["opened", "claimed", "handed_off", "closed", "survey_answered"]
+
+
+async def test_a_case_of_another_guild_is_unknown(service: CaseService) -> None:
+    case = (await open_for(service, 10)).case
+    with pytest.raises(NotFound):
+        await service.claim(OTHER_GUILD, case.id, MOD)
+
+
+async def test_thread_messages_record_first_reply_and_member_activity(service: CaseService) -> None:
+    case = (await open_for(service, 11)).case
+    await service.set_thread(case.id, 555)
+    await service.record_thread_message(555, 11, is_moderator=False)
+    assert (await service.get(GUILD, case.id)).first_reply_at is None
+    await service.record_thread_message(555, MOD, is_moderator=True)
+    first = (await service.get(GUILD, case.id)).first_reply_at
+    await service.record_thread_message(555, MOD2, is_moderator=True)
+    assert first is not None and (await service.get(GUILD, case.id)).first_reply_at == first
+
+
+async def test_member_left_marks_open_cases(service: CaseService) -> None:
+    case = (await open_for(service, 12)).case
+    left = await service.member_left(GUILD, 12)
+    assert [c.id for c in left] == [case.id] and left[0].member_left_at is not None
+
+
+async def test_member_text_is_encrypted_at_rest(service: CaseService, db: Database) -> None:
+    secret = "my neighbour keeps following me home"
+    case = (await open_for(service, 13, text=secret)).case
+    async with db.engine.connect() as conn:
+        raw = (
+            await conn.execute(text("SELECT body_enc FROM cases WHERE id = :id"), {"id": case.id})
+        ).scalar()
+    assert raw is not None and secret.encode() not in bytes(raw)
+    assert (await service.with_text(GUILD, case.id)).body == secret
+
+
+def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) -> None:
+    first = load_cipher(tmp_path, environ={})
+    key_file = tmp_path / "tend.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    token = first.encrypt("x")
+    assert load_cipher(tmp_path, environ={}).decrypt(token) == "x"
+
+
+def test_rotation_keeps_old_text_readable() -> None:
+    old_key, new_key = Cipher.generate_key(), Cipher.generate_key()
+    token = Cipher([old_key]).encrypt("before rotation")
+    rotated = Cipher([new_key, old_key])
+    assert rotated.decrypt(token) == "before rotation"
+    assert Cipher([new_key]).decrypt(rotated.rotate(token)) == "before rotation"
