@@ -11,9 +11,10 @@ from collections.abc import AsyncIterator
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from .config import Settings
-from .core import TendBot, configure_discord_endpoints
+from .core import TendBot
 from .db import Database
 from .migrate import MIGRATE_HINT, schema_state, upgrade
+from .services import build_services
 
 log = logging.getLogger(__name__)
 
@@ -54,10 +55,9 @@ async def run(settings: Settings, config_path: str) -> None:
         raise StartupError(
             "DISCORD_TOKEN is not set. Put the bot token in the environment (never in the file)."
         )
-    configure_discord_endpoints(settings.bot)
     async with Database.open(settings.database_url) as db, running_scheduler() as scheduler:
         await ensure_schema(db, settings, config_path)
-        bot = TendBot(settings=settings, db=db, scheduler=scheduler)
+        bot = TendBot(settings=settings, services=build_services(settings, db, scheduler))
         async with bot:
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):

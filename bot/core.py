@@ -8,17 +8,16 @@ from typing import Any
 
 import discord
 import yarl
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 from discord.ext import commands
 
 from cogs import EXTENSIONS
 
 from .config import BotSettings, GuildConfig, Settings
-from .db import Database
 from .errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from .permissions import is_moderator
 from .replies import report_error
+from .services import Services
 from .sync import sync_commands
 
 log = logging.getLogger(__name__)
@@ -81,8 +80,9 @@ class TendTree(app_commands.CommandTree["TendBot"]):
 class TendBot(commands.AutoShardedBot):
     """Tend's Discord client. Built only by the composition root (``bot.app``) or by tests."""
 
-    def __init__(self, *, settings: Settings, db: Database, scheduler: AsyncIOScheduler):
+    def __init__(self, *, settings: Settings, services: Services, guild_ready_timeout: float = 2.0):
         bot_settings = settings.bot
+        configure_discord_endpoints(bot_settings)
         super().__init__(
             command_prefix=commands.when_mentioned,
             help_command=None,
@@ -95,10 +95,13 @@ class TendBot(commands.AutoShardedBot):
             # Members are fetched when a case needs them; no gateway-wide chunking at start.
             chunk_guilds_at_startup=False,
             enable_debug_events=False,
+            guild_ready_timeout=guild_ready_timeout,
         )
         self.settings = settings
-        self.db = db
-        self.scheduler = scheduler
+        self.services = services
+        self.db = services.db
+        self.jobs = services.jobs
+        self.cases = services.cases
         self.started_monotonic = time.monotonic()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -117,6 +120,14 @@ class TendBot(commands.AutoShardedBot):
 
     async def on_ready(self) -> None:
         log.info("connected as %s with shards %s", self.user, list(self.shards))
+        # Scheduled work needs Discord, so it starts once the gateway is ready (once: on_ready
+        # fires again after reconnects, and start() is idempotent).
+        await self.jobs.start()
+
+    async def close(self) -> None:
+        self.jobs.stop()
+        await self.jobs.wait_idle()
+        await super().close()
 
     # -- helpers every feature uses --------------------------------------------------------
 

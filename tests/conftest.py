@@ -9,6 +9,8 @@ from bot.db import Database
 
 from .databases import database_url_for, migrated_database
 
+pytest_plugins = ["tests.simulator.pytest_plugin"]
+
 BACKENDS = ["sqlite", "postgresql"]
 
 

@@ -1,0 +1,45 @@
+"""Everything long-lived the bot needs, built in one place from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from models import utcnow
+
+from .cases import CaseService
+from .config import Settings
+from .crypto import Cipher, load_cipher
+from .db import Database
+from .jobs import Clock, JobEngine, Ownership
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    scheduler: AsyncIOScheduler
+    jobs: JobEngine
+    cases: CaseService
+    cipher: Cipher
+
+
+def ownership_for(settings: Settings) -> Ownership:
+    bot = settings.bot
+    ids = frozenset(bot.shard_ids) if bot.shard_ids is not None else None
+    return Ownership(shard_count=bot.shard_count or 1, shard_ids=ids)
+
+
+def build_services(
+    settings: Settings,
+    db: Database,
+    scheduler: AsyncIOScheduler,
+    *,
+    cipher: Cipher | None = None,
+    clock: Clock = utcnow,
+) -> Services:
+    cipher = cipher or load_cipher(settings.bot.data_dir)
+    jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
+    return Services(
+        db=db, scheduler=scheduler, jobs=jobs, cases=CaseService(db, jobs, cipher, clock), cipher=cipher
+    )
