@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from bot.guidance import override_problems
+
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 # Discord snowflakes carry a millisecond timestamp in their top bits; anything below
 # this is a typo (a count, a port, a truncated id), not an id.
@@ -204,6 +206,9 @@ class GuildConfig(_Strict):
     support: SupportSettings = SupportSettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
+    # Overrides of the prompt library (bot/guidance/defaults.toml), checked after parsing.
+    prompts: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
 
     @model_validator(mode="after")
     def _unique_keys(self) -> GuildConfig:
@@ -301,6 +306,13 @@ def parse_settings(data: dict[str, Any], environ: dict[str, str] | None = None) 
         settings = Settings.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(_format_errors(exc)) from None
+    guidance_problems = [
+        f"guilds[{index}].{problem}"
+        for index, guild in enumerate(settings.guilds)
+        for problem in override_problems(guild.prompts, guild.messages, [r.id for r in guild.rules])
+    ]
+    if guidance_problems:
+        raise ConfigError(guidance_problems)
     updates: dict[str, Any] = {"token": env.get("DISCORD_TOKEN") or None}
     if env.get("DATABASE_URL"):
         updates["bot"] = settings.bot.model_copy(update={"database_url": env["DATABASE_URL"]})

@@ -15,6 +15,7 @@ from cogs import EXTENSIONS
 
 from .config import BotSettings, GuildConfig, Settings
 from .errors import MODERATORS_ONLY, NotAllowed, NotConfigured
+from .guidance import PromptLibrary
 from .permissions import is_moderator
 from .replies import report_error
 from .services import Services
@@ -103,6 +104,7 @@ class TendBot(commands.AutoShardedBot):
         self.jobs = services.jobs
         self.cases = services.cases
         self.started_monotonic = time.monotonic()
+        self._libraries: dict[int, PromptLibrary] = {}
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -136,6 +138,16 @@ class TendBot(commands.AutoShardedBot):
         if guild is None:
             raise NotConfigured(NOT_SET_UP)
         return guild
+
+    def prompts(self, guild_id: int | None) -> PromptLibrary:
+        """The guild's prompt library: Tend's defaults with the owner's overrides."""
+        key = guild_id or 0
+        if key not in self._libraries:
+            guild = self.settings.guild(guild_id)
+            self._libraries[key] = PromptLibrary.for_guild(
+                guild.prompts if guild else None, guild.messages if guild else None
+            )
+        return self._libraries[key]
 
     def handles_guild(self, guild_id: int) -> bool:
         """Whether this process holds the shard of ``guild_id`` (Discord's sharding formula)."""

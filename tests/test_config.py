@@ -49,7 +49,7 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     text = (ROOT / "config.example.toml").read_text()
     for path, key in _documented_keys(Settings, ""):
         table = path.replace(".", r"\.")
-        pattern = rf"^(# )?{key} =|^\[\[?{table}\]\]?$"
+        pattern = rf"^(# )?{key} =|^\[\[?{table}(\]|\.)"
         assert re.search(pattern, text, re.MULTILINE), f"{path} is not in config.example.toml"
 
 
@@ -119,3 +119,28 @@ def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     bad.write_text("[bot\n")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(bad)
+
+
+def test_prompt_and_message_overrides_are_checked_with_their_key_path() -> None:
+    guild = {
+        **MINIMAL["guilds"][0],
+        "prompts": {
+            "first_reply": {"intro": ""},
+            "report.rule.nope": {"title": "t", "intro": "i", "next_action": "n"},
+        },
+        "messages": {"support_welcom": "hi"},
+    }
+    found = problems({"guilds": [guild]})
+    assert "guilds[0].prompts.first_reply.intro: must not be empty" in found
+    assert any(p.startswith('guilds[0].prompts."report.rule.nope"') for p in found)
+    assert "guilds[0].messages.support_welcom: unknown message (did you mean support_welcome?)" in found
+
+
+def test_valid_overrides_reach_the_library() -> None:
+    from bot.guidance import PromptLibrary
+
+    guild = {**MINIMAL["guilds"][0], "prompts": {"first_reply": {"intro": "Listen first."}}}
+    config = parse_settings({"guilds": [guild]}, {}).guilds[0]
+    library = PromptLibrary.for_guild(config.prompts, config.messages)
+    assert library.prompt("first_reply").intro == "Listen first."
+    assert library.prompt("first_reply").next_action  # the rest still comes from the defaults

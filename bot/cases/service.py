@@ -160,7 +160,19 @@ class CaseService:
         return opened
 
     async def set_thread(self, case_id: int, thread_id: int) -> None:
-        await self._update(case_id, None, "thread_created", thread_id=thread_id)
+        await self._update(case_id, None, "thread_created", thread_id=thread_id, problem=None)
+
+    async def set_problem(self, case_id: int, problem: str | None) -> None:
+        """Note (or clear) why a Discord side effect of this case is stuck; the card shows it."""
+
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is not None and case.problem != problem:
+                case.problem = problem
+                await self._card(session, case, self.clock())
+
+        await self.db.write(work)
+        await self._arm_case_jobs(case_id)
 
     async def set_card(self, case_id: int, channel_id: int, message_id: int) -> None:
         await self._update(case_id, None, None, card_channel_id=channel_id, card_message_id=message_id)
