@@ -60,6 +60,8 @@ class Case(Base):
     followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     survey_answer: Mapped[str | None] = mapped_column(String(16), default=None)
     member_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Why a Discord side effect hasn't happened yet (shown on the card; cleared when it does).
+    problem: Mapped[str | None] = mapped_column(String(200), default=None)
 
     @property
     def is_open(self) -> bool:

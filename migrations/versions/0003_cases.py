@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-24 03:18:37.010194
+Create Date: 2026-11-24 03:21:49.068549
 """
 
 from collections.abc import Sequence
@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('followup_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('survey_answer', sa.String(length=16), nullable=True),
     sa.Column('member_left_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('problem', sa.String(length=200), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_cases')),
     sa.UniqueConstraint('guild_id', 'kind', 'number', name=op.f('uq_cases_guild_id_kind_number'))
     )
