@@ -13,7 +13,13 @@ import secrets
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from .interactions import APPLICATION_COMMAND, AUTOCOMPLETE, MESSAGE_COMPONENT, MODAL_SUBMIT, InteractionHandle
+from .interactions import (
+    APPLICATION_COMMAND,
+    AUTOCOMPLETE,
+    MESSAGE_COMPONENT,
+    MODAL_SUBMIT,
+    InteractionHandle,
+)
 from .payloads import interaction_channel_payload, member_payload, role_payload, user_payload
 from .permissions import ADMINISTRATOR, VIEW_CHANNEL, base_permissions, channel_permissions
 from .routing import UploadedFile
@@ -141,7 +147,9 @@ class Actions:
         if cmd is None:
             where = f"guild {guild_id}" if guild_id else "global scope"
             synced = sorted(c.name for c in self.world.commands_for(guild_id) + self.world.global_commands)
-            raise CommandNotSynced(f"command {name!r} (type {type}) is not synced to {where}; synced: {synced}")
+            raise CommandNotSynced(
+                f"command {name!r} (type {type}) is not synced to {where}; synced: {synced}"
+            )
         required = cmd.payload.get("default_member_permissions")
         if guild_id is not None and required is not None:
             have = base_permissions(self.world, guild_id, user_id)
@@ -160,7 +168,9 @@ class Actions:
 
     def _resolved_channel(self, resolved: dict[str, Any], channel_id: int, user_id: int) -> None:
         channel = self.world.channel(channel_id)
-        resolved.setdefault("channels", {})[str(channel_id)] = interaction_channel_payload(self.world, channel, user_id)
+        resolved.setdefault("channels", {})[str(channel_id)] = interaction_channel_payload(
+            self.world, channel, user_id
+        )
 
     def _resolved_role(self, resolved: dict[str, Any], guild_id: int | None, role_id: int) -> None:
         role = self.world.guild(guild_id or 0).roles[role_id]
@@ -238,7 +248,13 @@ class Actions:
             if name == focused:
                 values.append({"name": name, "type": spec["type"], "value": str(value), "focused": True})
             else:
-                values.append({"name": name, "type": spec["type"], "value": self._option_value(spec, value, resolved, guild_id, user_id)})
+                values.append(
+                    {
+                        "name": name,
+                        "type": spec["type"],
+                        "value": self._option_value(spec, value, resolved, guild_id, user_id),
+                    }
+                )
         if focused is None:
             missing = [o["name"] for o in specs if o.get("required") and o["name"] not in options]
             if missing:
@@ -277,7 +293,14 @@ class Actions:
         return self._dispatch(kind, guild_id, channel_id, user_id, data)
 
     def context_menu(
-        self, guild_id: int | None, channel_id: int | None, user_id: int, name: str, target_id: int, *, message: bool
+        self,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        name: str,
+        target_id: int,
+        *,
+        message: bool,
     ) -> InteractionHandle:
         guild_id, channel_id = self._context(guild_id, channel_id, user_id)
         cmd = self._command(guild_id, name, 3 if message else 2, user_id)
@@ -292,9 +315,18 @@ class Actions:
         return self._dispatch(APPLICATION_COMMAND, guild_id, channel_id, user_id, data)
 
     # ----------------------------------------------------------- components
-    def component(self, message_id: int, custom_id: str, user_id: int, values: list[Any] | None) -> InteractionHandle:
+    def component(
+        self, message_id: int, custom_id: str, user_id: int, values: list[Any] | None
+    ) -> InteractionHandle:
         stored = self.world.message(message_id)
-        found = next((c for c in iter_components(stored.payload.get("components", [])) if c.get("custom_id") == custom_id), None)
+        found = next(
+            (
+                c
+                for c in iter_components(stored.payload.get("components", []))
+                if c.get("custom_id") == custom_id
+            ),
+            None,
+        )
         if found is None:
             raise ValueError(f"message {message_id} has no component with custom_id {custom_id!r}")
         if found.get("disabled"):
@@ -315,7 +347,15 @@ class Actions:
             if resolved:
                 data["resolved"] = resolved
         message = dict(stored.payload)
-        return self._dispatch(MESSAGE_COMPONENT, guild_id, channel_id, user_id, data, message=message, source_message_id=message_id)
+        return self._dispatch(
+            MESSAGE_COMPONENT,
+            guild_id,
+            channel_id,
+            user_id,
+            data,
+            message=message,
+            source_message_id=message_id,
+        )
 
     def _select_values(
         self, comp: dict[str, Any], values: list[Any], guild_id: int | None, user_id: int
@@ -323,7 +363,9 @@ class Actions:
         kind = int(comp["type"])
         low, high = int(comp.get("min_values", 1)), int(comp.get("max_values", 1))
         if not low <= len(values) <= high:
-            raise ValueError(f"select {comp.get('custom_id')!r} takes {low}..{high} values, got {len(values)}")
+            raise ValueError(
+                f"select {comp.get('custom_id')!r} takes {low}..{high} values, got {len(values)}"
+            )
         resolved: dict[str, Any] = {}
         if kind == 3:
             offered = [o["value"] for o in comp.get("options", [])]
@@ -340,7 +382,9 @@ class Actions:
                 self._resolved_channel(resolved, int(v), user_id)
         return [str(int(v)) for v in values], resolved
 
-    def modal_submit(self, previous: InteractionHandle, user_id: int, values: dict[str, Any]) -> InteractionHandle:
+    def modal_submit(
+        self, previous: InteractionHandle, user_id: int, values: dict[str, Any]
+    ) -> InteractionHandle:
         modal = previous.modal
         if modal is None:
             raise ValueError(f"interaction {previous.id} was not answered with a modal (type 9)")
@@ -364,7 +408,9 @@ class Actions:
                 chosen = list(given or [])
                 if comp.get("required", True) and not chosen:
                     raise ValueError(f"select {custom_id!r} is required")
-                out["values"], more = self._select_values(comp, chosen, guild_id, user_id) if chosen else ([], {})
+                out["values"], more = (
+                    self._select_values(comp, chosen, guild_id, user_id) if chosen else ([], {})
+                )
                 for key, entries in more.items():
                     resolved.setdefault(key, {}).update(entries)
             elif kind == 21:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .gateway import DIRECT_MESSAGES, GUILD_MEMBERS, GUILD_MESSAGES, GUILDS, MESSAGE_CONTENT, GatewayHub, GatewaySession
+from .gateway import (
+    DIRECT_MESSAGES,
+    GUILD_MEMBERS,
+    GUILD_MESSAGES,
+    GUILDS,
+    MESSAGE_CONTENT,
+    GatewayHub,
+    GatewaySession,
+)
 from .payloads import channel_payload, member_payload, role_payload, thread_member_payload, user_payload
 from .permissions import MANAGE_THREADS, channel_permissions
 from .state import Channel, Member, Role, StoredMessage, World
@@ -62,15 +70,22 @@ class Events:
         if guild_id:
             data["guild_id"] = guild_id
         self.hub.dispatch(
-            "MESSAGE_DELETE", data, guild_id=int(guild_id) if guild_id else None, intents=self._message_intent(msg)
+            "MESSAGE_DELETE",
+            data,
+            guild_id=int(guild_id) if guild_id else None,
+            intents=self._message_intent(msg),
         )
 
     # -------------------------------------------------------------- channels
     def channel_create(self, channel: Channel) -> None:
-        self.hub.dispatch("CHANNEL_CREATE", channel_payload(self.world, channel), guild_id=channel.guild_id, intents=GUILDS)
+        self.hub.dispatch(
+            "CHANNEL_CREATE", channel_payload(self.world, channel), guild_id=channel.guild_id, intents=GUILDS
+        )
 
     def channel_update(self, channel: Channel) -> None:
-        self.hub.dispatch("CHANNEL_UPDATE", channel_payload(self.world, channel), guild_id=channel.guild_id, intents=GUILDS)
+        self.hub.dispatch(
+            "CHANNEL_UPDATE", channel_payload(self.world, channel), guild_id=channel.guild_id, intents=GUILDS
+        )
 
     def channel_delete(self, channel: Channel) -> None:
         event = "THREAD_DELETE" if channel.is_thread else "CHANNEL_DELETE"
@@ -100,9 +115,13 @@ class Events:
 
     def thread_update(self, thread: Channel) -> None:
         if self._bot_sees_thread(thread):
-            self.hub.dispatch("THREAD_UPDATE", channel_payload(self.world, thread), guild_id=thread.guild_id, intents=GUILDS)
+            self.hub.dispatch(
+                "THREAD_UPDATE", channel_payload(self.world, thread), guild_id=thread.guild_id, intents=GUILDS
+            )
 
-    def thread_members_update(self, thread: Channel, added: Sequence[int] = (), removed: Sequence[int] = ()) -> None:
+    def thread_members_update(
+        self, thread: Channel, added: Sequence[int] = (), removed: Sequence[int] = ()
+    ) -> None:
         """THREAD_MEMBERS_UPDATE; without GUILD_MEMBERS only when the bot itself was added/removed."""
         bot = self.world.bot_user_id
         guild = self.world.guilds[thread.guild_id] if thread.guild_id is not None else None
@@ -127,7 +146,9 @@ class Events:
         def gate(session: GatewaySession, payload: dict[str, Any]) -> dict[str, Any] | None:
             return payload if session.intents & GUILD_MEMBERS or involves_bot else None
 
-        self.hub.dispatch("THREAD_MEMBERS_UPDATE", data, guild_id=thread.guild_id, intents=GUILDS, transform=gate)
+        self.hub.dispatch(
+            "THREAD_MEMBERS_UPDATE", data, guild_id=thread.guild_id, intents=GUILDS, transform=gate
+        )
         if bot in added:
             own = {**thread_member_payload(thread, bot), "guild_id": str(thread.guild_id)}
             self.hub.dispatch("THREAD_MEMBER_UPDATE", own, guild_id=thread.guild_id, intents=GUILDS)
@@ -161,4 +182,3 @@ class Events:
     # ---------------------------------------------------------- interactions
     def interaction_create(self, payload: dict[str, Any], guild_id: int | None) -> int:
         return self.hub.dispatch("INTERACTION_CREATE", payload, guild_id=guild_id)
-

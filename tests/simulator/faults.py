@@ -79,10 +79,8 @@ class FailureRule:
     def response(self, template: str) -> ApiResponse:
         if self.status == 429:
             return rate_limited_response(self.retry_after, global_=self.global_, template=template)
-        if self.code is not None:
-            code = self.code
-        else:
-            code = 50013 if self.status == 403 else 0
+        default_code = 50013 if self.status == 403 else 0
+        code = self.code if self.code is not None else default_code
         message = self.message or _DEFAULT_MESSAGES.get(self.status, f"{self.status}: Error")
         return ApiResponse(self.status, {"message": message, "code": code})
 
@@ -139,7 +137,9 @@ class RateLimiter:
         reset_after = max(self.per_seconds - (now - window.started), 0.001)
         if window.used >= self.per_route:
             self.limited.append((method, template))
-            return {}, rate_limited_response(reset_after, template=f"{method} {template}", limit=self.per_route)
+            return {}, rate_limited_response(
+                reset_after, template=f"{method} {template}", limit=self.per_route
+            )
         window.used += 1
         headers = {
             "X-RateLimit-Limit": str(self.per_route),

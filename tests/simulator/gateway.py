@@ -110,6 +110,8 @@ class GatewayHub:
         self.identify_count = 0
         self.resume_count = 0
         self.close_codes_sent: list[int] = []
+        self._background: set[asyncio.Task[None]] = set()
+        self.internal_errors: list[str] = []
 
     # ------------------------------------------------------------ websocket
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -121,7 +123,11 @@ class GatewayHub:
         try:
             async for msg in ws:
                 if msg.type is WSMsgType.TEXT:
-                    await self._on_frame(conn, json.loads(msg.data))
+                    try:
+                        await self._on_frame(conn, json.loads(msg.data))
+                    except Exception as exc:
+                        log.exception("simulator gateway error")
+                        self.internal_errors.append(f"gateway frame {msg.data[:200]!r}: {exc!r}")
                 elif msg.type is WSMsgType.BINARY:
                     await self._close(conn, 4002)
         except (ConnectionError, asyncio.CancelledError):
@@ -203,7 +209,9 @@ class GatewayHub:
         )
         for guild in guilds:
             if guild.members.get(self.world.bot_user_id) is not None:
-                self._send_dispatch(session, "GUILD_CREATE", gateway_guild_payload(self.world, guild, intents))
+                self._send_dispatch(
+                    session, "GUILD_CREATE", gateway_guild_payload(self.world, guild, intents)
+                )
         session.ready = True
 
     async def _resume(self, conn: GatewayConnection, data: dict[str, Any]) -> None:
@@ -217,7 +225,9 @@ class GatewayHub:
         old = session.connection
         if old is not None and old is not conn:
             old.session = None
-            asyncio.create_task(old.close(UNKNOWN_ERROR))
+            task = asyncio.create_task(old.close(UNKNOWN_ERROR))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
         self.resume_count += 1
         session.connection = conn
         conn.session = session
@@ -304,7 +314,9 @@ class GatewayHub:
         """The bot joined a guild while connected: a full GUILD_CREATE to the guild's shard."""
         guild = self.world.guilds[guild_id]
         for session in self.target_sessions(guild_id):
-            self._send_dispatch(session, "GUILD_CREATE", gateway_guild_payload(self.world, guild, session.intents))
+            self._send_dispatch(
+                session, "GUILD_CREATE", gateway_guild_payload(self.world, guild, session.intents)
+            )
 
     # ------------------------------------------------------------- faults
     def _live(self, shard_id: int | None) -> Iterable[GatewaySession]:

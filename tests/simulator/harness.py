@@ -31,7 +31,9 @@ def point_discord_at(sim: DiscordSimulator) -> Iterator[None]:
 
 
 @contextlib.asynccontextmanager
-async def running_bot(sim: DiscordSimulator, client: ClientT, *, timeout: float = 10.0) -> AsyncIterator[ClientT]:
+async def running_bot(
+    sim: DiscordSimulator, client: ClientT, *, timeout: float = 10.0
+) -> AsyncIterator[ClientT]:
     """Start ``client`` against ``sim``, wait until discord.py says ready, close it afterwards.
 
     A start-up failure (bad token, 4014, a crash in ``setup_hook``) is raised here.

@@ -16,6 +16,7 @@ Rules enforced, as Discord does:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,10 +125,8 @@ class InteractionHandle:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise TimeoutError(f"interaction {self.id}: timed out after {timeout}s waiting for {what}")
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._changed.wait(), remaining)
-            except asyncio.TimeoutError:
-                pass
 
     async def response(self, timeout: float = 5.0) -> dict[str, Any]:
         """The first callback body the bot sent (waits for it)."""
@@ -147,7 +146,9 @@ class InteractionHandle:
         if self.response_type in (6, 7) and self.original_message_id is None:
             self.original_message_id = self.source_message_id
         if self.response_type not in (4, 5, 6, 7):
-            raise AssertionError(f"interaction {self.id} was answered with type {self.response_type}, no message")
+            raise AssertionError(
+                f"interaction {self.id} was answered with type {self.response_type}, no message"
+            )
         await self._wait(ready, timeout, "the original response message")
         return self._sim.world.messages[self.original_message_id or 0].view()
 
@@ -190,11 +191,27 @@ class InteractionManager:
         if handle.source_message_id is None:
             allowed -= {6, 7}
         if cb_type not in allowed:
-            raise ApiError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": f"callback type {cb_type} is not valid for interaction type {handle.type}"}]}})
+            raise ApiError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {
+                    "type": {
+                        "_errors": [
+                            {
+                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                "message": f"callback type {cb_type} is not valid for interaction type {handle.type}",
+                            }
+                        ]
+                    }
+                },
+            )
         data = body.get("data") or {}
         message: StoredMessage | None = None
         if cb_type in (4, 5):
-            message = self._create_response_message(handle, data if cb_type == 4 else {"flags": data.get("flags")}, req, loading=cb_type == 5)
+            message = self._create_response_message(
+                handle, data if cb_type == 4 else {"flags": data.get("flags")}, req, loading=cb_type == 5
+            )
         elif cb_type == 7:
             message = self.sim.world.message(handle.source_message_id or 0)
             self.sim.messages.apply_edit(message, data, req.files)
@@ -246,7 +263,12 @@ class InteractionManager:
     def _metadata(self, handle: InteractionHandle) -> dict[str, Any]:
         user = self.sim.payload_user(handle.user_id)
         owners = {"0": str(handle.guild_id)} if handle.guild_id else {"1": str(handle.user_id)}
-        meta: dict[str, Any] = {"id": str(handle.id), "type": handle.type, "user": user, "authorizing_integration_owners": owners}
+        meta: dict[str, Any] = {
+            "id": str(handle.id),
+            "type": handle.type,
+            "user": user,
+            "authorizing_integration_owners": owners,
+        }
         legacy: dict[str, Any] = {"id": str(handle.id), "type": handle.type, "name": "", "user": user}
         if handle.type == APPLICATION_COMMAND:
             data = handle.payload["data"]

@@ -41,7 +41,9 @@ class MessageFactory:
         self.files_url = files_url
 
     # --------------------------------------------------------------- pieces
-    def _attachment(self, channel_id: int, upload: UploadedFile, meta: dict[str, Any]) -> tuple[dict, StoredFile]:
+    def _attachment(
+        self, channel_id: int, upload: UploadedFile, meta: dict[str, Any]
+    ) -> tuple[dict, StoredFile]:
         att_id = self.world.ids.next()
         filename = str(meta.get("filename") or upload.filename)
         content_type = _content_type(filename, upload.content_type)
@@ -63,7 +65,11 @@ class MessageFactory:
         return data, StoredFile(att_id, filename, content_type, upload.data)
 
     def _attachments(
-        self, channel_id: int, body: dict[str, Any], files: Sequence[UploadedFile], existing: StoredMessage | None
+        self,
+        channel_id: int,
+        body: dict[str, Any],
+        files: Sequence[UploadedFile],
+        existing: StoredMessage | None,
     ) -> tuple[list[dict[str, Any]], dict[int, StoredFile]]:
         """Match ``attachments`` metadata to ``files[n]`` parts; keep listed existing ones on edit."""
         by_index = {}
@@ -89,7 +95,18 @@ class MessageFactory:
                 if int(key) in existing.files:
                     stored[int(key)] = existing.files[int(key)]
             else:
-                raise ApiError(400, 50035, "Invalid Form Body", {"attachments": {"_errors": [{"code": "ATTACHMENT_NOT_FOUND", "message": f"unknown attachment {key}"}]}})
+                raise ApiError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "attachments": {
+                            "_errors": [
+                                {"code": "ATTACHMENT_NOT_FOUND", "message": f"unknown attachment {key}"}
+                            ]
+                        }
+                    },
+                )
         for key, upload in by_index.items():
             if key not in used:
                 att, file = self._attachment(channel_id, upload, {})
@@ -158,7 +175,16 @@ class MessageFactory:
             target = world.messages.get(int(ref["message_id"]))
             if target is None or target.deleted:
                 if ref.get("fail_if_not_exists", True):
-                    raise ApiError(400, 50035, "Invalid Form Body", {"message_reference": {"_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE", "message": "Unknown message"}]}})
+                    raise ApiError(
+                        400,
+                        50035,
+                        "Invalid Form Body",
+                        {
+                            "message_reference": {
+                                "_errors": [{"code": "REPLIES_UNKNOWN_MESSAGE", "message": "Unknown message"}]
+                            }
+                        },
+                    )
             else:
                 payload["type"] = 19 if message_type == 0 else message_type
                 payload["message_reference"] = {
@@ -179,7 +205,9 @@ class MessageFactory:
         )
 
     # ----------------------------------------------------------------- edit
-    def apply_edit(self, message: StoredMessage, body: dict[str, Any], files: Sequence[UploadedFile] = ()) -> None:
+    def apply_edit(
+        self, message: StoredMessage, body: dict[str, Any], files: Sequence[UploadedFile] = ()
+    ) -> None:
         """PATCH semantics: only keys present in ``body`` change."""
         payload = message.payload
         guild_id = int(payload["guild_id"]) if payload.get("guild_id") else None

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from .ids import iso, snowflake_time
-from .permissions import ALL_PERMISSIONS, channel_permissions
+from .permissions import ALL_PERMISSIONS, MANAGE_THREADS, channel_permissions
 from .state import Channel, Guild, Member, Role, User, World
 
 GUILD_MEMBERS_INTENT = 1 << 1
@@ -82,7 +82,10 @@ def member_payload(
 
 
 def overwrite_payloads(channel: Channel) -> list[dict[str, Any]]:
-    return [{"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)} for o in channel.overwrites]
+    return [
+        {"id": str(o.id), "type": o.type, "allow": str(o.allow), "deny": str(o.deny)}
+        for o in channel.overwrites
+    ]
 
 
 def thread_member_payload(thread: Channel, user_id: int) -> dict[str, Any]:
@@ -158,7 +161,9 @@ def channel_payload(world: World, channel: Channel) -> dict[str, Any]:
 def interaction_channel_payload(world: World, channel: Channel, user_id: int) -> dict[str, Any]:
     """The channel object inside an interaction: a channel payload plus the user's permissions."""
     data = channel_payload(world, channel)
-    perms = channel_permissions(world, channel.id, user_id) if channel.guild_id is not None else ALL_PERMISSIONS
+    perms = (
+        channel_permissions(world, channel.id, user_id) if channel.guild_id is not None else ALL_PERMISSIONS
+    )
     data["permissions"] = str(perms)
     return data
 
@@ -227,7 +232,7 @@ def gateway_guild_payload(world: World, guild: Guild, intents: int) -> dict[str,
         voice_states=[],
         members=[member_payload(world, m) for m in members],
         channels=[channel_payload(world, c) for c in channels if not c.is_thread],
-        threads=[channel_payload(world, c) for c in channels if c.is_thread and not c.archived],
+        threads=[channel_payload(world, c) for c in channels if c.is_thread and _bot_sees(world, c)],
         presences=[],
         stage_instances=[],
         guild_scheduled_events=[],
@@ -235,6 +240,15 @@ def gateway_guild_payload(world: World, guild: Guild, intents: int) -> dict[str,
         embedded_activities=[],
     )
     return data
+
+
+def _bot_sees(world: World, thread: Channel) -> bool:
+    """Active threads the bot can see: private ones only if it is in them or manages threads."""
+    if thread.archived:
+        return False
+    if thread.type != 12 or world.bot_user_id in thread.thread_members:
+        return True
+    return bool(channel_permissions(world, thread.id, world.bot_user_id) & MANAGE_THREADS)
 
 
 _USER_MENTION = re.compile(r"<@!?(\d+)>")

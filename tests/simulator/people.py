@@ -55,7 +55,9 @@ class PeopleMixin:
     ) -> list[dict[str, Any]]:
         """Type into option ``focused``; returns the bot's choices (``[{"name", "value"}]``)."""
         values = {**(options or {}), focused: value}
-        handle = self.actions.slash(guild_id, channel_id, user_id, name, values, _path(subcommand), focused=focused)
+        handle = self.actions.slash(
+            guild_id, channel_id, user_id, name, values, _path(subcommand), focused=focused
+        )
         body = await handle.response(timeout)
         if body.get("type") != 8:
             raise AssertionError(f"autocomplete answered with callback type {body.get('type')}")
@@ -81,7 +83,9 @@ class PeopleMixin:
         await asyncio.sleep(0)
         return handle
 
-    async def select(self, message_id: int, custom_id: str, user_id: int, values: Iterable[Any]) -> InteractionHandle:
+    async def select(
+        self, message_id: int, custom_id: str, user_id: int, values: Iterable[Any]
+    ) -> InteractionHandle:
         """Pick ``values`` in a select: option values for string selects, ids for user/role/channel ones."""
         handle = self.actions.component(message_id, custom_id, user_id, list(values))
         await asyncio.sleep(0)

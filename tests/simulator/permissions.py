@@ -54,20 +54,19 @@ DEFAULT_BOT_PERMISSIONS = (
     | MODERATE_MEMBERS
 )
 
-#: What @everyone can do in a fresh guild (Discord's default set, roughly).
+#: What @everyone can do in a fresh simulated guild. Narrower than Discord's default on
+#: purpose (no thread creation, no @everyone pings), so that taking a permission away from
+#: the bot's role (``set_bot_permissions``) really takes it away. To remove one of these
+#: from the bot, use a channel overwrite (``sim.deny_bot``) or ``set_everyone_permissions``.
 DEFAULT_EVERYONE_PERMISSIONS = (
-    CREATE_INSTANT_INVITE
-    | ADD_REACTIONS
+    ADD_REACTIONS
     | VIEW_CHANNEL
     | SEND_MESSAGES
     | EMBED_LINKS
     | ATTACH_FILES
     | READ_MESSAGE_HISTORY
-    | MENTION_EVERYONE
     | USE_EXTERNAL_EMOJIS
     | USE_APPLICATION_COMMANDS
-    | CREATE_PUBLIC_THREADS
-    | CREATE_PRIVATE_THREADS
     | SEND_MESSAGES_IN_THREADS
 )
 

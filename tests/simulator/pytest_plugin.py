@@ -27,6 +27,9 @@ def _problems(sim: DiscordSimulator) -> list[str]:
     if sim.spec_violations:
         lines = "\n".join(f"  {v}" for v in sim.spec_violations)
         problems.append(f"request bodies that violate Discord's OpenAPI spec:\n{lines}")
+    if sim.internal_errors:
+        lines = "\n".join(f"  {e}" for e in sim.internal_errors)
+        problems.append(f"the simulator itself failed (a simulator bug, see the log):\n{lines}")
     return problems
 
 

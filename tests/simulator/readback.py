@@ -89,7 +89,9 @@ class ReadbackMixin:
         """Recorded REST requests by method and route template (placeholder names don't matter)."""
         return self.rest.requests_for(method, route_template)
 
-    async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01) -> Any:
+    async def wait_for(
+        self, predicate: Callable[[], Any], timeout: float = 5.0, interval: float = 0.01
+    ) -> Any:
         """Poll ``predicate`` (sync or async) until it returns something truthy; returns it."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
@@ -100,7 +102,9 @@ class ReadbackMixin:
             if result:
                 return result
             if loop.time() >= deadline:
-                raise TimeoutError(f"condition not met within {timeout}s: {getattr(predicate, '__name__', predicate)}")
+                raise TimeoutError(
+                    f"condition not met within {timeout}s: {getattr(predicate, '__name__', predicate)}"
+                )
             await asyncio.sleep(interval)
 
     def all_visible_text(self, *, include_custom_ids: bool = False) -> Iterator[str]:

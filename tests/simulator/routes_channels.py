@@ -135,7 +135,9 @@ def register(sim: DiscordSimulator) -> None:
         channel.overwrites = [o for o in channel.overwrites if o.id != target]
         if req.method == "PUT":
             channel.overwrites.append(
-                Overwrite(target, int(body.get("type", 0)), int(body.get("allow") or 0), int(body.get("deny") or 0))
+                Overwrite(
+                    target, int(body.get("type", 0)), int(body.get("allow") or 0), int(body.get("deny") or 0)
+                )
             )
         sim.events.channel_update(channel)
         return None
@@ -186,11 +188,19 @@ def register(sim: DiscordSimulator) -> None:
     async def create_message(req: ApiRequest) -> Any:
         channel = channel_of(req)
         body = req.body()
-        if not (body.get("content") or body.get("embeds") or req.files or body.get("components") or body.get("sticker_ids") or body.get("poll")):
+        if not (
+            body.get("content")
+            or body.get("embeds")
+            or req.files
+            or body.get("components")
+            or body.get("sticker_ids")
+            or body.get("poll")
+        ):
             raise ApiError(400, 50006, "Cannot send an empty message")
         check_send(channel, body, bool(req.files))
         msg = sim.messages.build(channel, bot, body, req.files)
-        msg.ephemeral = False
+        msg.ephemeral = False  # EPHEMERAL only means something on interaction responses
+        msg.payload["flags"] &= ~(1 << 6)
         world.store_message(msg)
         sim.events.message_create(msg)
         return dict(msg.payload)
@@ -236,9 +246,16 @@ def register(sim: DiscordSimulator) -> None:
         found = next((r for r in reactions if r["emoji"]["name"] == name.split(":")[0]), None)
         if req.method == "PUT" and (found is None or not found["me"]):
             if found is None:
-                found = {"emoji": {"id": None, "name": name.split(":")[0]}, "count": 0, "me": False,
-                         "count_details": {"burst": 0, "normal": 0}, "burst_colors": [], "me_burst": False,
-                         "burst_me": False, "burst_count": 0}
+                found = {
+                    "emoji": {"id": None, "name": name.split(":")[0]},
+                    "count": 0,
+                    "me": False,
+                    "count_details": {"burst": 0, "normal": 0},
+                    "burst_colors": [],
+                    "me_burst": False,
+                    "burst_me": False,
+                    "burst_count": 0,
+                }
                 reactions.append(found)
             found["count"] += 1
             found["me"] = True
@@ -337,7 +354,9 @@ def register(sim: DiscordSimulator) -> None:
             if not have & SEND_MESSAGES_IN_THREADS:
                 raise missing_permissions()
             if thread.type == 12 and not (
-                have & MANAGE_THREADS or thread.owner_id == bot or (thread.invitable and bot in thread.thread_members)
+                have & MANAGE_THREADS
+                or thread.owner_id == bot
+                or (thread.invitable and bot in thread.thread_members)
             ):
                 raise missing_permissions()
         if uid not in thread.thread_members:
@@ -376,4 +395,3 @@ def register(sim: DiscordSimulator) -> None:
         add("DELETE", "/channels/{channel_id}/thread-members/" + target, remove_thread_member)
     add("GET", "/channels/{channel_id}/thread-members/{user_id}", get_thread_member)
     add("GET", "/channels/{channel_id}/thread-members", list_thread_members)
-

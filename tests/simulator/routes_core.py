@@ -108,7 +108,12 @@ def register(sim: DiscordSimulator) -> None:
         return {
             "url": sim.gateway_url,
             "shards": 1,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 14400000,
+                "max_concurrency": 1,
+            },
         }
 
     add("GET", "/users/@me", get_me)
@@ -138,7 +143,11 @@ def register(sim: DiscordSimulator) -> None:
     async def upsert_command(req: ApiRequest) -> Any:
         guild_id = scope(req)
         body = req.body()
-        others = [c.payload for c in world.commands_for(guild_id) if (c.name, c.type) != (body.get("name"), body.get("type", 1))]
+        others = [
+            c.payload
+            for c in world.commands_for(guild_id)
+            if (c.name, c.type) != (body.get("name"), body.get("type", 1))
+        ]
         created = world.overwrite_commands(guild_id, [*others, body])
         return ApiResponse(201, command_payload(created[-1]))
 
@@ -176,7 +185,11 @@ def register(sim: DiscordSimulator) -> None:
 
     async def get_channels(req: ApiRequest) -> Any:
         guild = bot_guild(req)
-        return [channel_payload(world, world.channels[c]) for c in guild.channel_ids if not world.channels[c].is_thread]
+        return [
+            channel_payload(world, world.channels[c])
+            for c in guild.channel_ids
+            if not world.channels[c].is_thread
+        ]
 
     async def get_roles(req: ApiRequest) -> Any:
         guild = bot_guild(req)
@@ -231,7 +244,7 @@ def register(sim: DiscordSimulator) -> None:
             until = body["communication_disabled_until"]
             if until is not None:
                 moment = dt.datetime.fromisoformat(str(until).replace("Z", "+00:00"))
-                if moment - dt.datetime.now(dt.timezone.utc) > dt.timedelta(days=28, minutes=1):
+                if moment - dt.datetime.now(dt.UTC) > dt.timedelta(days=28, minutes=1):
                     raise ApiError(400, 50035, "Invalid Form Body")
             member.communication_disabled_until = until
         if "nick" in body:

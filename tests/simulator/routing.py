@@ -157,7 +157,11 @@ class Router:
         self._routes: list[Route] = []
 
     def add(self, method: str, template: str, handler: Handler, *, auth: bool = True) -> None:
-        pattern = "^" + _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(0)[1:-1]}>[^/]+)", _escape_template(template)) + "$"
+        pattern = (
+            "^"
+            + _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(0)[1:-1]}>[^/]+)", _escape_template(template))
+            + "$"
+        )
         route = Route(method, template, handler, auth, re.compile(pattern), template.count("{"))
         self._routes.append(route)
         self._routes.sort(key=lambda r: r.placeholders)
@@ -186,4 +190,3 @@ def _escape_template(template: str) -> str:
         last = m.end()
     out.append(re.escape(template[last:]))
     return "".join(out)
-

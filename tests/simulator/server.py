@@ -39,7 +39,9 @@ from .world_api import WorldBuildingMixin
 log = logging.getLogger(__name__)
 
 #: ``<repo>/../shared/discord-api-spec/openapi.json`` (the repo root is two levels up).
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "discord-api-spec" / "openapi.json"
+DEFAULT_SPEC_PATH = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "discord-api-spec" / "openapi.json"
+)
 _DEFAULT: Any = object()
 
 
@@ -78,11 +80,18 @@ class DiscordSimulator(WorldBuildingMixin, PeopleMixin, ReadbackMixin):
     @staticmethod
     def _load_spec(spec_path: Path | str | None) -> OpenApiSpec | None:
         explicit = spec_path is not _DEFAULT
-        path = Path(spec_path) if spec_path not in (None, _DEFAULT) else (DEFAULT_SPEC_PATH if not explicit else None)
+        path = (
+            Path(spec_path)
+            if spec_path not in (None, _DEFAULT)
+            else (DEFAULT_SPEC_PATH if not explicit else None)
+        )
         if path is None:
             return None
         if not path.is_file():
-            warnings.warn(f"Discord OpenAPI spec not found at {path}; request bodies will not be validated", stacklevel=3)
+            warnings.warn(
+                f"Discord OpenAPI spec not found at {path}; request bodies will not be validated",
+                stacklevel=3,
+            )
             return None
         return load_spec(path)
 
@@ -165,6 +174,11 @@ class DiscordSimulator(WorldBuildingMixin, PeopleMixin, ReadbackMixin):
     @property
     def spec_violations(self) -> list[SpecViolation]:
         return self.rest.spec_violations
+
+    @property
+    def internal_errors(self) -> list[str]:
+        """Exceptions inside the simulator itself (REST handlers, gateway frames)."""
+        return self.rest.internal_errors + self.gateway.internal_errors
 
     @property
     def deadline_misses(self) -> list[DeadlineMiss]:

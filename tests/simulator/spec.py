@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
+from jsonschema.exceptions import ValidationError, relevance
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
@@ -87,7 +87,9 @@ class OpenApiSpec:
     def __init__(self, document: dict[str, Any]) -> None:
         schemas = document.get("components", {}).get("schemas", {})
         if "SnowflakeType" in schemas:
-            schemas["SnowflakeType"] = {"anyOf": [dict(schemas["SnowflakeType"]), {"type": "integer", "minimum": 0}]}
+            schemas["SnowflakeType"] = {
+                "anyOf": [dict(schemas["SnowflakeType"]), {"type": "integer", "minimum": 0}]
+            }
         self.document = _relax(document)
         self.registry: Registry = Registry().with_resource(
             SPEC_URI, Resource.from_contents(self.document, default_specification=DRAFT202012)
@@ -99,7 +101,9 @@ class OpenApiSpec:
                     continue
                 content = (op.get("requestBody") or {}).get("content") or {}
                 schema = content.get("application/json", {}).get("schema")
-                pattern = "^" + _PLACEHOLDER.sub("[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+                pattern = "^" + _PLACEHOLDER.sub(
+                    "[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+                )
                 self.operations.append(
                     _Operation(
                         method=method.upper(),
@@ -136,11 +140,30 @@ class OpenApiSpec:
         validator = self._validator(op)
         if validator is None:
             return None
-        error = best_match(validator.iter_errors(body))
+        error = max(validator.iter_errors(body), key=relevance, default=None)
         if error is None:
             return None
+        error = _explain(error)
         where = "/".join(str(p) for p in error.absolute_path) or "<body>"
         return SpecViolation(method, path, f"at {where}: {error.message}", op.operation_id)
+
+
+def _discriminator_miss(error: ValidationError) -> bool:
+    return error.validator in ("const", "enum") and list(error.relative_path) == ["type"]
+
+
+def _explain(error: ValidationError) -> ValidationError:
+    """Descend into a failed ``anyOf``: ignore the branches whose ``type`` discriminator
+    doesn't match, and report the error inside the one branch that was meant."""
+    while error.context:
+        branches: dict[Any, list[ValidationError]] = {}
+        for sub in error.context:
+            branches.setdefault(sub.relative_schema_path[0], []).append(sub)
+        meant = [errs for errs in branches.values() if not any(_discriminator_miss(e) for e in errs)]
+        if len(meant) != 1:
+            break
+        error = max(meant[0], key=relevance)
+    return error
 
 
 @functools.lru_cache(maxsize=4)

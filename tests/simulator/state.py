@@ -218,7 +218,9 @@ class World:
 
     # ---------------------------------------------------------- world building
     def add_user(self, name: str, *, bot: bool = False, created_at: dt.datetime | None = None) -> User:
-        user = User(id=self.ids.next(created_at), username=name, bot=bot, global_name=None if bot else name.title())
+        user = User(
+            id=self.ids.next(created_at), username=name, bot=bot, global_name=None if bot else name.title()
+        )
         self.users[user.id] = user
         return user
 
@@ -226,9 +228,13 @@ class World:
         gid = guild_id if guild_id is not None else self.ids.next()
         owner = owner_id if owner_id is not None else self.owner_user_id
         guild = Guild(id=gid, name=name, owner_id=owner)
-        guild.roles[gid] = Role(id=gid, guild_id=gid, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS)
+        guild.roles[gid] = Role(
+            id=gid, guild_id=gid, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS
+        )
         self.guilds[gid] = guild
-        bot_role = self.add_role(gid, name=self.users[self.bot_user_id].username, permissions=DEFAULT_BOT_PERMISSIONS)
+        bot_role = self.add_role(
+            gid, name=self.users[self.bot_user_id].username, permissions=DEFAULT_BOT_PERMISSIONS
+        )
         bot_role.managed = True
         bot_role.bot_id = self.bot_user_id
         guild.bot_role_id = bot_role.id
@@ -236,7 +242,9 @@ class World:
         self.add_member(gid, self.bot_user_id, roles=[bot_role.id])
         return guild
 
-    def add_role(self, guild_id: int, *, name: str, permissions: int = 0, position: int | None = None) -> Role:
+    def add_role(
+        self, guild_id: int, *, name: str, permissions: int = 0, position: int | None = None
+    ) -> Role:
         guild = self.guild(guild_id)
         pos = position if position is not None else max(r.position for r in guild.roles.values()) + 1
         role = Role(id=self.ids.next(), guild_id=guild_id, name=name, permissions=permissions, position=pos)
@@ -256,7 +264,9 @@ class World:
         guild = self.guild(guild_id)
         if overwrites is None and parent_id is not None:
             # A channel created inside a category starts synced with the category's overwrites.
-            overwrites = [Overwrite(o.id, o.type, o.allow, o.deny) for o in self.channel(parent_id).overwrites]
+            overwrites = [
+                Overwrite(o.id, o.type, o.allow, o.deny) for o in self.channel(parent_id).overwrites
+            ]
         channel = Channel(
             id=self.ids.next(),
             type=type,
@@ -305,11 +315,18 @@ class World:
         return thread
 
     def add_member(
-        self, guild_id: int, user_id: int, *, roles: list[int] | None = None, joined_at: dt.datetime | None = None
+        self,
+        guild_id: int,
+        user_id: int,
+        *,
+        roles: list[int] | None = None,
+        joined_at: dt.datetime | None = None,
     ) -> Member:
         guild = self.guild(guild_id)
         self.user(user_id)
-        member = Member(guild_id=guild_id, user_id=user_id, roles=list(roles or []), joined_at=joined_at or utcnow())
+        member = Member(
+            guild_id=guild_id, user_id=user_id, roles=list(roles or []), joined_at=joined_at or utcnow()
+        )
         guild.members[user_id] = member
         return member
 
@@ -381,7 +398,9 @@ class World:
         for body in payloads:
             key = (str(body["name"]), int(body.get("type", 1)))
             cmd_id = old[key].id if key in old else self.ids.next()
-            new.append(Command(id=cmd_id, application_id=self.application_id, guild_id=guild_id, payload=dict(body)))
+            new.append(
+                Command(id=cmd_id, application_id=self.application_id, guild_id=guild_id, payload=dict(body))
+            )
         if guild_id is None:
             self.global_commands = new
         else:

@@ -17,6 +17,7 @@ from .state import Overwrite
 if TYPE_CHECKING:
     from .events import Events
     from .gateway import GatewayHub
+    from .messages import MessageFactory
     from .state import World
 
 
@@ -24,8 +25,11 @@ class WorldBuildingMixin:
     world: World
     events: Events
     gateway: GatewayHub
+    messages: MessageFactory
 
-    def add_guild(self, name: str = "Haven", owner_id: int | None = None, *, shard: tuple[int, int] | None = None) -> int:
+    def add_guild(
+        self, name: str = "Haven", owner_id: int | None = None, *, shard: tuple[int, int] | None = None
+    ) -> int:
         """Create a guild (with @everyone, the bot's managed role and the bot as member).
 
         ``shard=(shard_id, shard_count)`` picks an id that lands on that shard.
@@ -79,14 +83,22 @@ class WorldBuildingMixin:
         parsed = None
         if overwrites is not None:
             parsed = [
-                o if isinstance(o, Overwrite) else Overwrite(int(o["id"]), int(o.get("type", 0)), int(o.get("allow", 0)), int(o.get("deny", 0)))
+                o
+                if isinstance(o, Overwrite)
+                else Overwrite(
+                    int(o["id"]), int(o.get("type", 0)), int(o.get("allow", 0)), int(o.get("deny", 0))
+                )
                 for o in overwrites
             ]
-        channel = self.world.add_channel(guild_id, name=name, type=type, overwrites=parsed, parent_id=parent_id, topic=topic)
+        channel = self.world.add_channel(
+            guild_id, name=name, type=type, overwrites=parsed, parent_id=parent_id, topic=topic
+        )
         self.events.channel_create(channel)
         return channel.id
 
-    def set_channel_overwrite(self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0) -> None:
+    def set_channel_overwrite(
+        self, channel_id: int, target_id: int, *, allow: int = 0, deny: int = 0
+    ) -> None:
         """Add or replace the overwrite for a role or member (type inferred from the id)."""
         channel = self.world.channel(channel_id)
         guild = self.world.guild(channel.guild_id or 0)
@@ -94,6 +106,30 @@ class WorldBuildingMixin:
         channel.overwrites = [o for o in channel.overwrites if o.id != target_id]
         channel.overwrites.append(Overwrite(target_id, kind, allow, deny))
         self.events.channel_update(channel)
+
+    def deny_bot(self, channel_id: int, permissions: int) -> None:
+        """Deny ``permissions`` to the bot in one channel (a member overwrite on the bot)."""
+        channel = self.world.channel(channel_id)
+        current = next((o for o in channel.overwrites if o.id == self.world.bot_user_id), None)
+        allow = current.allow & ~permissions if current else 0
+        deny = (current.deny if current else 0) | permissions
+        self.set_channel_overwrite(channel_id, self.world.bot_user_id, allow=allow, deny=deny)
+
+    def seed_message(
+        self,
+        channel_id: int,
+        author_id: int,
+        content: str = "",
+        *,
+        embeds: list[dict] | None = None,
+        components: list[dict] | None = None,
+    ) -> int:
+        """Put a message into history without any gateway event, as if posted before the
+        bot connected (e.g. a panel with a persistent view from a previous run)."""
+        body = {"content": content, "embeds": embeds or [], "components": components or []}
+        message = self.messages.build(self.world.channel(channel_id), author_id, body)
+        self.world.store_message(message)
+        return message.id
 
     def delete_channel(self, channel_id: int) -> None:
         """Delete a channel or thread (CHANNEL_DELETE / THREAD_DELETE); later requests get 10003."""
@@ -105,7 +141,11 @@ class WorldBuildingMixin:
         return self.world.add_user(name, bot=bot, created_at=created_at).id
 
     def add_member(
-        self, guild_id: int, user_id: int, roles: Iterable[int] | None = None, joined_at: dt.datetime | None = None
+        self,
+        guild_id: int,
+        user_id: int,
+        roles: Iterable[int] | None = None,
+        joined_at: dt.datetime | None = None,
     ) -> None:
         member = self.world.add_member(guild_id, user_id, roles=list(roles or []), joined_at=joined_at)
         self.events.member_add(member)
@@ -123,7 +163,9 @@ class WorldBuildingMixin:
         """Messages to this user's DM channel answer 403 50007."""
         self.world.user(user_id).dms_closed = closed
 
-    def grant_privileged_intents(self, members: bool = True, presences: bool = False, message_content: bool = True) -> None:
+    def grant_privileged_intents(
+        self, members: bool = True, presences: bool = False, message_content: bool = True
+    ) -> None:
         """What the developer portal allows; IDENTIFY with anything else closes with 4014."""
         granted = (GUILD_MEMBERS if members else 0) | (GUILD_PRESENCES if presences else 0)
         self.gateway.granted_intents = granted | (MESSAGE_CONTENT if message_content else 0)
@@ -139,7 +181,9 @@ class WorldBuildingMixin:
         invitable: bool = True,
     ) -> int:
         """A thread a person created (the bot's own threads come through REST)."""
-        thread = self.world.add_thread(parent_id, name=name, type=type, owner_id=owner_id, invitable=invitable)
+        thread = self.world.add_thread(
+            parent_id, name=name, type=type, owner_id=owner_id, invitable=invitable
+        )
         for uid in members:
             thread.thread_members.setdefault(uid, utcnow())
         self.events.thread_create(thread)
@@ -156,7 +200,9 @@ class WorldBuildingMixin:
         if thread.thread_members.pop(user_id, None) is not None:
             self.events.thread_members_update(thread, removed=[user_id])
 
-    def set_thread_state(self, thread_id: int, *, archived: bool | None = None, locked: bool | None = None) -> None:
+    def set_thread_state(
+        self, thread_id: int, *, archived: bool | None = None, locked: bool | None = None
+    ) -> None:
         """A moderator archives/locks a thread in the client (THREAD_UPDATE)."""
         thread = self.world.channel(thread_id)
         if archived is not None:
@@ -165,4 +211,3 @@ class WorldBuildingMixin:
         if locked is not None:
             thread.locked = locked
         self.events.thread_update(thread)
-
