@@ -16,6 +16,7 @@ from cogs import EXTENSIONS
 from .config import BotSettings, GuildConfig, Settings
 from .errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from .guidance import PromptLibrary
+from .modals import ModalRouter
 from .permissions import is_moderator
 from .replies import report_error
 from .services import Services
@@ -105,6 +106,7 @@ class TendBot(commands.AutoShardedBot):
         self.cases = services.cases
         self.started_monotonic = time.monotonic()
         self._libraries: dict[int, PromptLibrary] = {}
+        self.modals = ModalRouter()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -125,6 +127,10 @@ class TendBot(commands.AutoShardedBot):
         # Scheduled work needs Discord, so it starts once the gateway is ready (once: on_ready
         # fires again after reconnects, and start() is idempotent).
         await self.jobs.start()
+
+    async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
+        if interaction.type is discord.InteractionType.modal_submit:
+            self.modals.dispatch(self, interaction)
 
     async def close(self) -> None:
         self.jobs.stop()
@@ -156,13 +162,16 @@ class TendBot(commands.AutoShardedBot):
         ids = self.shard_ids
         return shard in ids if ids is not None else True
 
+    def is_moderator_of(self, guild: GuildConfig, user_id: int, role_ids: list[int]) -> bool:
+        discord_guild = self.get_guild(guild.id)
+        owner = discord_guild is not None and discord_guild.owner_id == user_id
+        return is_moderator(guild, role_ids, is_guild_owner=owner)
+
     def require_moderator(self, interaction: discord.Interaction[Any]) -> GuildConfig:
         """The guild config if the person is a moderator there; a kind refusal otherwise."""
         guild = self.guild_config(interaction.guild_id)
-        member = interaction.user
-        roles = [r.id for r in getattr(member, "roles", [])]
-        owner = interaction.guild is not None and interaction.guild.owner_id == member.id
-        if not is_moderator(guild, roles, is_guild_owner=owner):
+        roles = [r.id for r in getattr(interaction.user, "roles", [])]
+        if not self.is_moderator_of(guild, interaction.user.id, roles):
             raise NotAllowed(MODERATORS_ONLY)
         return guild
 

@@ -1,6 +1,8 @@
 """Tend's features, one package each. The bot loads every extension listed here."""
 
 EXTENSIONS = (
+    "cogs.cases",
     "cogs.conduct",
+    "cogs.support",
     "cogs.meta",
 )

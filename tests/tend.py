@@ -20,6 +20,9 @@ from bot.services import Services, build_services
 
 from .simulator import DiscordSimulator, InteractionHandle
 
+MANAGE_MESSAGES, MANAGE_THREADS, MODERATE_MEMBERS = 1 << 13, 1 << 34, 1 << 40
+MODERATOR_PERMISSIONS = MANAGE_MESSAGES | MANAGE_THREADS | MODERATE_MEMBERS
+
 
 @dataclass
 class World:
@@ -42,7 +45,7 @@ class World:
 def build_world(sim: DiscordSimulator) -> World:
     owner = sim.add_user("owner")
     guild = sim.add_guild("Haven", owner_id=owner)
-    mod_role = sim.add_role(guild, "Moderators")
+    mod_role = sim.add_role(guild, "Moderators", permissions=MODERATOR_PERMISSIONS)
     ids = {
         "queue": sim.add_channel(guild, "mod-queue"),
         "support": sim.add_channel(guild, "support"),

@@ -29,6 +29,7 @@ SUPPORT_NUDGE = "support.nudge"
 SUPPORT_SILENCE = "support.silence"
 SUPPORT_CLOSE = "support.close"
 CASE_FOLLOWUP = "case.followup"
+CASE_NOTICE = "case.notice"
 
 CLOSE_REASONS = {
     "resolved": "Talked it through",
@@ -115,6 +116,7 @@ class CaseService:
         text: str | None,
         cooldown: timedelta,
         nudge_after: timedelta,
+        silence_after: timedelta = timedelta(days=3),
     ) -> Opened:
         """Open a support case, or return the member's open one. Raises TryLater inside the cooldown."""
         now = self.clock()
@@ -301,9 +303,32 @@ class CaseService:
             case.survey_answer = answer
             if first:
                 audit(session, case, "survey_answered", member_id, answer=answer)
+            await self._card(session, case, self.clock())
             return case
 
-        return await self.db.write(work)
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def notify_team(self, case: Case, text: str, *, ping: int | None = None) -> None:
+        """Tell the team something about a case (in its staff thread), reliably.
+
+        ``text`` is written by Tend from ids and labels, never from member text.
+        """
+
+        async def work(session: AsyncSession) -> None:
+            await self.jobs.add(
+                session,
+                guild_id=case.guild_id,
+                kind=CASE_NOTICE,
+                due_at=self.clock(),
+                case_id=case.id,
+                target_id=ping,
+                payload={"text": text},
+            )
+
+        await self.db.write(work)
+        await self._arm_case_jobs(case.id)
 
     # -- what happens in the thread ---------------------------------------------------------
 
@@ -322,9 +347,33 @@ class CaseService:
             elif is_moderator and case.first_reply_at is None:
                 case.first_reply_at = now
                 audit(session, case, "first_reply", author_id)
+                await self._card(session, case, now)
             return case
 
-        return await self.db.write(work)
+        case = await self.db.write(work)
+        if case is not None:
+            await self._arm_case_jobs(case.id)
+        return case
+
+    async def keep_open(self, guild_id: int, case_id: int, member_id: int, silence_after: timedelta) -> Case:
+        """The member answered the silence question: they want the thread kept open."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self._get(session, guild_id, case_id)
+            if case.member_id != member_id:
+                raise NotAllowed("This question was for the person who asked for support.")
+            self._require_open(case)
+            case.member_active_at = now
+            audit(session, case, "kept_open", member_id)
+            await self.jobs.add(
+                session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id
+            )
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
 
     async def member_left(self, guild_id: int, member_id: int) -> list[Case]:
         """Mark the member's open cases; returns them so their holders can be told."""

@@ -1,0 +1,158 @@
+"""The queue card's buttons: persistent (DynamicItem, the case id in custom_id), moderator-only.
+
+Every button checks the person's roles itself: Discord's command permissions don't
+cover components, and a member can reach a card's buttons through a forwarded link.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ui import Button, DynamicItem
+
+from bot.cases import reference
+from bot.errors import InvalidInput
+from bot.guidance import render_prompt_text
+from bot.replies import reply_private
+from bot.ui import Guarded, TendView
+
+from . import _support
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+    from models import Case
+
+CASE = r"case:(?P<case_id>[0-9]{1,19})"
+
+
+class _CaseButton(Guarded):
+    action: str
+    label: str
+    style: discord.ButtonStyle = discord.ButtonStyle.secondary
+
+    def __init__(self, case_id: int):
+        super().__init__(
+            Button(label=self.label, style=self.style, custom_id=f"case:{case_id}:{self.action}")
+        )  # type: ignore[call-arg]
+        self.case_id = case_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["case_id"]))
+
+
+class ClaimButton(_CaseButton, DynamicItem[Button], template=CASE + ":claim"):  # type: ignore[misc]
+    action, label, style = "claim", "Claim", discord.ButtonStyle.primary
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        bot.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.claim(interaction.guild_id or 0, self.case_id, interaction.user.id)
+        await after_claim(bot, interaction, case)
+
+
+class JoinButton(_CaseButton, DynamicItem[Button], template=CASE + ":join"):  # type: ignore[misc]
+    action, label = "join", "Add me"
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        bot.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.record_helper(interaction.guild_id or 0, self.case_id, interaction.user.id)
+        where = await _support.add_to_thread(bot, case, interaction.user.id)
+        await reply_private(interaction, f"You're in {where} now. The case stays with its holder.")
+
+
+class HandOffButton(_CaseButton, DynamicItem[Button], template=CASE + ":handoff"):  # type: ignore[misc]
+    action, label = "handoff", "Hand off"
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        bot.require_moderator(interaction)
+        case = await bot.cases.get(interaction.guild_id or 0, self.case_id)
+        if not case.is_open:
+            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
+        prompt = bot.prompts(interaction.guild_id).prompt("handoff")
+        embed = discord.Embed(
+            title=prompt.title, description=render_prompt_text(prompt), colour=discord.Colour.blue()
+        )
+        await reply_private(
+            interaction, "Who should take this case?", embed=embed, view=HandOffView(self.case_id)
+        )
+
+
+class HandOffView(TendView):
+    """Short-lived (ephemeral) picker; the lasting buttons stay on the card."""
+
+    def __init__(self, case_id: int):
+        super().__init__(timeout=600)
+        self.case_id = case_id
+
+    @discord.ui.select(cls=discord.ui.UserSelect, placeholder="Pick a moderator", min_values=1, max_values=1)
+    async def pick(
+        self, interaction: discord.Interaction[TendBot], select: discord.ui.UserSelect[Any]
+    ) -> None:
+        bot = interaction.client
+        guild = bot.require_moderator(interaction)
+        chosen = select.values[0]
+        roles = [r.id for r in getattr(chosen, "roles", [])]
+        if chosen.bot or not bot.is_moderator_of(guild, chosen.id, roles):
+            raise InvalidInput(
+                f"{chosen.mention} isn't one of this server's moderators, so I can't hand the case to them."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.hand_off(
+            interaction.guild_id or 0, self.case_id, interaction.user.id, chosen.id
+        )
+        await _support.add_to_thread(bot, case, chosen.id)
+        await bot.cases.notify_team(
+            case,
+            f"{reference(case.kind, case.number)} was handed to <@{chosen.id}> by <@{interaction.user.id}>.",
+            ping=chosen.id,
+        )
+        await reply_private(interaction, f"Handed {reference(case.kind, case.number)} to {chosen.mention}.")
+
+
+class CloseButton(_CaseButton, DynamicItem[Button], template=CASE + ":close"):  # type: ignore[misc]
+    action, label, style = "close", "Close", discord.ButtonStyle.danger
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        guild = bot.require_moderator(interaction)
+        # A modal must be the very first response: no defer, no database read before it.
+        await bot.modals.open(interaction, _support.CloseSupportModal.build(self.case_id, guild))
+
+
+async def after_claim(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
+    """Bring the moderator to the member and give them the listening prompt, privately."""
+    where = await _support.add_to_thread(bot, case, interaction.user.id)
+    prompt = bot.prompts(case.guild_id).prompt("first_reply")
+    embed = discord.Embed(
+        title=prompt.title, description=render_prompt_text(prompt), colour=discord.Colour.blue()
+    )
+    embed.set_footer(text="Only you can see this. The member never sees these prompts.")
+    await reply_private(
+        interaction,
+        f"You hold {reference(case.kind, case.number)}. Go to {where} when you're ready.",
+        embed=embed,
+    )
+
+
+def card_buttons(case: Case) -> discord.ui.View | None:
+    if not case.is_open:
+        return None
+    view = discord.ui.View(timeout=None)
+    if case.holder_id is None:
+        view.add_item(ClaimButton(case.id))
+    view.add_item(JoinButton(case.id))
+    view.add_item(HandOffButton(case.id))
+    view.add_item(CloseButton(case.id))
+    return view
+
+
+DYNAMIC_ITEMS = (ClaimButton, JoinButton, HandOffButton, CloseButton)

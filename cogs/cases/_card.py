@@ -1,0 +1,90 @@
+"""The queue card: one message per case in the moderators' queue, edited as the case moves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cases import CLOSE_REASONS, CaseText, reference
+from bot.text import fit, quote
+from models import Case
+
+if TYPE_CHECKING:
+    from bot.config import GuildConfig
+
+STATUS_COLOURS = {
+    "open": discord.Colour.orange(),
+    "new": discord.Colour.orange(),
+    "claimed": discord.Colour.blue(),
+    "acknowledged": discord.Colour.blue(),
+    "closed": discord.Colour.dark_grey(),
+    "resolved": discord.Colour.dark_grey(),
+    "dismissed": discord.Colour.light_grey(),
+}
+_BODY_LIMIT = 1500
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What moderators see about the person a case is for (never shown to members)."""
+
+    user_id: int
+    joined_at: datetime | None
+    in_server: bool
+    past_cases: int
+
+    @property
+    def account_created(self) -> datetime:
+        return discord.utils.snowflake_time(self.user_id)
+
+
+def status_line(case: Case) -> str:
+    if case.status in ("open", "new"):
+        return "Waiting for a moderator"
+    if case.status in ("claimed", "acknowledged"):
+        return f"Held by <@{case.holder_id}>" if case.holder_id else "Being looked at"
+    reason = CLOSE_REASONS.get(case.outcome or "", case.outcome or "")
+    return f"Closed: {reason}" if reason else "Closed"
+
+
+def member_line(facts: MemberFacts | None) -> str:
+    if facts is None:
+        return "(not recorded)"
+    parts = [f"<@{facts.user_id}>", f"account {discord.utils.format_dt(facts.account_created, 'R')}"]
+    if not facts.in_server:
+        parts.append("**has left the server**")
+    elif facts.joined_at is not None:
+        parts.append(f"joined {discord.utils.format_dt(facts.joined_at, 'D')}")
+    parts.append(f"{facts.past_cases} earlier case(s)")
+    return " · ".join(parts)
+
+
+def support_card(view: CaseText, facts: MemberFacts | None, guild: GuildConfig) -> discord.Embed:
+    case = view.case
+    title = f"{reference(case.kind, case.number)} · {fit(case.topic or 'Support', 80)}"
+    description = (
+        quote(view.body, _BODY_LIMIT)
+        if view.body
+        else "*They didn't write anything yet; they can talk in the thread.*"
+    )
+    embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
+    embed.add_field(name="Member", value=member_line(facts), inline=False)
+    embed.add_field(name="Status", value=status_line(case), inline=True)
+    embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
+    if case.thread_id:
+        embed.add_field(name="Thread", value=f"<#{case.thread_id}>", inline=True)
+    if case.first_reply_at:
+        embed.add_field(
+            name="First reply", value=discord.utils.format_dt(case.first_reply_at, "R"), inline=True
+        )
+    if case.followup_at:
+        embed.add_field(name="Follow-up", value=discord.utils.format_dt(case.followup_at, "f"), inline=True)
+    if case.survey_answer:
+        embed.add_field(name="Felt heard?", value=case.survey_answer, inline=True)
+    if case.problem and case.is_open:
+        embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
+    embed.set_footer(text=f"Case {case.id} · private to moderators")
+    return embed

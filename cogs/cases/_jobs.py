@@ -1,0 +1,122 @@
+"""Jobs of every case: keep the card current, tell the team, remind about follow-ups."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cases import CaseText, reference
+from bot.cases.store import past_case_count
+from bot.delivery import retry_on_discord_errors
+from bot.jobs import GiveUp, Job
+
+from ._buttons import card_buttons
+from ._card import MemberFacts, support_card
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+
+_THREAD_NAME_LIMIT = 100
+
+
+class CaseJobs:
+    def __init__(self, bot: TendBot):
+        self.bot = bot
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id)
+        if channel is None:
+            channel = await self.bot.fetch_channel(channel_id)
+        assert isinstance(channel, discord.abc.Messageable)
+        return channel
+
+    async def member_facts(self, view: CaseText) -> MemberFacts | None:
+        case = view.case
+        if case.member_id is None:
+            return None
+        async with self.bot.db.read() as session:
+            past = await past_case_count(session, case)
+        guild = self.bot.get_guild(case.guild_id)
+        member = guild.get_member(case.member_id) if guild else None
+        if member is None and guild is not None and case.member_left_at is None:
+            try:
+                member = await guild.fetch_member(case.member_id)
+            except discord.NotFound:
+                member = None
+        in_server = member is not None and case.member_left_at is None
+        return MemberFacts(case.member_id, member.joined_at if member else None, in_server, past)
+
+    async def sync_card(self, job: Job) -> None:
+        """Post the case's card in the queue, or edit it to show where the case is now."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None:
+            raise GiveUp("the server is no longer in the config")
+        view = await self.bot.cases.with_text(job.guild_id, job.case_id)
+        case = view.case
+        embed = support_card(view, await self.member_facts(view), guild)
+        buttons = card_buttons(case)
+        channel_id = (
+            case.card_channel_id
+            or (guild.channels.escalation if case.escalated else None)
+            or guild.channels.queue
+        )
+        with retry_on_discord_errors("update the case card"):
+            channel = await self._channel(channel_id)
+            message: discord.Message | None = None
+            if case.card_message_id is not None:
+                try:
+                    partial = channel.get_partial_message(case.card_message_id)  # type: ignore[attr-defined]
+                    message = await partial.edit(embed=embed, view=buttons)
+                except discord.NotFound:
+                    message = None  # someone deleted the card: post it again
+            if message is None:
+                # The nonce makes Discord return the first card if a crash made us post twice.
+                nonce = f"card-{case.id}"
+                if buttons is None:
+                    message = await channel.send(embed=embed, nonce=nonce)
+                else:
+                    message = await channel.send(embed=embed, view=buttons, nonce=nonce)
+                await self.bot.cases.set_card(case.id, message.channel.id, message.id)
+        if case.staff_thread_id is None:
+            with retry_on_discord_errors("open the team's notes thread"):
+                name = f"{reference(case.kind, case.number)} · team notes"[:_THREAD_NAME_LIMIT]
+                thread = await message.create_thread(name=name, auto_archive_duration=10080)
+                await self.bot.cases.set_staff_thread(case.id, thread.id)
+
+    async def notice(self, job: Job) -> None:
+        """Post a team notice in the case's staff thread (or the queue), pinging one moderator."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None:
+            raise GiveUp("the server is no longer in the config")
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        text = str(job.payload.get("text", ""))
+        if job.target_id:
+            text = f"<@{job.target_id}> {text}"
+        if job.late:
+            text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
+        mentions = discord.AllowedMentions(users=[discord.Object(job.target_id)]) if job.target_id else None
+        with retry_on_discord_errors("tell the team"):
+            channel = await self._channel(case.staff_thread_id or guild.channels.queue)
+            await channel.send(
+                text, allowed_mentions=mentions or discord.AllowedMentions.none(), nonce=f"n-{job.id}"
+            )
+
+    async def followup(self, job: Job) -> None:
+        """A follow-up is due: remind the moderator who set it."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None:
+            raise GiveUp("the server is no longer in the config")
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        ref = reference(case.kind, case.number)
+        who = f"<@{job.target_id}>" if job.target_id else "Team"
+        prompt = self.bot.prompts(job.guild_id).prompt("checkin")
+        text = f"{who}, it's time to check in on {ref} with <@{case.member_id}>. {prompt.next_action}"
+        if job.late:
+            text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
+        mentions = discord.AllowedMentions(users=[discord.Object(job.target_id)]) if job.target_id else None
+        with retry_on_discord_errors("send the follow-up reminder"):
+            channel = await self._channel(case.staff_thread_id or guild.channels.queue)
+            await channel.send(
+                text, allowed_mentions=mentions or discord.AllowedMentions.none(), nonce=f"f-{job.id}"
+            )

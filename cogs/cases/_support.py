@@ -1,0 +1,114 @@
+"""Support-case actions moderators take from the card: joining the thread, closing with care."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot.cases import CLOSE_REASONS, reference
+from bot.errors import NotConfigured
+from bot.guidance import render_prompt_text
+from bot.modals import RoutedModal
+from bot.replies import reply_private
+
+if TYPE_CHECKING:
+    from bot.config import GuildConfig
+    from bot.core import TendBot
+    from models import Case
+
+_MODERATOR_REASONS = [(key, label) for key, label in CLOSE_REASONS.items() if key != "member_closed"]
+
+
+async def add_to_thread(bot: TendBot, case: Case, user_id: int) -> str:
+    """Add a moderator to the member's private thread; returns a mention of where they are."""
+    if case.thread_id is None:
+        raise NotConfigured(
+            "The private thread for this case doesn't exist yet (the card says why). "
+            "I'll keep trying; you can also reach out to the member directly."
+        )
+    thread = bot.get_channel(case.thread_id) or await bot.fetch_channel(case.thread_id)
+    assert isinstance(thread, discord.Thread)
+    await thread.add_user(discord.Object(user_id))
+    return thread.mention
+
+
+class CloseSupportModal(RoutedModal):
+    pattern = re.compile(r"tend:close-support:(?P<case_id>[0-9]{1,19})")
+
+    def __init__(self, case_id: int, followup_days: list[int], survey: bool):
+        super().__init__(
+            title="Close this support case", custom_id=f"tend:close-support:{case_id}", timeout=None
+        )
+        self.case_id = case_id
+        self.reason: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="reason",
+            options=[discord.SelectOption(label=label, value=key) for key, label in _MODERATOR_REASONS],
+        )
+        self.add_item(discord.ui.Label(text="Why are you closing it?", component=self.reason))
+        self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="note", style=discord.TextStyle.paragraph, required=False, max_length=1000
+        )
+        self.add_item(
+            discord.ui.Label(
+                text="A note for the team (optional)",
+                description="Only moderators see it.",
+                component=self.note,
+            )
+        )
+        self.followup: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="followup",
+            options=[discord.SelectOption(label="No follow-up", value="0", default=True)]
+            + [
+                discord.SelectOption(label=f"Check in after {d} day{'s' if d > 1 else ''}", value=str(d))
+                for d in followup_days
+            ],
+        )
+        self.add_item(discord.ui.Label(text="Check in with them later?", component=self.followup))
+        self.survey: discord.ui.Select[Any] | None = None
+        if survey:
+            self.survey = discord.ui.Select(
+                custom_id="survey",
+                options=[
+                    discord.SelectOption(label="Yes, ask “Did you feel heard?”", value="yes", default=True),
+                    discord.SelectOption(label="No, not this time", value="no"),
+                ],
+            )
+            self.add_item(discord.ui.Label(text="Ask the member how it went?", component=self.survey))
+
+    @classmethod
+    def build(cls, case_id: int, guild: GuildConfig) -> CloseSupportModal:
+        return cls(case_id, guild.support.followup_days, guild.support.survey)
+
+    @classmethod
+    def rebuild(
+        cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
+    ) -> CloseSupportModal:
+        return cls.build(int(match["case_id"]), bot.guild_config(interaction.guild_id))
+
+    async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
+        bot = interaction.client
+        bot.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        days = int(self.followup.values[0]) if self.followup.values else 0
+        followup_at = bot.cases.clock() + timedelta(days=days) if days else None
+        survey = bool(self.survey and self.survey.values and self.survey.values[0] == "yes")
+        case = await bot.cases.close_support(
+            interaction.guild_id or 0,
+            self.case_id,
+            interaction.user.id,
+            reason=self.reason.values[0] if self.reason.values else "other",
+            note=self.note.value or None,
+            followup_at=followup_at,
+            survey=survey,
+        )
+        closing = bot.prompts(case.guild_id).prompt("closing")
+        embed = discord.Embed(
+            title=closing.title, description=render_prompt_text(closing), colour=discord.Colour.dark_grey()
+        )
+        lines = [f"Closed {reference(case.kind, case.number)}."]
+        if followup_at:
+            lines.append(f"I'll remind you to check in {discord.utils.format_dt(followup_at, 'R')}.")
+        await reply_private(interaction, " ".join(lines), embed=embed)

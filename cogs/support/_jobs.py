@@ -1,0 +1,161 @@
+"""The support case's durable jobs: the private thread, the nudge, the silence question, closing."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cases import reference
+from bot.delivery import retry_on_discord_errors
+from bot.jobs import GiveUp, Job, Retry
+from bot.text import fit, quote
+from bot.ui import button_row
+from cogs.conduct._render import resources_embed
+
+from ._views import DoneButton, KeepOpenButton, MemberCloseButton, SurveyButton
+
+if TYPE_CHECKING:
+    from bot.config import GuildConfig
+    from bot.core import TendBot
+    from models import Case
+
+_QUOTE_LIMIT = 3500
+_COLOUR = discord.Colour.from_rgb(88, 129, 87)
+
+
+class SupportJobs:
+    def __init__(self, bot: TendBot):
+        self.bot = bot
+
+    def _guild(self, job: Job) -> GuildConfig:
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None:
+            raise GiveUp("the server is no longer in the config")
+        return guild
+
+    async def _thread(self, thread_id: int) -> discord.Thread:
+        thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
+        assert isinstance(thread, discord.Thread)
+        return thread
+
+    async def setup(self, job: Job) -> None:
+        """Create the member's private thread, add them, and welcome them (each step resumable)."""
+        guild = self._guild(job)
+        view = await self.bot.cases.with_text(job.guild_id, job.case_id or 0)
+        case = view.case
+        if not case.is_open:
+            return
+        try:
+            thread_id = case.thread_id
+            if thread_id is None:
+                with retry_on_discord_errors("create the member's private thread"):
+                    parent = self.bot.get_channel(guild.channels.support) or await self.bot.fetch_channel(
+                        guild.channels.support
+                    )
+                    assert isinstance(parent, discord.TextChannel)
+                    thread = await parent.create_thread(
+                        name=reference(case.kind, case.number),  # opaque: never the member's name
+                        type=discord.ChannelType.private_thread,
+                        invitable=False,
+                        auto_archive_duration=10080,
+                    )
+                # Stored at once, so a retry after a later failure doesn't create a second thread.
+                await self.bot.cases.set_thread(case.id, thread.id)
+                thread_id = thread.id
+            with retry_on_discord_errors("add the member to their thread"):
+                thread = await self._thread(thread_id)
+                if case.member_id is not None and case.member_left_at is None:
+                    await thread.add_user(discord.Object(case.member_id))
+                content, embeds = self.welcome(guild, case, view.body)
+                await thread.send(
+                    content,
+                    embeds=embeds,
+                    view=button_row(MemberCloseButton(case.id)),
+                    # Only the member is pinged; anything they wrote stays inert.
+                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
+                    nonce=f"welcome-{case.id}",
+                )
+        except Retry as retry:
+            await self.bot.cases.set_problem(case.id, str(retry))
+            raise
+        await self.bot.cases.set_problem(case.id, None)
+
+    def welcome(self, guild: GuildConfig, case: Case, body: str | None) -> tuple[str, list[discord.Embed]]:
+        library = self.bot.prompts(guild.id)
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        content = library.message("support_welcome", member=f"<@{case.member_id}>", server=server)
+        content = f"{content}\n\n{library.message('support_privacy')}"
+        embeds = []
+        if body:
+            embeds.append(
+                discord.Embed(title="What you wrote", description=quote(body, _QUOTE_LIMIT), colour=_COLOUR)
+            )
+        if guild.resources:
+            embeds.append(resources_embed(guild.resources, title="If you need something right now"))
+        return fit(content, 2000), embeds
+
+    async def nudge(self, job: Job) -> None:
+        """No moderator has replied yet: nudge the queue, once."""
+        guild = self._guild(job)
+        case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
+        if not case.is_open or case.first_reply_at is not None:
+            return
+        minutes = guild.support.nudge_after_minutes
+        text = (
+            f"⏰ {reference(case.kind, case.number)} has waited {minutes} minutes without a moderator reply."
+            + (f" The member is in <#{case.thread_id}>." if case.thread_id else "")
+        )
+        with retry_on_discord_errors("nudge the queue"):
+            channel = self.bot.get_channel(guild.channels.queue) or await self.bot.fetch_channel(
+                guild.channels.queue
+            )
+            assert isinstance(channel, discord.abc.Messageable)
+            reference_to = None
+            if case.card_message_id:
+                reference_to = discord.MessageReference(
+                    message_id=case.card_message_id, channel_id=guild.channels.queue, fail_if_not_exists=False
+                )
+            await channel.send(text, reference=reference_to, nonce=f"nudge-{case.id}")  # type: ignore[arg-type]
+
+    async def silence(self, job: Job) -> None:
+        """The member has been quiet for a while: ask them, never close silently."""
+        guild = self._guild(job)
+        case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
+        if not case.is_open or case.thread_id is None or case.member_left_at is not None:
+            return
+        quiet_since = case.member_active_at or case.opened_at
+        due = quiet_since + timedelta(days=guild.support.silence_after_days)
+        wait = (due - self.bot.cases.clock()).total_seconds()
+        if wait > 0:
+            raise Retry("the member wrote since this was scheduled", after=wait)
+        library = self.bot.prompts(guild.id)
+        with retry_on_discord_errors("ask the member whether to keep their thread"):
+            thread = await self._thread(case.thread_id)
+            await thread.send(
+                f"<@{case.member_id}> {library.message('silence_question')}",
+                view=button_row(KeepOpenButton(case.id), DoneButton(case.id)),
+                allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
+                nonce=f"quiet-{job.id}",
+            )
+
+    async def close(self, job: Job) -> None:
+        """Say goodbye in the thread (with the survey if chosen), then archive and lock it."""
+        guild = self._guild(job)
+        case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
+        if case.thread_id is None:
+            return
+        library = self.bot.prompts(guild.id)
+        by_member = bool(job.payload.get("by_member"))
+        text = library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
+        ask = bool(job.payload.get("survey")) and case.member_left_at is None
+        with retry_on_discord_errors("close the member's thread"):
+            thread = await self._thread(case.thread_id)
+            if ask:
+                text = f"{text}\n\n{library.message('survey_question')}"
+                buttons = button_row(*(SurveyButton(case.id, answer) for answer in ("yes", "somewhat", "no")))
+                await thread.send(text, view=buttons, nonce=f"close-{case.id}")
+            else:
+                await thread.send(text, nonce=f"close-{case.id}")
+            await thread.edit(archived=True, locked=True)

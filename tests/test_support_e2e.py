@@ -1,0 +1,350 @@
+"""Private support threads, end to end: members and moderators through the real bot."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from models import AuditEvent, Case, ScheduledItem
+
+from .simulator import DiscordSimulator, InteractionHandle
+from .tend import MANAGE_MESSAGES, Tend, running_tend
+
+EPHEMERAL = 64
+PRIVATE_THREAD = 12
+
+
+@pytest.fixture
+async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
+    async with running_tend(discord_sim, database_url, tmp_path) as running:
+        yield running
+
+
+async def ask_for_support(
+    tend: Tend, member: int, story: str = "", topic: str | None = None
+) -> InteractionHandle:
+    options = {"topic": topic} if topic else {}
+    opened = await tend.slash(member, "support", **options)
+    body = await opened.response()
+    assert body["type"] == 9, f"expected the modal first, got {body}"
+    submitted = await tend.sim.submit_modal(opened, member, {"story": story})
+    await submitted.wait_followup()
+    await tend.settle()
+    return submitted
+
+
+def last_followup(handle: InteractionHandle) -> dict[str, Any]:
+    assert handle.followups, "no followup was sent"
+    return handle.followups[-1]
+
+
+async def only_case(tend: Tend) -> Case:
+    async with tend.db.read() as session:
+        cases = (await session.scalars(select(Case))).all()
+    assert len(cases) == 1
+    return cases[0]
+
+
+def card_of(tend: Tend, case: Case) -> dict[str, Any]:
+    assert case.card_message_id is not None
+    return tend.sim.message(case.card_message_id)
+
+
+def buttons(message: dict[str, Any]) -> dict[str, str]:
+    return {c["label"]: c["custom_id"] for row in message.get("components", []) for c in row["components"]}
+
+
+async def test_member_asks_for_support_and_gets_a_private_thread_and_welcome(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    submitted = await ask_for_support(
+        tend, world.member, "I can't sleep since the fight in #general @everyone", "Feeling low"
+    )
+    case = await only_case(tend)
+    assert case.number == 1 and case.topic == "Feeling low" and case.status == "open"
+
+    thread = next(t for t in sim.threads(world.support))
+    assert thread["type"] == PRIVATE_THREAD and thread["name"] == "support-0001"
+    assert thread["thread_metadata"]["invitable"] is False
+    assert world.member in sim.thread_members(int(thread["id"]))
+
+    answer = last_followup(submitted)
+    assert answer["flags"] & EPHEMERAL and f"<#{thread['id']}>" in answer["content"]
+
+    welcome = sim.channel_messages(int(thread["id"]))[0]
+    assert f"<@{world.member}>" in welcome["content"] and "Manage Threads" in welcome["content"]
+    assert welcome["allowed_mentions"] == {"parse": [], "users": [world.member]}
+    quoted = welcome["embeds"][0]["description"]
+    assert "@\u200beveryone" in quoted  # member text is quoted inert
+    assert "Crisis lines" in welcome["embeds"][1]["description"]
+    assert "Close this thread" in buttons(welcome)
+
+    card = card_of(tend, case)
+    assert int(card["channel_id"]) == world.queue
+    assert card["embeds"][0]["title"] == "support-0001 · Feeling low"
+    member_field = next(f["value"] for f in card["embeds"][0]["fields"] if f["name"] == "Member")
+    assert (
+        f"<@{world.member}>" in member_field
+        and "0 earlier case(s)" in member_field
+        and "joined" in member_field
+    )
+    assert set(buttons(card)) == {"Claim", "Add me", "Hand off", "Close"}
+    assert card["allowed_mentions"] == {"parse": []}
+    # Staff discussion lives in a thread on the card, never in the member's thread.
+    staff = [t for t in sim.threads(world.queue) if t["name"] == "support-0001 · team notes"]
+    assert len(staff) == 1 and case.staff_thread_id == int(staff[0]["id"])
+
+
+async def test_panel_button_opens_the_same_flow(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    posted = await tend.slash(world.moderator, "support-panel")
+    await posted.wait_followup()
+    panel = sim.channel_messages(world.general)[-1]
+    click = await sim.click_button(int(panel["id"]), buttons(panel)["Ask for support"], world.member2)
+    assert (await click.response())["type"] == 9
+    submitted = await sim.submit_modal(click, world.member2, {"story": ""})
+    await submitted.wait_followup()
+    await tend.settle()
+    case = await only_case(tend)
+    assert case.member_id == world.member2 and case.body_enc is None and case.thread_id is not None
+
+
+async def test_discord_permissions_alone_do_not_make_a_moderator(tend: Tend) -> None:
+    # An owner may let others see the command (or give a role Manage Messages); Tend still checks its roles.
+    helpers = tend.sim.add_role(tend.world.guild, "Helpers", permissions=MANAGE_MESSAGES)
+    tend.sim.set_member_roles(tend.world.guild, tend.world.member, [helpers])
+    refused = await (await tend.slash(tend.world.member, "support-panel")).response()
+    assert refused["data"]["flags"] & EPHEMERAL and "moderators" in refused["data"]["content"]
+
+
+async def test_moderator_claims_replies_and_closes_with_followup_and_survey(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member, "It's been a hard week.")
+    case = await only_case(tend)
+    card = card_of(tend, case)
+
+    claim = await sim.click_button(int(card["id"]), buttons(card)["Claim"], world.moderator)
+    await claim.wait_followup()
+    prompt = last_followup(claim)
+    assert (
+        prompt["flags"] & EPHEMERAL and prompt["embeds"][0]["title"] == "Your first reply in a support thread"
+    )
+    assert "never sees these prompts" in prompt["embeds"][0]["footer"]["text"]
+    assert world.moderator in sim.thread_members(case.thread_id or 0)
+    await tend.settle()
+    card = card_of(tend, case)
+    status = next(f["value"] for f in card["embeds"][0]["fields"] if f["name"] == "Status")
+    assert status == f"Held by <@{world.moderator}>" and "Claim" not in buttons(card)
+
+    await sim.send_message(case.thread_id or 0, world.member, "thanks for coming")
+    await sim.send_message(case.thread_id or 0, world.moderator, "I'm here. What's been hardest?")
+    await sim.wait_for(lambda: _first_reply_recorded(tend, case.id), timeout=5)
+
+    close = await sim.click_button(int(card["id"]), buttons(card)["Close"], world.moderator)
+    assert (await close.response())["type"] == 9
+    done = await sim.submit_modal(
+        close,
+        world.moderator,
+        {"reason": ["resolved"], "note": "talked it through", "followup": ["3"], "survey": ["yes"]},
+    )
+    await done.wait_followup()
+    assert "Closed support-0001" in last_followup(done)["content"]
+    await tend.settle()
+
+    thread = sim.channel(case.thread_id or 0)
+    assert thread["thread_metadata"]["archived"] and thread["thread_metadata"]["locked"]
+    goodbye = sim.channel_messages(case.thread_id or 0)[-1]
+    assert set(buttons(goodbye)) == {"Yes", "Somewhat", "Not really"}
+
+    answer = await sim.click_button(int(goodbye["id"]), buttons(goodbye)["Yes"], world.member)
+    await answer.wait_followup()
+    await tend.settle()
+    closed = await only_case(tend)
+    assert closed.status == "closed" and closed.outcome == "resolved" and closed.survey_answer == "yes"
+    assert closed.first_reply_at is not None and closed.followup_at is not None
+    fields = {f["name"]: f["value"] for f in card_of(tend, closed)["embeds"][0]["fields"]}
+    assert fields["Status"] == "Closed: Talked it through" and fields["Felt heard?"] == "yes"
+    assert buttons(card_of(tend, closed)) == {}
+    async with tend.db.read() as session:
+        actions = (
+            await session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == closed.id))
+        ).all()
+        followups = (
+            await session.scalars(select(ScheduledItem).where(ScheduledItem.kind == "case.followup"))
+        ).all()
+    assert list(actions) == [
+        "opened",
+        "thread_created",
+        "claimed",
+        "first_reply",
+        "closed",
+        "survey_answered",
+    ]
+    assert (
+        len(followups) == 1 and followups[0].status == "pending" and followups[0].target_id == world.moderator
+    )
+
+
+async def _first_reply_recorded(tend: Tend, case_id: int) -> bool:
+    async with tend.db.read() as session:
+        case = await session.get(Case, case_id)
+    return case is not None and case.first_reply_at is not None
+
+
+async def test_a_member_is_refused_at_every_moderator_button(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member)
+    case = await only_case(tend)
+    card = card_of(tend, case)
+    for label, custom_id in buttons(card).items():
+        refused = await sim.click_button(int(card["id"]), custom_id, world.member2)
+        body = await refused.response()
+        assert body["type"] == 4 and body["data"]["flags"] & EPHEMERAL, label
+        assert "for this server's moderators" in body["data"]["content"], label
+    assert (await only_case(tend)).status == "open" and (await only_case(tend)).holder_id is None
+    assert world.member2 not in sim.thread_members(case.thread_id or 0)
+
+
+async def test_a_second_support_points_to_the_open_thread_and_the_cooldown_holds(tend: Tend) -> None:
+    world = tend.world
+    await ask_for_support(tend, world.member)
+    case = await only_case(tend)
+    again = await (await tend.slash(world.member, "support")).response()
+    assert again["type"] == 4 and f"<#{case.thread_id}>" in again["data"]["content"]
+
+    # The member closes it; asking again at once meets the cooldown (10 minutes by default).
+    welcome = tend.sim.channel_messages(case.thread_id or 0)[0]
+    closing = await tend.sim.click_button(
+        int(welcome["id"]), buttons(welcome)["Close this thread"], world.member
+    )
+    await closing.wait_followup()
+    await tend.settle()
+    assert (await only_case(tend)).outcome == "member_closed"
+    submitted = await ask_for_support(tend, world.member, "one more thing")
+    assert "in 10 min" in last_followup(submitted)["content"]
+    async with tend.db.read() as session:
+        assert len((await session.scalars(select(Case))).all()) == 1
+
+
+async def test_thread_creation_refused_keeps_the_case_and_tells_everyone(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    sim.inject_failure("POST", "/channels/{channel_id}/threads", status=403, code=50013, times=1)
+    submitted = await ask_for_support(tend, world.member, "please help")
+    case = await only_case(tend)
+    assert case.thread_id is None and case.problem is not None
+    answer = last_followup(submitted)["content"]
+    assert "safe" in answer.lower() or "moderators" in answer.lower()
+    card = card_of(tend, case)
+    attention = next(f["value"] for f in card["embeds"][0]["fields"] if f["name"] == "⚠ Needs attention")
+    assert "missing a permission" in attention
+    # Once Discord allows it, the retry creates the thread and clears the warning.
+    assert tend.bot is not None
+    async with tend.db.transaction() as session:
+        item = await session.scalar(select(ScheduledItem).where(ScheduledItem.kind == "support.setup"))
+        assert item is not None and item.status == "pending"
+        item.due_at = tend.bot.jobs.clock()
+    await tend.bot.jobs.sweep()
+    await tend.settle()
+    fixed = await only_case(tend)
+    assert fixed.thread_id is not None and fixed.problem is None
+    assert len(sim.threads(world.support)) == 1
+
+
+async def test_buttons_and_forms_work_after_a_restart(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member, "before the restart")
+    case = await only_case(tend)
+    # The member opens the form, the bot restarts while they type, then they submit.
+    opened = await tend.slash(world.member2, "support")
+    await opened.response()
+    await tend.restart()
+    submitted = await sim.submit_modal(opened, world.member2, {"story": "written during a restart"})
+    await submitted.wait_followup()
+    await tend.settle()
+    card = card_of(tend, case)
+    claim = await sim.click_button(int(card["id"]), buttons(card)["Claim"], world.moderator)
+    await claim.wait_followup()
+    assert last_followup(claim)["embeds"][0]["title"] == "Your first reply in a support thread"
+    async with tend.db.read() as session:
+        cases = (await session.scalars(select(Case).order_by(Case.number))).all()
+    assert [c.status for c in cases] == ["claimed", "open"]
+    assert tend.cipher.decrypt(cases[1].body_enc) == "written during a restart"
+
+
+async def test_hand_off_to_another_moderator_only(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member)
+    case = await only_case(tend)
+    card = card_of(tend, case)
+    picker = await sim.click_button(int(card["id"]), buttons(card)["Hand off"], world.moderator)
+    body = await picker.response()
+    assert body["data"]["flags"] & EPHEMERAL
+    message_id = int((await picker.original())["id"])
+    select_id = body["data"]["components"][0]["components"][0]["custom_id"]
+    wrong = await sim.select(message_id, select_id, world.moderator, [world.member2])
+    assert "isn't one of this server's moderators" in (await wrong.response())["data"]["content"]
+    right = await sim.select(message_id, select_id, world.moderator, [world.moderator2])
+    await right.wait_followup()
+    await tend.settle()
+    handed = await only_case(tend)
+    assert handed.holder_id == world.moderator2
+    assert world.moderator2 in sim.thread_members(handed.thread_id or 0)
+    notice = sim.channel_messages(handed.staff_thread_id or 0)[-1]
+    assert f"<@{world.moderator2}>" in notice["content"]
+    assert notice["allowed_mentions"] == {"parse": [], "users": [world.moderator2]}
+
+
+async def test_member_leaving_is_recorded_and_the_holder_told(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member)
+    case = await only_case(tend)
+    card = card_of(tend, case)
+    claim = await sim.click_button(int(card["id"]), buttons(card)["Claim"], world.moderator)
+    await claim.wait_followup()
+    sim.remove_member(world.guild, world.member)
+    await sim.wait_for(lambda: _member_left(tend), timeout=5)
+
+    def told() -> bool:
+        notes = sim.channel_messages(case.staff_thread_id or 0)
+        return any(
+            "has left the server" in m["content"] and f"<@{world.moderator}>" in m["content"] for m in notes
+        )
+
+    await sim.wait_for(told, timeout=5)
+    await tend.settle()
+    left = await only_case(tend)
+    member_field = next(
+        f["value"] for f in card_of(tend, left)["embeds"][0]["fields"] if f["name"] == "Member"
+    )
+    assert "has left the server" in member_field
+
+
+async def _member_left(tend: Tend) -> bool:
+    async with tend.db.read() as session:
+        case = await session.scalar(select(Case))
+    return case is not None and case.member_left_at is not None
+
+
+async def test_fifty_members_asking_at_once_get_fifty_distinct_numbers(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    members = [sim.add_user(f"member-{i}") for i in range(50)]
+    for user in members:
+        sim.add_member(world.guild, user)
+    opened = await asyncio.gather(*(tend.slash(user, "support") for user in members))
+    await asyncio.gather(*(h.response() for h in opened))
+    submitted = await asyncio.gather(
+        *(
+            sim.submit_modal(h, user, {"story": f"story {i}"})
+            for i, (h, user) in enumerate(zip(opened, members, strict=True))
+        )
+    )
+    await asyncio.gather(*(h.wait_followup(timeout=30) for h in submitted))
+    await tend.settle()
+    async with tend.db.read() as session:
+        numbers = sorted((await session.scalars(select(Case.number))).all())
+    assert numbers == list(range(1, 51))
+    assert len({t["name"] for t in sim.threads(world.support)}) == 50
+    assert not sim.deadline_misses
