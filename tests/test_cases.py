@@ -87,7 +87,7 @@ async def test_opening_schedules_setup_card_and_nudge_in_the_same_transaction(
         actions = (
             await session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == opened.case.id))
         ).all()
-    assert kinds == sorted([SUPPORT_SETUP, CARD_SYNC, SUPPORT_NUDGE])
+    assert kinds == sorted([SUPPORT_SETUP, CARD_SYNC, SUPPORT_NUDGE, SUPPORT_SILENCE])
     assert actions == ["opened"]
     assert opened.setup_job is not None and opened.setup_job.kind == SUPPORT_SETUP
 

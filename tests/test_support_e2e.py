@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -348,3 +349,62 @@ async def test_fifty_members_asking_at_once_get_fifty_distinct_numbers(tend: Ten
     assert numbers == list(range(1, 51))
     assert len({t["name"] for t in sim.threads(world.support)}) == 50
     assert not sim.deadline_misses
+
+
+async def make_due(tend: Tend, kind: str) -> None:
+    """Bring a scheduled item's time forward to now, as if the clock had run on."""
+    assert tend.bot is not None
+    async with tend.db.transaction() as session:
+        item = await session.scalar(
+            select(ScheduledItem).where(ScheduledItem.kind == kind, ScheduledItem.status == "pending")
+        )
+        assert item is not None, f"no pending {kind}"
+        item.due_at = tend.bot.jobs.clock()
+    await tend.bot.jobs.sweep()
+    await tend.settle()
+
+
+async def test_no_moderator_reply_nudges_the_queue_once(tend: Tend) -> None:
+    await ask_for_support(tend, tend.world.member)
+    case = await only_case(tend)
+    await make_due(tend, "support.nudge")
+    nudges = [
+        m for m in tend.sim.channel_messages(tend.world.queue) if "without a moderator reply" in m["content"]
+    ]
+    assert len(nudges) == 1 and nudges[0]["message_reference"]["message_id"] == str(case.card_message_id)
+    async with tend.db.read() as session:
+        assert (
+            await session.scalar(
+                select(ScheduledItem).where(
+                    ScheduledItem.kind == "support.nudge", ScheduledItem.status == "pending"
+                )
+            )
+            is None
+        )
+
+
+async def test_a_quiet_member_is_asked_before_anything_closes(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member)
+    case = await only_case(tend)
+    assert tend.bot is not None
+    # Pretend the member last wrote four days ago.
+    async with tend.db.transaction() as session:
+        stored = await session.get(Case, case.id)
+        assert stored is not None
+        stored.member_active_at = tend.bot.jobs.clock() - timedelta(days=4)
+    await make_due(tend, "support.silence")
+    question = sim.channel_messages(case.thread_id or 0)[-1]
+    assert set(buttons(question)) == {"Keep it open", "You can close it"}
+    assert (await only_case(tend)).status == "open"  # never closed silently
+    keep = await sim.click_button(int(question["id"]), buttons(question)["Keep it open"], world.member)
+    await keep.wait_followup()
+    async with tend.db.read() as session:
+        pending = (
+            await session.scalars(
+                select(ScheduledItem).where(
+                    ScheduledItem.kind == "support.silence", ScheduledItem.status == "pending"
+                )
+            )
+        ).all()
+    assert len(pending) == 1 and pending[0].due_at > tend.bot.jobs.clock() + timedelta(days=2)

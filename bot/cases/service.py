@@ -154,7 +154,9 @@ class CaseService:
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
             )
-            await session.flush()
+            await self.jobs.add(
+                session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id
+            )
             return Opened(case, created=True, setup_job=setup)
 
         opened = await self.db.write(work)
