@@ -104,6 +104,8 @@ class JobEngine:
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[bool]] = set()
         self._started = False
+        self._sweeping = asyncio.Lock()
+        self.ready = asyncio.Event()  # set once the first sweep has run
 
     # -- wiring -------------------------------------------------------------------------
 
@@ -118,6 +120,7 @@ class JobEngine:
             return
         self._started = True
         await self.sweep()
+        self.ready.set()
         self.scheduler.add_job(
             self.sweep, "interval", seconds=self.sweep_seconds, id="jobs:sweep", replace_existing=True
         )
@@ -129,7 +132,9 @@ class JobEngine:
                 job.remove()
 
     async def wait_idle(self) -> None:
-        """Wait until no job is running (tests and graceful shutdown)."""
+        """Wait until no sweep or job is running (tests and graceful shutdown)."""
+        async with self._sweeping:
+            pass
         while self._in_flight:
             await asyncio.gather(*list(self._in_flight), return_exceptions=True)
 
@@ -236,6 +241,10 @@ class JobEngine:
     # -- the sweep ----------------------------------------------------------------------
 
     async def sweep(self) -> None:
+        async with self._sweeping:
+            await self._sweep()
+
+    async def _sweep(self) -> None:
         now = self.clock()
         await self._reclaim_expired(now)
         async with self.db.read() as session:

@@ -144,7 +144,7 @@ class Tend:
         bot = TendBot(settings=self.settings, services=self.services, guild_ready_timeout=0.05)
         await stack.enter_async_context(_connected(bot, self.sim.token))
         self._stack, self.bot = stack, bot
-        await self.sim.wait_for(lambda: bot.jobs._started, timeout=5)
+        await asyncio.wait_for(bot.jobs.ready.wait(), timeout=5)
         return bot
 
     async def stop(self) -> None:
