@@ -1,0 +1,118 @@
+"""The `tend` command line, run as a real process."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import sys
+from pathlib import Path
+
+from .simulator import DiscordSimulator
+from .tend import build_world
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+async def tend(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode is not None
+    return process.returncode, out.decode(), err.decode()
+
+
+async def test_check_config_passes_the_example_and_lists_every_problem_with_exit_2(tmp_path: Path) -> None:
+    code, out, _ = await tend("check-config", str(ROOT / "config.example.toml"))
+    assert code == 0 and "is valid" in out and "features support, reports" in out
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        "[bot]\nlog_level = 5\nshoe_size = 9\n[[guilds]]\nmoderator_roles = [222222222222222222]\n"
+        "[guilds.channels]\nqueue = 333333333333333333\nsupport = 444444444444444444\n"
+    )
+    code, _, err = await tend("check-config", str(bad))
+    assert code == 2
+    assert "bot.log_level: 5 is not one of" in err
+    assert "bot.shoe_size: is not a known key" in err
+    assert "guilds[0].id: is required but missing" in err
+    assert "Traceback" not in err
+
+
+async def test_run_without_a_token_says_so(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "", "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
+    code, _, err = await tend("run", "--config", str(ROOT / "config.example.toml"), env=env)
+    assert code == 1 and "DISCORD_TOKEN is not set" in err
+
+
+async def test_run_refuses_an_unmigrated_database_then_migrate_fixes_it(tmp_path: Path) -> None:
+    env = {"DISCORD_TOKEN": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
+    config = str(ROOT / "config.example.toml")
+    code, _, err = await tend("run", "--config", config, env=env)
+    assert code == 1 and f"Run: tend migrate --config {config}" in err
+    code, out, _ = await tend("migrate", "--config", config, env=env)
+    assert code == 0 and "database is at revision" in out
+
+
+async def test_run_connects_through_the_configured_urls_and_stops_cleanly_on_sigterm(
+    discord_sim: DiscordSimulator, tmp_path: Path
+) -> None:
+    world = build_world(discord_sim)
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[bot]\n"
+        f'data_dir = "{tmp_path}"\n'
+        f'api_base_url = "{discord_sim.api_base_url}"\n'
+        f'gateway_url = "{discord_sim.gateway_url}"\n'
+        "auto_migrate = true\nshard_count = 1\n"
+        "[[guilds]]\n"
+        f"id = {world.guild}\nmoderator_roles = [{world.mod_role}]\n"
+        f"[guilds.channels]\nqueue = {world.queue}\nsupport = {world.support}\n"
+    )
+    env = {**os.environ, "DISCORD_TOKEN": discord_sim.token, "DATABASE_URL": ""}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--config",
+        str(config),
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        await discord_sim.wait_for(lambda: discord_sim.synced_commands(world.guild), timeout=30)
+        await discord_sim.wait_ready(timeout=30)
+        process.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode()
+    assert "Tend stopped cleanly" in err.decode()
+    assert (tmp_path / "tend.db").exists() and (tmp_path / "tend.key").exists()
+    assert {c["name"] for c in discord_sim.synced_commands(world.guild)} >= {"support", "conduct", "tend"}
+
+
+def test_json_logs_are_one_object_per_line(capsys) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from bot.logs import setup_logging
+
+    setup_logging("INFO", "json")
+    logging.getLogger("tend.test").info("card posted", extra={"guild_id": 1, "case_id": 2})
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    entry = json.loads(line)
+    assert entry["message"] == "card posted" and entry["guild_id"] == 1 and entry["case_id"] == 2
+    setup_logging("WARNING", "text")
