@@ -705,3 +705,15 @@ def test_missing_spec_only_warns() -> None:
         sim = DiscordSimulator(spec_path="/nonexistent/openapi.json")
     assert not sim.spec_enabled
     assert not DiscordSimulator(spec_path=None).spec_enabled
+
+
+async def test_enforce_nonce_returns_the_earlier_message(
+    discord_sim: DiscordSimulator, world: World, start: Any
+) -> None:
+    bot = await start(make_bot())
+    channel = bot.get_channel(world.general)
+    first = await channel.send("card", nonce="card-1")
+    again = await channel.send("card", nonce="card-1")
+    other = await channel.send("card", nonce="card-2")
+    assert first.id == again.id != other.id
+    assert len(discord_sim.channel_messages(world.general)) == 2

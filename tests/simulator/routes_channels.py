@@ -6,6 +6,7 @@ no VIEW_CHANNEL -> 403 50001 Missing Access, any other missing bit -> 403 50013.
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
@@ -32,6 +33,9 @@ if TYPE_CHECKING:
     from .server import DiscordSimulator
 
 THREAD_ARCHIVED = ApiError(400, 50083, "Thread is archived")
+
+
+NONCE_WINDOW_SECONDS = 300.0
 
 
 def register(sim: DiscordSimulator) -> None:
@@ -185,6 +189,8 @@ def register(sim: DiscordSimulator) -> None:
             channel.archive_timestamp = utcnow()
             sim.events.thread_update(channel)
 
+    recent_nonces: dict[tuple[int, str], tuple[int, float]] = {}
+
     async def create_message(req: ApiRequest) -> Any:
         channel = channel_of(req)
         body = req.body()
@@ -198,10 +204,23 @@ def register(sim: DiscordSimulator) -> None:
         ):
             raise ApiError(400, 50006, "Cannot send an empty message")
         check_send(channel, body, bool(req.files))
+        # enforce_nonce: Discord returns the earlier message for a repeated nonce from the same
+        # author (within a few minutes) instead of creating another.
+        nonce_key = (
+            (channel.id, str(body.get("nonce"))) if body.get("enforce_nonce") and body.get("nonce") else None
+        )
+        if nonce_key is not None:
+            earlier = recent_nonces.get(nonce_key)
+            if earlier is not None and time.monotonic() - earlier[1] < NONCE_WINDOW_SECONDS:
+                stored = world.messages.get(earlier[0])
+                if stored is not None and not stored.deleted:
+                    return dict(stored.payload)
         msg = sim.messages.build(channel, bot, body, req.files)
         msg.ephemeral = False  # EPHEMERAL only means something on interaction responses
         msg.payload["flags"] &= ~(1 << 6)
         world.store_message(msg)
+        if nonce_key is not None:
+            recent_nonces[nonce_key] = (msg.id, time.monotonic())
         sim.events.message_create(msg)
         return dict(msg.payload)
 
