@@ -186,6 +186,21 @@ class SupportSettings(_Strict):
     followup_days: list[Annotated[int, Field(ge=1, le=90)]] = [1, 3, 7, 14]
 
 
+OUTCOMES = ("no_violation", "conversation_held", "warning", "timeout", "removal", "other")
+
+
+class ReportSettings(_Strict):
+    burst_limit: Annotated[int, Field(ge=1, le=100)] = 3
+    burst_minutes: Annotated[int, Field(ge=1, le=1440)] = 10
+    daily_limit: Annotated[int, Field(ge=1, le=1000)] = 10
+    anonymous: bool = True
+    anonymous_visible_to: RoleId | None = None
+    escalation_role: RoleId | None = None
+    outcomes: Annotated[list[Literal[OUTCOMES]], Field(min_length=1)] = list(OUTCOMES)  # type: ignore[valid-type]
+    followup_days: Annotated[int, Field(ge=1, le=90)] = 3
+    min_length: Annotated[int, Field(ge=1, le=1000)] = 10
+
+
 RULE_CATEGORIES = ("general", "harassment", "microaggression", "hate", "safety", "spam", "privacy", "conduct")
 
 
@@ -204,6 +219,7 @@ class GuildConfig(_Strict):
     channels: Channels
     features: Features = Features()
     support: SupportSettings = SupportSettings()
+    reports: ReportSettings = ReportSettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
     # Overrides of the prompt library (bot/guidance/defaults.toml), checked after parsing.

@@ -104,6 +104,7 @@ class TendBot(commands.AutoShardedBot):
         self.db = services.db
         self.jobs = services.jobs
         self.cases = services.cases
+        self.reports = services.reports
         self.started_monotonic = time.monotonic()
         self._libraries: dict[int, PromptLibrary] = {}
         self.modals = ModalRouter()

@@ -9,6 +9,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from models import utcnow
 
 from .cases import CaseService
+from .cases.reports import ReportService
 from .config import Settings
 from .crypto import Cipher, load_cipher
 from .db import Database
@@ -21,6 +22,7 @@ class Services:
     scheduler: AsyncIOScheduler
     jobs: JobEngine
     cases: CaseService
+    reports: ReportService
     cipher: Cipher
 
 
@@ -40,6 +42,7 @@ def build_services(
 ) -> Services:
     cipher = cipher or load_cipher(settings.bot.data_dir)
     jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
+    cases = CaseService(db, jobs, cipher, clock)
     return Services(
-        db=db, scheduler=scheduler, jobs=jobs, cases=CaseService(db, jobs, cipher, clock), cipher=cipher
+        db=db, scheduler=scheduler, jobs=jobs, cases=cases, reports=ReportService(cases), cipher=cipher
     )

@@ -3,6 +3,7 @@
 EXTENSIONS = (
     "cogs.cases",
     "cogs.conduct",
+    "cogs.reports",
     "cogs.support",
     "cogs.meta",
 )

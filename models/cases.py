@@ -47,6 +47,8 @@ class Case(Base):
     holder_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Reports: the private conversation with the reported member (thread_id is the reporter's).
+    subject_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     card_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     card_message_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -109,6 +109,7 @@ def tend_settings(
     data_dir: Path,
     *,
     bot: dict[str, Any] | None = None,
+    extra_guilds: list[dict[str, Any]] | None = None,
     **guild: Any,
 ) -> Settings:
     data = {
@@ -120,7 +121,7 @@ def tend_settings(
             "shard_count": 1,
             **(bot or {}),
         },
-        "guilds": [guild_table(world, **guild)],
+        "guilds": [guild_table(world, **guild), *(extra_guilds or [])],
     }
     return parse_settings(data, {"DISCORD_TOKEN": sim.token})
 

@@ -30,6 +30,7 @@ SUPPORT_SILENCE = "support.silence"
 SUPPORT_CLOSE = "support.close"
 CASE_FOLLOWUP = "case.followup"
 CASE_NOTICE = "case.notice"
+REPORT_NOTIFY = "report.notify"
 
 CLOSE_REASONS = {
     "resolved": "Talked it through",
@@ -94,6 +95,10 @@ class CaseService:
     async def by_thread(self, thread_id: int) -> Case | None:
         async with self.db.read() as session:
             return await session.scalar(select(Case).where(Case.thread_id == thread_id))
+
+    @staticmethod
+    async def get_in(session: AsyncSession, guild_id: int, case_id: int) -> Case:
+        return await CaseService._get(session, guild_id, case_id)
 
     @staticmethod
     async def _get(session: AsyncSession, guild_id: int, case_id: int) -> Case:
@@ -204,6 +209,9 @@ class CaseService:
             if first_claim:
                 audit(session, case, "claimed", moderator_id)
                 await self._card(session, case, now)
+                if case.kind == "report" and case.member_id is not None:
+                    # Tell the reporter, without names, that someone is looking at it.
+                    await self.notify_member(session, case, "report_acknowledged")
             return case
 
         case = await self.db.write(work)
@@ -312,6 +320,18 @@ class CaseService:
         await self._arm_case_jobs(case_id)
         return case
 
+    async def notify_member(self, session: AsyncSession, case: Case, message: str) -> None:
+        """Send the case's member one of the library's messages by DM, reliably (inside a transaction)."""
+        await self.jobs.add(
+            session,
+            guild_id=case.guild_id,
+            kind=REPORT_NOTIFY,
+            due_at=self.clock(),
+            case_id=case.id,
+            target_id=case.member_id,
+            payload={"message": message},
+        )
+
     async def notify_team(self, case: Case, text: str, *, ping: int | None = None) -> None:
         """Tell the team something about a case (in its staff thread), reliably.
 
@@ -402,6 +422,12 @@ class CaseService:
 
     # -- internals --------------------------------------------------------------------------
 
+    async def refresh_card(self, session: AsyncSession, case: Case) -> None:
+        await self._card(session, case, self.clock())
+
+    async def arm(self, case_id: int) -> None:
+        await self._arm_case_jobs(case_id)
+
     async def _card(self, session: AsyncSession, case: Case, now: datetime) -> None:
         """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
         await self.jobs.add(
@@ -415,6 +441,10 @@ class CaseService:
 
     async def _arm_case_jobs(self, case_id: int, exclude: ScheduledItem | None = None) -> None:
         await self.jobs.arm_case(case_id, exclude=None if exclude is None else exclude.id)
+
+    @staticmethod
+    def require_open(case: Case) -> None:
+        CaseService._require_open(case)
 
     @staticmethod
     def _require_open(case: Case) -> None:

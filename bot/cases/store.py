@@ -83,13 +83,18 @@ async def latest_case_of(session: AsyncSession, guild_id: int, member_id: int, k
     )
 
 
-async def past_case_count(session: AsyncSession, case: Case) -> int:
-    """How many other cases this member has had in the guild (shown to moderators only)."""
-    if case.member_id is None:
-        return 0
+async def past_case_count(session: AsyncSession, case: Case, user_id: int) -> int:
+    """How many other cases name this person in the guild (shown to moderators only).
+
+    A person's earlier support requests and reports about them count; reports they filed don't.
+    """
     count = await session.scalar(
         select(func.count())
         .select_from(Case)
-        .where(Case.guild_id == case.guild_id, Case.member_id == case.member_id, Case.id != case.id)
+        .where(
+            Case.guild_id == case.guild_id,
+            Case.id != case.id,
+            ((Case.kind != "report") & (Case.member_id == user_id)) | (Case.subject_id == user_id),
+        )
     )
     return int(count or 0)

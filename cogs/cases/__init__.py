@@ -8,12 +8,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import discord
+from discord import app_commands
 from discord.ext import commands
 
 from bot.cases.service import CARD_SYNC, CASE_FOLLOWUP, CASE_NOTICE
+from bot.replies import reply_private
 
-from ._buttons import DYNAMIC_ITEMS
 from ._jobs import CaseJobs
+from ._layout import DYNAMIC_ITEMS
+from ._mine import cases_embed, open_cases
+from ._reports import REPORT_MODALS
 from ._support import CloseSupportModal
 
 if TYPE_CHECKING:
@@ -27,10 +32,20 @@ class CasesCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-        self.bot.modals.register(CloseSupportModal)
+        self.bot.modals.register(CloseSupportModal, *REPORT_MODALS)
         self.bot.jobs.register(CARD_SYNC, self.jobs.sync_card)
         self.bot.jobs.register(CASE_NOTICE, self.jobs.notice)
         self.bot.jobs.register(CASE_FOLLOWUP, self.jobs.followup)
+
+    @app_commands.command(name="cases", description="Moderators: your open cases, oldest first.")
+    @app_commands.guild_only()
+    @app_commands.default_permissions(manage_messages=True)
+    async def cases(self, interaction: discord.Interaction[TendBot]) -> None:
+        guild = self.bot.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        async with self.bot.db.read() as session:
+            found = await open_cases(session, guild.id)
+        await reply_private(interaction, embed=cases_embed(interaction.user.id, found))
 
 
 async def setup(bot: TendBot) -> None:

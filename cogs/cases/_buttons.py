@@ -6,7 +6,6 @@ cover components, and a member can reach a card's buttons through a forwarded li
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -16,36 +15,19 @@ from bot.cases import reference
 from bot.errors import InvalidInput
 from bot.guidance import render_prompt_text
 from bot.replies import reply_private
-from bot.ui import Guarded, TendView
+from bot.ui import TendView
 
 from . import _support
+from ._base import CASE, _CaseButton
 
 if TYPE_CHECKING:
     from bot.core import TendBot
     from models import Case
 
-CASE = r"case:(?P<case_id>[0-9]{1,19})"
-
-
-class _CaseButton(Guarded):
-    action: str
-    label: str
-    style: discord.ButtonStyle = discord.ButtonStyle.secondary
-
-    def __init__(self, case_id: int):
-        super().__init__(
-            Button(label=self.label, style=self.style, custom_id=f"case:{case_id}:{self.action}")
-        )  # type: ignore[call-arg]
-        self.case_id = case_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(int(match["case_id"]))
-
 
 class ClaimButton(_CaseButton, DynamicItem[Button], template=CASE + ":claim"):  # type: ignore[misc]
+    """ "Claim" on support cards, "Acknowledge" on reports: the same step of the loop."""
+
     action, label, style = "claim", "Claim", discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
@@ -129,7 +111,12 @@ class CloseButton(_CaseButton, DynamicItem[Button], template=CASE + ":close"):  
 
 
 async def after_claim(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
-    """Bring the moderator to the member and give them the listening prompt, privately."""
+    """Give the moderator the guidance for this case, privately; for support, bring them to the member."""
+    if case.kind == "report":
+        from ._reports import after_acknowledge
+
+        await after_acknowledge(bot, interaction, case)
+        return
     where = await _support.add_to_thread(bot, case, interaction.user.id)
     prompt = bot.prompts(case.guild_id).prompt("first_reply")
     embed = discord.Embed(
@@ -141,18 +128,3 @@ async def after_claim(bot: TendBot, interaction: discord.Interaction[TendBot], c
         f"You hold {reference(case.kind, case.number)}. Go to {where} when you're ready.",
         embed=embed,
     )
-
-
-def card_buttons(case: Case) -> discord.ui.View | None:
-    if not case.is_open:
-        return None
-    view = discord.ui.View(timeout=None)
-    if case.holder_id is None:
-        view.add_item(ClaimButton(case.id))
-    view.add_item(JoinButton(case.id))
-    view.add_item(HandOffButton(case.id))
-    view.add_item(CloseButton(case.id))
-    return view
-
-
-DYNAMIC_ITEMS = (ClaimButton, JoinButton, HandOffButton, CloseButton)

@@ -88,3 +88,84 @@ def support_card(view: CaseText, facts: MemberFacts | None, guild: GuildConfig) 
         embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
     embed.set_footer(text=f"Case {case.id} · private to moderators")
     return embed
+
+
+OUTCOME_LABELS = {
+    "no_violation": "No violation",
+    "conversation_held": "Conversation held",
+    "warning": "Warning",
+    "timeout": "Timeout",
+    "removal": "Removal",
+    "other": "Other",
+    "dismissed": "Dismissed",
+}
+
+
+def report_status_line(case: Case) -> str:
+    if case.status == "new":
+        return "New: nobody has acknowledged it yet"
+    if case.status == "acknowledged":
+        return f"Acknowledged, held by <@{case.holder_id}>" if case.holder_id else "Acknowledged"
+    label = OUTCOME_LABELS.get(case.outcome or "", case.outcome or "")
+    return f"{'Dismissed' if case.status == 'dismissed' else 'Resolved'}: {label}"
+
+
+def reporter_line(case: Case, guild: GuildConfig) -> str:
+    if case.member_id is None:
+        return "(removed under the privacy policy)"
+    if not case.anonymous:
+        return f"<@{case.member_id}>"
+    if guild.reports.anonymous_visible_to:
+        return f"Anonymous (members of <@&{guild.reports.anonymous_visible_to}> can reveal it)"
+    return "Anonymous"
+
+
+def snapshot_text(snapshot: dict[str, object]) -> str:
+    """The reported message as evidence: quoted, inert, with where and when it was."""
+    if snapshot.get("deleted_before_report"):
+        return (
+            f"The message was deleted before the report was sent. [Where it was]({snapshot.get('jump_url')})"
+        )
+    lines = [quote(str(snapshot.get("content") or "(no text)"), 700)]
+    details = [f"by <@{snapshot.get('author_id')}>"]
+    created = snapshot.get("created_at")
+    if isinstance(created, str):
+        details.append(discord.utils.format_dt(datetime.fromisoformat(created), "f"))
+    if snapshot.get("jump_url"):
+        details.append(f"[jump]({snapshot['jump_url']})")
+    attachments = snapshot.get("attachments") or []
+    if isinstance(attachments, list) and attachments:
+        details.append("attachments: " + ", ".join(fit(str(a), 60) for a in attachments[:5]))
+    lines.append(" · ".join(details))
+    return fit("\n".join(lines), 1024)
+
+
+def report_card(view: CaseText, subject: MemberFacts | None, guild: GuildConfig) -> discord.Embed:
+    case = view.case
+    rule = guild.rule(case.rule_id or "")
+    title = (
+        f"{reference(case.kind, case.number)} · {fit(rule.title if rule else (case.rule_id or 'Report'), 80)}"
+    )
+    description = quote(view.body or "", _BODY_LIMIT) if view.body else "*(no description)*"
+    embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
+    if rule is not None:
+        embed.add_field(name=f"Rule: {fit(rule.title, 200)}", value=fit(rule.text, 1024), inline=False)
+    embed.add_field(name="Reported member", value=member_line(subject), inline=False)
+    embed.add_field(name="Reporter", value=reporter_line(case, guild), inline=True)
+    embed.add_field(name="Status", value=report_status_line(case), inline=True)
+    embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
+    if view.snapshot:
+        embed.add_field(name="Reported message", value=snapshot_text(view.snapshot), inline=False)
+    threads = []
+    if case.thread_id:
+        threads.append(f"with the reporter: <#{case.thread_id}>")
+    if case.subject_thread_id:
+        threads.append(f"with the reported member: <#{case.subject_thread_id}>")
+    if threads:
+        embed.add_field(name="Conversations", value="\n".join(threads), inline=False)
+    if case.escalated:
+        embed.add_field(name="Escalated", value="This report is about a moderator.", inline=False)
+    if case.problem and case.is_open:
+        embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
+    embed.set_footer(text=f"Case {case.id} · private to moderators")
+    return embed

@@ -6,16 +6,17 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cases import CaseText, reference
+from bot.cases import reference
 from bot.cases.store import past_case_count
 from bot.delivery import retry_on_discord_errors
 from bot.jobs import GiveUp, Job
 
-from ._buttons import card_buttons
-from ._card import MemberFacts, support_card
+from ._card import MemberFacts, report_card, support_card
+from ._layout import card_buttons
 
 if TYPE_CHECKING:
     from bot.core import TendBot
+    from models import Case
 
 _THREAD_NAME_LIMIT = 100
 
@@ -31,21 +32,23 @@ class CaseJobs:
         assert isinstance(channel, discord.abc.Messageable)
         return channel
 
-    async def member_facts(self, view: CaseText) -> MemberFacts | None:
-        case = view.case
-        if case.member_id is None:
+    async def member_facts(self, case: Case, user_id: int | None) -> MemberFacts | None:
+        """Facts about the person a card is about (the member asking, or the reported member)."""
+        if user_id is None:
             return None
         async with self.bot.db.read() as session:
-            past = await past_case_count(session, case)
+            past = await past_case_count(session, case, user_id)
         guild = self.bot.get_guild(case.guild_id)
-        member = guild.get_member(case.member_id) if guild else None
-        if member is None and guild is not None and case.member_left_at is None:
+        member = guild.get_member(user_id) if guild else None
+        left = case.member_left_at is not None and user_id == case.member_id
+        if member is None and guild is not None and not left:
             try:
-                member = await guild.fetch_member(case.member_id)
+                member = await guild.fetch_member(user_id)
             except discord.NotFound:
                 member = None
-        in_server = member is not None and case.member_left_at is None
-        return MemberFacts(case.member_id, member.joined_at if member else None, in_server, past)
+        return MemberFacts(
+            user_id, member.joined_at if member else None, member is not None and not left, past
+        )
 
     async def sync_card(self, job: Job) -> None:
         """Post the case's card in the queue, or edit it to show where the case is now."""
@@ -54,13 +57,22 @@ class CaseJobs:
             raise GiveUp("the server is no longer in the config")
         view = await self.bot.cases.with_text(job.guild_id, job.case_id)
         case = view.case
-        embed = support_card(view, await self.member_facts(view), guild)
-        buttons = card_buttons(case)
+        if case.kind == "report":
+            embed = report_card(view, await self.member_facts(case, case.subject_id), guild)
+        else:
+            embed = support_card(view, await self.member_facts(case, case.member_id), guild)
+        buttons = card_buttons(case, guild)
         channel_id = (
             case.card_channel_id
             or (guild.channels.escalation if case.escalated else None)
             or guild.channels.queue
         )
+        content, mentions = None, discord.AllowedMentions.none()
+        role = guild.reports.escalation_role
+        if case.escalated and role and case.card_message_id is None:
+            # Only the escalation role may be pinged, and only on a report about a moderator.
+            content = f"<@&{role}> a report about a moderator needs you."
+            mentions = discord.AllowedMentions(roles=[discord.Object(role)])
         with retry_on_discord_errors("update the case card"):
             channel = await self._channel(channel_id)
             message: discord.Message | None = None
@@ -74,9 +86,20 @@ class CaseJobs:
                 # The nonce makes Discord return the first card if a crash made us post twice.
                 nonce = f"card-{case.id}"
                 if buttons is None:
-                    message = await channel.send(embed=embed, nonce=nonce)
+                    message = await channel.send(
+                        content,
+                        embed=embed,
+                        nonce=nonce,
+                        allowed_mentions=mentions,
+                    )
                 else:
-                    message = await channel.send(embed=embed, view=buttons, nonce=nonce)
+                    message = await channel.send(
+                        content,
+                        embed=embed,
+                        view=buttons,
+                        nonce=nonce,
+                        allowed_mentions=mentions,
+                    )
                 await self.bot.cases.set_card(case.id, message.channel.id, message.id)
         if case.staff_thread_id is None:
             with retry_on_discord_errors("open the team's notes thread"):
@@ -95,12 +118,14 @@ class CaseJobs:
             text = f"<@{job.target_id}> {text}"
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
-        mentions = discord.AllowedMentions(users=[discord.Object(job.target_id)]) if job.target_id else None
+        mentions = (
+            discord.AllowedMentions(users=[discord.Object(job.target_id)])
+            if job.target_id
+            else discord.AllowedMentions.none()
+        )
         with retry_on_discord_errors("tell the team"):
             channel = await self._channel(case.staff_thread_id or guild.channels.queue)
-            await channel.send(
-                text, allowed_mentions=mentions or discord.AllowedMentions.none(), nonce=f"n-{job.id}"
-            )
+            await channel.send(text, allowed_mentions=mentions, nonce=f"n-{job.id}")
 
     async def followup(self, job: Job) -> None:
         """A follow-up is due: remind the moderator who set it."""
@@ -114,9 +139,11 @@ class CaseJobs:
         text = f"{who}, it's time to check in on {ref} with <@{case.member_id}>. {prompt.next_action}"
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
-        mentions = discord.AllowedMentions(users=[discord.Object(job.target_id)]) if job.target_id else None
+        mentions = (
+            discord.AllowedMentions(users=[discord.Object(job.target_id)])
+            if job.target_id
+            else discord.AllowedMentions.none()
+        )
         with retry_on_discord_errors("send the follow-up reminder"):
             channel = await self._channel(case.staff_thread_id or guild.channels.queue)
-            await channel.send(
-                text, allowed_mentions=mentions or discord.AllowedMentions.none(), nonce=f"f-{job.id}"
-            )
+            await channel.send(text, allowed_mentions=mentions, nonce=f"f-{job.id}")

@@ -1,0 +1,229 @@
+"""Conduct reports: filed safely, rate-limited, acted on, and closed with a notice to the reporter."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models import Case
+
+from ..errors import InvalidInput, TryLater
+from .service import CARD_SYNC, CASE_FOLLOWUP, CaseService
+from .store import audit, next_number, reference
+
+FOLLOW_WITH = ("reporter", "reported")
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    burst: int
+    burst_window: timedelta
+    daily: int
+
+
+class ReportLimited(TryLater):
+    """Too many reports in a short time; the message says when the member can report again."""
+
+
+class ReportService:
+    def __init__(self, cases: CaseService):
+        self.cases = cases
+        self.db = cases.db
+        self.jobs = cases.jobs
+        self.cipher = cases.cipher
+
+    async def check_limits(
+        self, session: AsyncSession, guild_id: int, reporter_id: int, limits: ReportLimits
+    ) -> None:
+        now = self.cases.clock()
+
+        async def count_since(since: Any) -> int:
+            found = await session.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(
+                    Case.guild_id == guild_id,
+                    Case.kind == "report",
+                    Case.member_id == reporter_id,
+                    Case.opened_at > since,
+                )
+            )
+            return int(found or 0)
+
+        if await count_since(now - limits.burst_window) >= limits.burst:
+            minutes = int(limits.burst_window.total_seconds() // 60)
+            raise ReportLimited(
+                f"You've sent {limits.burst} reports in the last {minutes} minutes, so I've paused new ones for a "
+                "little while. Nothing you sent is lost. If someone is in danger right now, please message a "
+                "moderator directly.",
+                retry_after=limits.burst_window.total_seconds(),
+            )
+        if await count_since(now - timedelta(days=1)) >= limits.daily:
+            raise ReportLimited(
+                f"You've reached today's limit of {limits.daily} reports. The moderators have every one you sent. "
+                "If something urgent happens, please message a moderator directly.",
+                retry_after=86400,
+            )
+
+    async def file(
+        self,
+        *,
+        guild_id: int,
+        reporter_id: int,
+        subject_id: int,
+        rule_id: str,
+        text: str,
+        snapshot: dict[str, Any] | None,
+        anonymous: bool,
+        escalated: bool,
+        limits: ReportLimits,
+    ) -> Case:
+        """Store a report (committed before anything reaches Discord) and schedule its card."""
+        if subject_id == reporter_id:
+            raise InvalidInput(
+                "You can't report yourself. If something is weighing on you, `/support` is here."
+            )
+        now = self.cases.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            await self.check_limits(session, guild_id, reporter_id, limits)
+            case = Case(
+                guild_id=guild_id,
+                kind="report",
+                number=await next_number(session, guild_id, "report"),
+                status="new",
+                member_id=reporter_id,
+                subject_id=subject_id,
+                rule_id=rule_id,
+                anonymous=anonymous,
+                escalated=escalated,
+                body_enc=self.cipher.encrypt(text),
+                snapshot_enc=self.cipher.encrypt_json(snapshot),
+                opened_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            # The audit trail never names an anonymous reporter.
+            audit(
+                session,
+                case,
+                "reported",
+                None if anonymous else reporter_id,
+                rule=rule_id,
+                escalated=escalated,
+            )
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=CARD_SYNC,
+                due_at=now,
+                case_id=case.id,
+                dedupe_key=f"card:{case.id}",
+            )
+            return case
+
+        case = await self.db.write(work)
+        await self.cases.arm(case.id)
+        return case
+
+    async def set_conversation(self, case_id: int, which: str, thread_id: int, moderator_id: int) -> None:
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return
+            if which == "reporter":
+                case.thread_id = thread_id
+            else:
+                case.subject_thread_id = thread_id
+            audit(session, case, f"talk_{which}", moderator_id)
+            await self.cases.refresh_card(session, case)
+
+        await self.db.write(work)
+        await self.cases.arm(case_id)
+
+    async def resolve(
+        self,
+        guild_id: int,
+        case_id: int,
+        moderator_id: int,
+        *,
+        outcome: str,
+        note: str | None,
+        follow_with: str | None = None,
+        follow_after: timedelta | None = None,
+    ) -> Case:
+        return await self._close(
+            guild_id, case_id, moderator_id, "resolved", outcome, note, follow_with, follow_after
+        )
+
+    async def dismiss(self, guild_id: int, case_id: int, moderator_id: int, *, reason: str) -> Case:
+        if not reason.strip():
+            raise InvalidInput("Please say why the report is dismissed; the team will need it later.")
+        return await self._close(
+            guild_id, case_id, moderator_id, "dismissed", "dismissed", reason, None, None
+        )
+
+    async def _close(
+        self,
+        guild_id: int,
+        case_id: int,
+        moderator_id: int,
+        status: str,
+        outcome: str,
+        note: str | None,
+        follow_with: str | None,
+        follow_after: timedelta | None,
+    ) -> Case:
+        if follow_with is not None and follow_with not in FOLLOW_WITH:
+            raise InvalidInput("Please pick who to follow up with from the list.")
+        now = self.cases.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.cases.get_in(session, guild_id, case_id)
+            if case.kind != "report":
+                raise InvalidInput("That isn't a report.")
+            self.cases.require_open(case)
+            case.status = status
+            case.outcome = outcome
+            case.closed_at = now
+            case.closed_by = moderator_id
+            case.holder_id = case.holder_id or moderator_id
+            case.acknowledged_at = case.acknowledged_at or now
+            case.note_enc = self.cipher.encrypt(note) if note else None
+            audit(session, case, status, moderator_id, outcome=outcome)
+            if case.member_id is not None:
+                await self.cases.notify_member(session, case, f"outcome.{outcome}")
+            if follow_with and follow_after:
+                case.followup_at = now + follow_after
+                target = case.member_id if follow_with == "reporter" else case.subject_id
+                await self.jobs.add(
+                    session,
+                    guild_id=guild_id,
+                    kind=CASE_FOLLOWUP,
+                    due_at=case.followup_at,
+                    case_id=case.id,
+                    target_id=moderator_id,
+                    created_by=moderator_id,
+                    payload={"with": follow_with, "member": target},
+                )
+            await self.cases.refresh_card(session, case)
+            return case
+
+        case = await self.db.write(work)
+        await self.cases.arm(case_id)
+        return case
+
+    async def record_reveal(self, guild_id: int, case_id: int, moderator_id: int) -> Case:
+        async def work(session: AsyncSession) -> Case:
+            case = await self.cases.get_in(session, guild_id, case_id)
+            audit(session, case, "reporter_revealed", moderator_id)
+            return case
+
+        return await self.db.write(work)
+
+
+__all__ = ["FOLLOW_WITH", "ReportLimited", "ReportLimits", "ReportService", "reference"]

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.cases import reference
+from bot.cases.service import REPORT_NOTIFY
+from bot.delivery import retry_on_discord_errors
+from bot.errors import InvalidInput
+from bot.jobs import GiveUp, Job
+from bot.text import fit, matches
+
+from ._views import ReportMessageModal, ReportModal, SnapshotCache, require_reports
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+
+NOT_YOURSELF = "You can't report yourself. If something is weighing on you, `/support` is here."
+NOT_A_BOT = "Bots can't be reported. If a bot is misbehaving, please tell a moderator directly."
+DMS_CLOSED = 50007
+
+
+class ReportsCog(commands.Cog):
+    def __init__(self, bot: TendBot):
+        self.bot = bot
+        self.snapshots = SnapshotCache()
+        self.report_message_menu = app_commands.ContextMenu(
+            name="Report message", callback=self.report_message, extras={"feature": "reports"}
+        )
+        self.report_message_menu.guild_only = True
+
+    async def cog_load(self) -> None:
+        self.bot.tree.add_command(self.report_message_menu)
+        self.bot.modals.register(ReportModal, ReportMessageModal)
+        self.bot.jobs.register(REPORT_NOTIFY, self.notify_member)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.report_message_menu.name, type=self.report_message_menu.type)
+
+    @app_commands.command(
+        name="report",
+        description="Report conduct to the moderators, privately.",
+        extras={"feature": "reports"},
+    )
+    @app_commands.describe(
+        member="Who the report is about",
+        rule="The rule from the Code of Conduct it goes against",
+        anonymous="Keep your name from the moderators (they'll still be able to act on it)",
+    )
+    @app_commands.guild_only()
+    async def report(
+        self,
+        interaction: discord.Interaction[TendBot],
+        member: discord.User,
+        rule: str,
+        anonymous: bool = False,
+    ) -> None:
+        guild = require_reports(self.bot, interaction.guild_id)
+        if member.id == interaction.user.id:
+            raise InvalidInput(NOT_YOURSELF)
+        if member.bot:
+            raise InvalidInput(NOT_A_BOT)
+        found = guild.rule(rule)
+        if found is None:
+            titles = ", ".join(f"`{r.id}`" for r in guild.rules) or "none yet"
+            raise InvalidInput(f"I don't know the rule “{fit(rule, 60)}”. This server's rules are: {titles}.")
+        if anonymous and not guild.reports.anonymous:
+            raise InvalidInput(
+                "This server doesn't take anonymous reports; the moderators will see your name."
+            )
+        await self.bot.modals.open(
+            interaction, ReportModal(member.id, found.id, anonymous, guild.reports.min_length)
+        )
+
+    @report.autocomplete("rule")
+    async def _rules(
+        self, interaction: discord.Interaction[TendBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        guild = self.bot.settings.guild(interaction.guild_id)
+        rules = guild.rules if guild else []
+        return [
+            app_commands.Choice(name=fit(r.title, 100), value=r.id)
+            for r in rules
+            if matches(current, r.id, r.title)
+        ][:25]
+
+    async def report_message(
+        self, interaction: discord.Interaction[TendBot], message: discord.Message
+    ) -> None:
+        guild = require_reports(self.bot, interaction.guild_id)
+        if message.author.id == interaction.user.id:
+            raise InvalidInput(NOT_YOURSELF)
+        if message.author.bot:
+            raise InvalidInput(NOT_A_BOT)
+        if not guild.rules:
+            raise InvalidInput(
+                "This server hasn't written its Code of Conduct into Tend yet; please message a moderator."
+            )
+        # Keep the evidence now: the message may be deleted while the member writes.
+        self.snapshots.remember(interaction.user.id, message)
+        modal = ReportMessageModal(message.channel.id, message.id, message.author.id, guild)
+        await self.bot.modals.open(interaction, modal)
+
+    async def notify_member(self, job: Job) -> None:
+        """DM the member one of the library's messages (acknowledgement, outcome); names no one."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None or job.target_id is None:
+            raise GiveUp("nothing to send")
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        text = self.bot.prompts(guild.id).message(
+            str(job.payload["message"]), reference=reference(case.kind, case.number)
+        )
+        if job.late:
+            text = f"{self.bot.prompts(guild.id).message('late_apology')}\n{text}"
+        dms_closed = False
+        with retry_on_discord_errors("message the reporter"):
+            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
+            try:
+                await user.send(text, nonce=f"dm-{job.id}")
+            except discord.Forbidden as refused:
+                if refused.code != DMS_CLOSED:
+                    raise
+                dms_closed = True
+        if dms_closed:
+            # Their DMs are closed: that's their choice. Record it and tell whoever holds the case.
+            await self.bot.cases.notify_team(
+                case,
+                f"I couldn't send the reporter of {reference(case.kind, case.number)} a private message "
+                "(their DMs are closed). If they need to hear back, please reach them another way.",
+                ping=case.holder_id,
+            )
