@@ -74,6 +74,23 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from .cases.store import rotate_encryption
+    from .crypto import load_cipher
+    from .db import Database
+
+    settings = _load(args.config)
+    cipher = load_cipher(settings.bot.data_dir)
+
+    async def go() -> int:
+        async with Database.open(settings.database_url) as db:
+            return await db.write(lambda session: rotate_encryption(session, cipher.rotate))
+
+    count = asyncio.run(go())
+    print(f"re-encrypted {count} stored text(s) with the newest key; older keys can now be removed")
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from .app import StartupError, run
 
@@ -116,6 +133,11 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
     migrate.set_defaults(func=cmd_migrate)
+    rotate = sub.add_parser(
+        "rotate-keys", help="re-encrypt stored member text with the newest encryption key"
+    )
+    rotate.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
+    rotate.set_defaults(func=cmd_rotate_keys)
     return parser
 
 

@@ -3,7 +3,8 @@
 Keys come from ``TEND_ENCRYPTION_KEYS`` (comma-separated Fernet keys, newest first) or,
 failing that, from ``<data_dir>/tend.key``, created on first run with owner-only
 permissions. Rotation: put a new key first and keep the old ones after it; everything
-stays readable, new writes use the new key, and ``tend rotate-keys`` re-encrypts old rows.
+stays readable, new writes use the new key, and ``tend rotate-keys`` re-encrypts old rows
+so the old keys can then be removed.
 """
 
 from __future__ import annotations

@@ -116,3 +116,33 @@ def test_json_logs_are_one_object_per_line(capsys) -> None:  # type: ignore[no-u
     entry = json.loads(line)
     assert entry["message"] == "card posted" and entry["guild_id"] == 1 and entry["case_id"] == 2
     setup_logging("WARNING", "text")
+
+
+async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> None:
+    from bot.crypto import Cipher
+    from bot.db import Database
+    from bot.migrate import upgrade
+    from models import Case
+
+    old, new = Cipher.generate_key().decode(), Cipher.generate_key().decode()
+    url = f"sqlite:///{tmp_path}/t.db"
+    async with Database.open(url) as db:
+        await upgrade(db.engine)
+        async with db.transaction() as session:
+            session.add(
+                Case(
+                    guild_id=1,
+                    kind="report",
+                    number=1,
+                    status="new",
+                    body_enc=Cipher([old.encode()]).encrypt("kept safe"),
+                )
+            )
+    env = {"DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": f"{new},{old}"}
+    code, out, err = await tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
+    assert code == 0 and "re-encrypted 1 stored text" in out, err
+    async with Database.open(url) as db, db.read() as session:
+        from sqlalchemy import select
+
+        token = await session.scalar(select(Case.body_enc))
+    assert Cipher([new.encode()]).decrypt(token) == "kept safe"  # readable without the old key
