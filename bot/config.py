@@ -25,7 +25,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.guidance import override_problems
+from bot.guidance import override_problems, signal_problems
 
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 # Discord snowflakes carry a millisecond timestamp in their top bits; anything below
@@ -186,6 +186,18 @@ class SupportSettings(_Strict):
     followup_days: list[Annotated[int, Field(ge=1, le=90)]] = [1, 3, 7, 14]
 
 
+class ListeningSettings(_Strict):
+    # Channels the distress watch reads (opt-in; needs features.distress_watch and the
+    # message content intent).
+    distress_channels: list[ChannelId] = []
+    member_cooldown_hours: Annotated[int, Field(ge=1, le=720)] = 12
+    channel_cards_per_hour: Annotated[int, Field(ge=1, le=100)] = 3
+    # Extra phrases/patterns per distress category, on top of Tend's careful defaults.
+    signals: dict[str, Any] = {}
+    max_open_per_moderator: Annotated[int, Field(ge=1, le=100)] = 5
+    reflection_by_dm: bool = False
+
+
 OUTCOMES = ("no_violation", "conversation_held", "warning", "timeout", "removal", "other")
 
 
@@ -220,6 +232,7 @@ class GuildConfig(_Strict):
     features: Features = Features()
     support: SupportSettings = SupportSettings()
     reports: ReportSettings = ReportSettings()
+    listening: ListeningSettings = ListeningSettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
     # Overrides of the prompt library (bot/guidance/defaults.toml), checked after parsing.
@@ -326,6 +339,10 @@ def parse_settings(data: dict[str, Any], environ: dict[str, str] | None = None) 
         f"guilds[{index}].{problem}"
         for index, guild in enumerate(settings.guilds)
         for problem in override_problems(guild.prompts, guild.messages, [r.id for r in guild.rules])
+    ] + [
+        f"guilds[{index}].listening.signals.{problem}"
+        for index, guild in enumerate(settings.guilds)
+        for problem in signal_problems(guild.listening.signals)
     ]
     if guidance_problems:
         raise ConfigError(guidance_problems)

@@ -105,6 +105,8 @@ class TendBot(commands.AutoShardedBot):
         self.jobs = services.jobs
         self.cases = services.cases
         self.reports = services.reports
+        self.distress = services.distress
+        self.reflections = services.reflections
         self.started_monotonic = time.monotonic()
         self._libraries: dict[int, PromptLibrary] = {}
         self.modals = ModalRouter()

@@ -9,11 +9,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from models import utcnow
 
 from .cases import CaseService
+from .cases.distress import DistressService
 from .cases.reports import ReportService
 from .config import Settings
 from .crypto import Cipher, load_cipher
 from .db import Database
 from .jobs import Clock, JobEngine, Ownership
+from .reflections import ReflectionService
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Services:
     jobs: JobEngine
     cases: CaseService
     reports: ReportService
+    distress: DistressService
+    reflections: ReflectionService
     cipher: Cipher
 
 
@@ -44,5 +48,12 @@ def build_services(
     jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
     cases = CaseService(db, jobs, cipher, clock)
     return Services(
-        db=db, scheduler=scheduler, jobs=jobs, cases=cases, reports=ReportService(cases), cipher=cipher
+        db=db,
+        scheduler=scheduler,
+        jobs=jobs,
+        cases=cases,
+        reports=ReportService(cases),
+        distress=DistressService(cases),
+        reflections=ReflectionService(db, cipher),
+        cipher=cipher,
     )

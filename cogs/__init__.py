@@ -3,6 +3,8 @@
 EXTENSIONS = (
     "cogs.cases",
     "cogs.conduct",
+    "cogs.learning",
+    "cogs.listening",
     "cogs.reports",
     "cogs.support",
     "cogs.meta",

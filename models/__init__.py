@@ -4,6 +4,7 @@ from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .cases import CASE_KINDS, OPEN_STATUSES, Case, CaseCounter
 from .jobs import JOB_STATUSES, ScheduledItem
+from .reflections import Reflection
 from .sync import CommandSync
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "Case",
     "CaseCounter",
     "CommandSync",
+    "Reflection",
     "ScheduledItem",
     "UTCDateTime",
     "utcnow",

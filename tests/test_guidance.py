@@ -28,6 +28,7 @@ from bot.guidance.catalogue import placeholders
 # Fill values for every placeholder any message can use.
 SAMPLE_VALUES = {
     "member": "<@123456789012345678>",
+    "moderator": "<@223456789012345678>",
     "server": "The Cosy Corner",
     "thread": "<#123456789012345678>",
     "minutes": "5",

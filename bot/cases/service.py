@@ -122,6 +122,7 @@ class CaseService:
         cooldown: timedelta,
         nudge_after: timedelta,
         silence_after: timedelta = timedelta(days=3),
+        reached_out_by: int | None = None,
     ) -> Opened:
         """Open a support case, or return the member's open one. Raises TryLater inside the cooldown."""
         now = self.clock()
@@ -146,13 +147,24 @@ class CaseService:
             )
             session.add(case)
             await session.flush()
-            audit(session, case, "opened", member_id, topic=topic)
+            if reached_out_by is not None:
+                # A moderator reached out: they hold the case from the start.
+                case.holder_id, case.status, case.acknowledged_at = reached_out_by, "claimed", now
+            audit(
+                session,
+                case,
+                "opened",
+                reached_out_by or member_id,
+                topic=topic,
+                reached_out=reached_out_by is not None,
+            )
             setup = await self.jobs.add(
                 session,
                 guild_id=guild_id,
                 kind=SUPPORT_SETUP,
                 due_at=now,
                 case_id=case.id,
+                payload={"reached_out_by": reached_out_by} if reached_out_by else {},
                 dedupe_key=f"setup:{case.id}",
             )
             await self._card(session, case, now)
@@ -319,6 +331,34 @@ class CaseService:
         case = await self.db.write(work)
         await self._arm_case_jobs(case_id)
         return case
+
+    async def schedule_followup(
+        self,
+        *,
+        guild_id: int,
+        moderator_id: int,
+        member_id: int | None,
+        due_at: datetime,
+        note: str | None,
+        case_id: int | None = None,
+    ) -> ScheduledItem:
+        """Remind a moderator to check in on a member (with or without a case), reliably."""
+
+        async def work(session: AsyncSession) -> ScheduledItem:
+            return await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=CASE_FOLLOWUP,
+                due_at=due_at,
+                case_id=case_id,
+                target_id=moderator_id,
+                created_by=moderator_id,
+                payload={"member": member_id, "note": note},
+            )
+
+        item = await self.db.write(work)
+        self.jobs.arm(item)
+        return item
 
     async def notify_member(self, session: AsyncSession, case: Case, message: str) -> None:
         """Send the case's member one of the library's messages by DM, reliably (inside a transaction)."""

@@ -114,3 +114,13 @@ async def rotate_encryption(session: AsyncSession, rotate: Callable[[bytes], byt
                 setattr(case, column, rotate(token))
                 changed += 1
     return changed
+
+
+async def open_load(session: AsyncSession, guild_id: int) -> dict[int, int]:
+    """Open cases per holder in a guild."""
+    rows = await session.execute(
+        select(Case.holder_id, func.count())
+        .where(Case.guild_id == guild_id, Case.status.in_(OPEN_STATUSES), Case.holder_id.is_not(None))
+        .group_by(Case.holder_id)
+    )
+    return {int(holder): int(count) for holder, count in rows.all() if holder is not None}

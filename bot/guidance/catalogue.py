@@ -62,6 +62,7 @@ _OUTCOME = frozenset({"reference"})
 # Every message Tend sends from this library, and the only placeholders each one can fill.
 MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "support_welcome": frozenset({"member", "server"}),
+    "support_welcome_reached_out": frozenset({"member", "server", "moderator"}),
     "support_privacy": frozenset(),
     "support_received": frozenset({"thread"}),
     "support_already_open": frozenset({"thread"}),

@@ -116,7 +116,40 @@ async def after_claim(bot: TendBot, interaction: discord.Interaction[TendBot], c
         from ._reports import after_acknowledge
 
         await after_acknowledge(bot, interaction, case)
+    elif case.kind == "distress":
+        prompt = bot.prompts(case.guild_id).distress_prompt(case.topic or "overwhelmed")
+        embed = discord.Embed(
+            title=prompt.title, description=render_prompt_text(prompt), colour=discord.Colour.blue()
+        )
+        embed.set_footer(text="Only you can see this.")
+        await reply_private(
+            interaction, f"You're reaching out for {reference(case.kind, case.number)}.", embed=embed
+        )
+    else:
+        await _after_support_claim(bot, interaction, case)
+    await suggest_break_if_carrying_too_much(bot, interaction, case.guild_id)
+
+
+async def suggest_break_if_carrying_too_much(
+    bot: TendBot, interaction: discord.Interaction[TendBot], guild_id: int
+) -> None:
+    """Gently, privately: someone holding more than the configured number of cases may need a rest."""
+    from bot.cases.store import open_load
+
+    async with bot.db.read() as session:
+        held = (await open_load(session, guild_id)).get(interaction.user.id, 0)
+    if held <= bot.guild_config(guild_id).listening.max_open_per_moderator:
         return
+    prompt = bot.prompts(guild_id).prompt("moderator_break")
+    embed = discord.Embed(
+        title=prompt.title,
+        description=render_prompt_text(prompt),
+        colour=discord.Colour.from_rgb(120, 94, 160),
+    )
+    await reply_private(interaction, f"You're holding {held} open cases right now.", embed=embed)
+
+
+async def _after_support_claim(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
     where = await _support.add_to_thread(bot, case, interaction.user.id)
     prompt = bot.prompts(case.guild_id).prompt("first_reply")
     embed = discord.Embed(

@@ -169,3 +169,48 @@ def report_card(view: CaseText, subject: MemberFacts | None, guild: GuildConfig)
         embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
     embed.set_footer(text=f"Case {case.id} · private to moderators")
     return embed
+
+
+DISTRESS_LABELS = {
+    "crisis": "Possible crisis",
+    "overwhelmed": "Overwhelmed",
+    "grief": "Grief",
+    "isolation": "Feeling alone",
+    "hostility": "Lashing out, maybe in pain",
+}
+
+
+def distress_status_line(case: Case) -> str:
+    if case.status == "new":
+        return "Nobody has picked this up yet"
+    if case.status == "acknowledged":
+        return f"<@{case.holder_id}> is reaching out" if case.holder_id else "Being looked at"
+    return "Reached out" if case.outcome == "reached_out" else "Marked not needed"
+
+
+def distress_card(view: CaseText, facts: MemberFacts | None, next_step: str) -> discord.Embed:
+    """A quiet card: the category and a link, never a copy of the message."""
+    case = view.case
+    label = DISTRESS_LABELS.get(case.topic or "", case.topic or "Distress")
+    embed = discord.Embed(
+        title=f"{reference(case.kind, case.number)} · {label}",
+        description="A message may show someone is struggling. Tend keeps no copy of it: follow the link to read it.",
+        colour=STATUS_COLOURS.get(case.status),
+    )
+    link = (view.snapshot or {}).get("jump_url")
+    if link:
+        embed.add_field(name="Where", value=f"[Go to the message]({link})", inline=False)
+    embed.add_field(name="Member", value=member_line(facts), inline=False)
+    embed.add_field(name="Suggested first step", value=fit(next_step, 1024), inline=False)
+    embed.add_field(name="Status", value=distress_status_line(case), inline=True)
+    embed.add_field(name="Noticed", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
+    embed.set_footer(text=f"Case {case.id} · private to moderators · nobody was told publicly")
+    return embed
+
+
+def load_note(overloaded: list[tuple[int, int]]) -> str | None:
+    """For a new card while someone carries too much: suggest someone else takes it."""
+    if not overloaded:
+        return None
+    names = ", ".join(f"<@{holder}> ({count})" for holder, count in overloaded)
+    return f"{names} already hold many open cases. Could someone else take this one?"

@@ -7,11 +7,12 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.cases import reference
-from bot.cases.store import past_case_count
+from bot.cases.store import open_load, past_case_count
 from bot.delivery import retry_on_discord_errors
 from bot.jobs import GiveUp, Job
+from bot.text import fit
 
-from ._card import MemberFacts, report_card, support_card
+from ._card import MemberFacts, distress_card, load_note, report_card, support_card
 from ._layout import card_buttons
 
 if TYPE_CHECKING:
@@ -59,8 +60,18 @@ class CaseJobs:
         case = view.case
         if case.kind == "report":
             embed = report_card(view, await self.member_facts(case, case.subject_id), guild)
+        elif case.kind == "distress":
+            next_step = self.bot.prompts(guild.id).distress_prompt(case.topic or "overwhelmed").next_action
+            embed = distress_card(view, await self.member_facts(case, case.member_id), next_step)
         else:
             embed = support_card(view, await self.member_facts(case, case.member_id), guild)
+        if case.is_open and case.holder_id is None:
+            async with self.bot.db.read() as session:
+                load = await open_load(session, guild.id)
+            limit = guild.listening.max_open_per_moderator
+            note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
+            if note:
+                embed.add_field(name="⚖ Team load", value=note, inline=False)
         buttons = card_buttons(case, guild)
         channel_id = (
             case.card_channel_id
@@ -118,32 +129,39 @@ class CaseJobs:
             text = f"<@{job.target_id}> {text}"
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
-        mentions = (
-            discord.AllowedMentions(users=[discord.Object(job.target_id)])
-            if job.target_id
-            else discord.AllowedMentions.none()
-        )
-        with retry_on_discord_errors("tell the team"):
-            channel = await self._channel(case.staff_thread_id or guild.channels.queue)
-            await channel.send(text, allowed_mentions=mentions, nonce=f"n-{job.id}")
+        await self._tell(job, text, case.staff_thread_id, guild.channels.queue, "tell the team")
 
     async def followup(self, job: Job) -> None:
-        """A follow-up is due: remind the moderator who set it."""
+        """A follow-up is due: remind the moderator who set it (about a case, or a member)."""
         guild = self.bot.settings.guild(job.guild_id)
-        if guild is None or job.case_id is None:
+        if guild is None:
             raise GiveUp("the server is no longer in the config")
-        case = await self.bot.cases.get(job.guild_id, job.case_id)
-        ref = reference(case.kind, case.number)
+        case = await self.bot.cases.get(job.guild_id, job.case_id) if job.case_id is not None else None
+        member = job.payload.get("member") or (case.member_id if case and case.kind != "report" else None)
+        about = f" on {reference(case.kind, case.number)}" if case else ""
+        with_whom = f" with <@{member}>" if member else ""
         who = f"<@{job.target_id}>" if job.target_id else "Team"
-        prompt = self.bot.prompts(job.guild_id).prompt("checkin")
-        text = f"{who}, it's time to check in on {ref} with <@{case.member_id}>. {prompt.next_action}"
+        text = f"{who}, it's time to check in{about}{with_whom}. {self.bot.prompts(job.guild_id).prompt('checkin').next_action}"
+        note = job.payload.get("note")
+        if note:
+            text = f"{text}\nYour note: {fit(str(note), 500)}"
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
+        await self._tell(
+            job,
+            text,
+            case.staff_thread_id if case else None,
+            guild.channels.queue,
+            "send the follow-up reminder",
+        )
+
+    async def _tell(self, job: Job, text: str, thread_id: int | None, fallback: int, doing: str) -> None:
+        """Post to the case's staff thread (or the queue), pinging only the job's target."""
         mentions = (
             discord.AllowedMentions(users=[discord.Object(job.target_id)])
             if job.target_id
             else discord.AllowedMentions.none()
         )
-        with retry_on_discord_errors("send the follow-up reminder"):
-            channel = await self._channel(case.staff_thread_id or guild.channels.queue)
-            await channel.send(text, allowed_mentions=mentions, nonce=f"f-{job.id}")
+        with retry_on_discord_errors(doing):
+            channel = await self._channel(thread_id or fallback)
+            await channel.send(fit(text, 2000), allowed_mentions=mentions, nonce=f"j-{job.id}")

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from ._buttons import ClaimButton, CloseButton, HandOffButton, JoinButton
+from ._distress import DISTRESS_ITEMS, DistressDoneButton, DistressNotNeededButton, DistressReachOutButton
 from ._reports import (
     REPORT_ITEMS,
     DismissButton,
@@ -37,6 +38,14 @@ def card_buttons(case: Case, guild: GuildConfig) -> discord.ui.View | None:
         if case.anonymous and guild.reports.anonymous_visible_to:
             view.add_item(RevealButton(case.id))
         return view
+    if case.kind == "distress":
+        if case.holder_id is None:
+            view.add_item(ClaimButton(case.id, label="I'll reach out"))
+        view.add_item(DistressReachOutButton(case.id))
+        view.add_item(DistressDoneButton(case.id))
+        view.add_item(DistressNotNeededButton(case.id))
+        view.add_item(HandOffButton(case.id))
+        return view
     if case.holder_id is None:
         view.add_item(ClaimButton(case.id))
     view.add_item(JoinButton(case.id))
@@ -45,4 +54,4 @@ def card_buttons(case: Case, guild: GuildConfig) -> discord.ui.View | None:
     return view
 
 
-DYNAMIC_ITEMS = (ClaimButton, JoinButton, HandOffButton, CloseButton, *REPORT_ITEMS)
+DYNAMIC_ITEMS = (ClaimButton, JoinButton, HandOffButton, CloseButton, *REPORT_ITEMS, *DISTRESS_ITEMS)

@@ -14,6 +14,7 @@ from bot.errors import InvalidInput, NotAllowed
 from bot.guidance import render_prompt_text
 from bot.modals import RoutedModal
 from bot.replies import reply_private
+from cogs.listening._reflection import offer_reflection
 
 from ._base import CASE, _CaseButton
 from ._card import OUTCOME_LABELS
@@ -252,6 +253,7 @@ async def closed_reply(bot: TendBot, interaction: discord.Interaction[TendBot], 
     if case.followup_at:
         lines.append(f"I'll remind you to follow up {discord.utils.format_dt(case.followup_at, 'R')}.")
     await reply_private(interaction, " ".join(lines), embed=prompt_embed(bot, case.guild_id, closing))
+    await offer_reflection(bot, interaction, case)
 
 
 REPORT_ITEMS = (TalkReporterButton, TalkReportedButton, ResolveButton, DismissButton, RevealButton)

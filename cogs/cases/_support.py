@@ -13,6 +13,7 @@ from bot.errors import NotConfigured
 from bot.guidance import render_prompt_text
 from bot.modals import RoutedModal
 from bot.replies import reply_private
+from cogs.listening._reflection import offer_reflection
 
 if TYPE_CHECKING:
     from bot.config import GuildConfig
@@ -112,3 +113,4 @@ class CloseSupportModal(RoutedModal):
         if followup_at:
             lines.append(f"I'll remind you to check in {discord.utils.format_dt(followup_at, 'R')}.")
         await reply_private(interaction, " ".join(lines), embed=embed)
+        await offer_reflection(bot, interaction, case)

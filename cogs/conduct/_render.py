@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import discord
+from discord import app_commands
 
 from bot.config import GuildConfig, Resource, Rule
-from bot.text import fit
+from bot.text import fit, matches
 
 CONDUCT_COLOUR = discord.Colour.from_rgb(88, 129, 87)
 _EMBED_BUDGET = 5800  # Discord allows 6000 characters across a message's embeds
@@ -49,3 +50,13 @@ def resources_embed(
     if note:
         body = f"{note}\n\n{body}"
     return discord.Embed(title=title, description=fit(body, _DESCRIPTION_LIMIT), colour=CONDUCT_COLOUR)
+
+
+def rule_choices(guild: GuildConfig | None, current: str) -> list[app_commands.Choice[str]]:
+    """Autocomplete over the Code of Conduct, by id or title."""
+    rules = guild.rules if guild else []
+    return [
+        app_commands.Choice(name=fit(r.title, 100), value=r.id)
+        for r in rules
+        if matches(current, r.id, r.title)
+    ][:25]

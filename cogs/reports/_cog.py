@@ -11,7 +11,8 @@ from bot.cases.service import REPORT_NOTIFY
 from bot.delivery import retry_on_discord_errors
 from bot.errors import InvalidInput
 from bot.jobs import GiveUp, Job
-from bot.text import fit, matches
+from bot.text import fit
+from cogs.conduct._render import rule_choices
 
 from ._views import ReportMessageModal, ReportModal, SnapshotCache, require_reports
 
@@ -79,13 +80,7 @@ class ReportsCog(commands.Cog):
     async def _rules(
         self, interaction: discord.Interaction[TendBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        guild = self.bot.settings.guild(interaction.guild_id)
-        rules = guild.rules if guild else []
-        return [
-            app_commands.Choice(name=fit(r.title, 100), value=r.id)
-            for r in rules
-            if matches(current, r.id, r.title)
-        ][:25]
+        return rule_choices(self.bot.settings.guild(interaction.guild_id), current)
 
     async def report_message(
         self, interaction: discord.Interaction[TendBot], message: discord.Message

@@ -14,7 +14,7 @@ from bot.text import fit, quote
 from bot.ui import button_row
 from cogs.conduct._render import resources_embed
 
-from ._views import DoneButton, KeepOpenButton, MemberCloseButton, SurveyButton
+from ._views import KeepOpenButton, MemberCloseButton, SurveyButton
 
 if TYPE_CHECKING:
     from bot.config import GuildConfig
@@ -68,7 +68,7 @@ class SupportJobs:
                 thread = await self._thread(thread_id)
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
-                content, embeds = self.welcome(guild, case, view.body)
+                content, embeds = self.welcome(guild, case, view.body, job.payload.get("reached_out_by"))
                 await thread.send(
                     content,
                     embeds=embeds,
@@ -82,10 +82,18 @@ class SupportJobs:
             raise
         await self.bot.cases.set_problem(case.id, None)
 
-    def welcome(self, guild: GuildConfig, case: Case, body: str | None) -> tuple[str, list[discord.Embed]]:
+    def welcome(
+        self, guild: GuildConfig, case: Case, body: str | None, reached_out_by: int | None = None
+    ) -> tuple[str, list[discord.Embed]]:
         library = self.bot.prompts(guild.id)
         server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
-        content = library.message("support_welcome", member=f"<@{case.member_id}>", server=server)
+        member = f"<@{case.member_id}>"
+        if reached_out_by:
+            content = library.message(
+                "support_welcome_reached_out", member=member, server=server, moderator=f"<@{reached_out_by}>"
+            )
+        else:
+            content = library.message("support_welcome", member=member, server=server)
         content = f"{content}\n\n{library.message('support_privacy')}"
         embeds = []
         if body:
@@ -135,7 +143,9 @@ class SupportJobs:
             thread = await self._thread(case.thread_id)
             await thread.send(
                 f"<@{case.member_id}> {library.message('silence_question')}",
-                view=button_row(KeepOpenButton(case.id), DoneButton(case.id)),
+                view=button_row(
+                    KeepOpenButton(case.id), MemberCloseButton(case.id, label="You can close it")
+                ),
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
                 nonce=f"quiet-{job.id}",
             )

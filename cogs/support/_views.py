@@ -156,10 +156,10 @@ CASE_ID = r"(?P<case_id>[0-9]{1,19})"
 
 
 class MemberCloseButton(_SupportButton, DynamicItem[Button], template=rf"support:{CASE_ID}:member-close"):  # type: ignore[misc]
-    def __init__(self, case_id: int):
-        super().__init__(
-            f"support:{case_id}:member-close", "Close this thread", discord.ButtonStyle.secondary, case_id
-        )
+    """The member's own Close, in their thread (also "You can close it" on the silence question)."""
+
+    def __init__(self, case_id: int, label: str = "Close this thread"):
+        super().__init__(f"support:{case_id}:member-close", label, discord.ButtonStyle.secondary, case_id)
 
     @classmethod
     async def from_custom_id(
@@ -244,20 +244,4 @@ class KeepOpenButton(_SupportButton, DynamicItem[Button], template=rf"support:{C
         await reply_private(interaction, "Of course. The thread stays open; write whenever you're ready.")
 
 
-class DoneButton(_SupportButton, DynamicItem[Button], template=rf"support:{CASE_ID}:done"):  # type: ignore[misc]
-    def __init__(self, case_id: int):
-        super().__init__(
-            f"support:{case_id}:done", "You can close it", discord.ButtonStyle.secondary, case_id
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(int(match["case_id"]))
-
-    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
-        await close_by_member(interaction, int(self.case_id or 0))
-
-
-DYNAMIC_ITEMS = (AskForSupportButton, MemberCloseButton, SurveyButton, KeepOpenButton, DoneButton)
+DYNAMIC_ITEMS = (AskForSupportButton, MemberCloseButton, SurveyButton, KeepOpenButton)

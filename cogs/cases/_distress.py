@@ -1,0 +1,64 @@
+"""Distress-card actions: reach out in a private thread, mark it done, or mark it not needed."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+from discord.ui import Button, DynamicItem
+
+from bot.cases import reference
+from bot.errors import InvalidInput
+from bot.replies import reply_private
+from cogs.support._outreach import reach_out
+
+from ._base import CASE, _CaseButton
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+
+
+class DistressReachOutButton(_CaseButton, DynamicItem[Button], template=CASE + ":reach-out"):  # type: ignore[misc]
+    action, label, style = "reach-out", "Open a support thread", discord.ButtonStyle.primary
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        guild = bot.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.get(guild.id, self.case_id)
+        if case.member_id is None:
+            raise InvalidInput("I no longer know who wrote that message.")
+        where = await reach_out(bot, guild, case.member_id, interaction.user.id)
+        closed = await bot.distress.close(guild.id, case.id, interaction.user.id, outcome="reached_out")
+        await reply_private(
+            interaction, f"You're with them in {where}; {reference(closed.kind, closed.number)} is closed."
+        )
+
+
+class DistressDoneButton(_CaseButton, DynamicItem[Button], template=CASE + ":reached-out"):  # type: ignore[misc]
+    action, label, style = "reached-out", "I reached out", discord.ButtonStyle.success
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        await _close(interaction, self.case_id, "reached_out")
+
+
+class DistressNotNeededButton(_CaseButton, DynamicItem[Button], template=CASE + ":not-needed"):  # type: ignore[misc]
+    action, label = "not-needed", "Not needed"
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        await _close(interaction, self.case_id, "not_needed")
+
+
+async def _close(interaction: discord.Interaction[TendBot], case_id: int, outcome: str) -> None:
+    from cogs.listening._reflection import offer_reflection
+
+    bot = interaction.client
+    guild = bot.require_moderator(interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    case = await bot.distress.close(guild.id, case_id, interaction.user.id, outcome=outcome)
+    await reply_private(interaction, f"Closed {reference(case.kind, case.number)}.")
+    if outcome == "reached_out":
+        await offer_reflection(bot, interaction, case)
+
+
+DISTRESS_ITEMS = (DistressReachOutButton, DistressDoneButton, DistressNotNeededButton)

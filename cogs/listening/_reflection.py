@@ -1,0 +1,171 @@
+"""Reflection after a case: a few questions, and a private answer kept for the moderator alone."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ui import Button, DynamicItem
+
+from bot.cases import reference
+from bot.modals import RoutedModal
+from bot.replies import reply_private
+from bot.text import fit
+from bot.ui import Guarded, TendView
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+    from models import Case
+
+_COLOUR = discord.Colour.from_rgb(120, 94, 160)
+FOLLOW_CHOICES = (
+    ("none", "No"),
+    ("1", "Yes, remind me tomorrow"),
+    ("3", "Yes, in 3 days"),
+    ("7", "Yes, in a week"),
+)
+
+
+def reflection_embed(bot: TendBot, case: Case) -> discord.Embed:
+    questions = bot.prompts(case.guild_id).reflection_questions(count=3, seed=case.id)
+    body = "\n".join(f"• {q}" for q in questions)
+    embed = discord.Embed(
+        title=f"A moment to reflect on {reference(case.kind, case.number)}",
+        description=f"{body}\n\nIf you'd like, write a few lines for yourself. Only you can ever read them.",
+        colour=_COLOUR,
+    )
+    return embed
+
+
+async def offer_reflection(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
+    """After a close: the questions, privately (or by DM if the server prefers), with a button to write."""
+    guild = bot.guild_config(case.guild_id)
+    view = discord.ui.View(timeout=None)
+    view.add_item(ReflectButton(case.guild_id, case.id))
+    embed = reflection_embed(bot, case)
+    if guild.listening.reflection_by_dm:
+        with contextlib.suppress(discord.HTTPException):
+            await interaction.user.send(embed=embed, view=view)
+            return
+    await reply_private(interaction, embed=embed, view=view)
+
+
+REFLECT = r"reflect:(?P<guild>[0-9]{1,19}):(?P<case>[0-9]{1,19})"
+
+
+class ReflectButton(Guarded, DynamicItem[Button], template=REFLECT):  # type: ignore[misc]
+    def __init__(self, guild_id: int, case_id: int):
+        button: Button[Any] = Button(
+            label="Write a private reflection",
+            style=discord.ButtonStyle.secondary,
+            custom_id=f"reflect:{guild_id}:{case_id}",
+        )
+        super().__init__(button)
+        self.guild_id, self.case_id = guild_id, case_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["guild"]), int(match["case"]))
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        await interaction.client.modals.open(interaction, ReflectionModal(self.guild_id, self.case_id))
+
+
+class ReflectionModal(RoutedModal):
+    pattern = re.compile(r"tend:reflect:(?P<guild>[0-9]{1,19}):(?P<case>[0-9]{1,19})")
+
+    def __init__(self, guild_id: int, case_id: int):
+        super().__init__(
+            title="Your reflection (only you see it)",
+            custom_id=f"tend:reflect:{guild_id}:{case_id}",
+            timeout=None,
+        )
+        self.guild_id, self.case_id = guild_id, case_id
+        self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="text", style=discord.TextStyle.paragraph, required=True, max_length=2000
+        )
+        self.add_item(discord.ui.Label(text="What stays with you from this one?", component=self.text))
+        self.follow: discord.ui.Select[Any] = discord.ui.Select(
+            custom_id="follow",
+            options=[
+                discord.SelectOption(label=label, value=value, default=value == "none")
+                for value, label in FOLLOW_CHOICES
+            ],
+        )
+        self.add_item(discord.ui.Label(text="Does this need a follow-up?", component=self.follow))
+
+    @classmethod
+    def rebuild(
+        cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
+    ) -> ReflectionModal:
+        return cls(int(match["guild"]), int(match["case"]))
+
+    async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
+        bot = interaction.client
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.get(self.guild_id, self.case_id)
+        if case.holder_id != interaction.user.id and case.closed_by != interaction.user.id:
+            bot.require_moderator(interaction)
+        await bot.reflections.add(self.guild_id, interaction.user.id, self.case_id, self.text.value)
+        answer = (
+            "Saved, for you alone. `/reflections` shows your reflections, and you can delete any of them."
+        )
+        follow = self.follow.values[0] if self.follow.values else "none"
+        if follow != "none":
+            due = bot.cases.clock() + timedelta(days=int(follow))
+            await bot.cases.schedule_followup(
+                guild_id=self.guild_id,
+                moderator_id=interaction.user.id,
+                member_id=case.member_id if case.kind != "report" else None,
+                due_at=due,
+                note=f"Follow-up from your reflection on {reference(case.kind, case.number)}.",
+                case_id=case.id,
+            )
+            answer += f" I'll remind you to follow up {discord.utils.format_dt(due, 'R')}."
+        await reply_private(interaction, answer)
+
+
+async def show_reflections(bot: TendBot, interaction: discord.Interaction[TendBot]) -> None:
+    guild = bot.require_moderator(interaction)
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    mine = await bot.reflections.mine(guild.id, interaction.user.id)
+    if not mine:
+        await reply_private(
+            interaction,
+            "You haven't written any reflections here yet. Tend offers one after each case you close.",
+        )
+        return
+    embed = discord.Embed(title="Your reflections (only you can see these)", colour=_COLOUR)
+    for item in mine[:10]:
+        when = discord.utils.format_dt(item.created_at, "D")
+        embed.add_field(name=f"#{item.id} · {when}", value=fit(item.text, 1000), inline=False)
+    await reply_private(
+        interaction, embed=embed, view=DeleteReflectionView([(r.id, fit(r.text, 80)) for r in mine[:25]])
+    )
+
+
+class DeleteReflectionView(TendView):
+    def __init__(self, choices: list[tuple[int, str]]):
+        super().__init__(timeout=600)
+        select: discord.ui.Select[Any] = discord.ui.Select(
+            placeholder="Delete one of them…",
+            options=[
+                discord.SelectOption(label=f"#{rid}", value=str(rid), description=text or None)
+                for rid, text in choices
+            ],
+        )
+        select.callback = self.delete  # type: ignore[method-assign,assignment]
+        self.select = select
+        self.add_item(select)
+
+    async def delete(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        guild = bot.guild_config(interaction.guild_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        await bot.reflections.delete_mine(guild.id, interaction.user.id, int(self.select.values[0]))
+        await reply_private(interaction, "Deleted. It's gone for good.")

@@ -1,0 +1,43 @@
+"""A moderator reaching out: open a private support thread *for* a member and hold it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.errors import NotConfigured
+
+if TYPE_CHECKING:
+    from bot.config import GuildConfig
+    from bot.core import TendBot
+
+REACHED_OUT_TOPIC = "A moderator reached out"
+
+
+async def reach_out(bot: TendBot, guild: GuildConfig, member_id: int, moderator_id: int) -> str:
+    """Open (or find) the member's support thread with the moderator in it; returns its mention."""
+    if not guild.features.support:
+        raise NotConfigured("Private support threads are switched off in this server.")
+    opened = await bot.cases.open_support(
+        guild_id=guild.id,
+        member_id=member_id,
+        topic=REACHED_OUT_TOPIC,
+        text=None,
+        cooldown=timedelta(0),
+        nudge_after=timedelta(minutes=guild.support.nudge_after_minutes),
+        silence_after=timedelta(days=guild.support.silence_after_days),
+        reached_out_by=moderator_id,
+    )
+    if opened.setup_job is not None:
+        await bot.jobs.fire(opened.setup_job.id)
+    case = await bot.cases.get(guild.id, opened.case.id)
+    if case.thread_id is None:
+        raise NotConfigured(
+            "The case is saved, but Discord didn't let me create the thread yet; the card in the queue says why."
+        )
+    thread = bot.get_channel(case.thread_id) or await bot.fetch_channel(case.thread_id)
+    assert isinstance(thread, discord.Thread)
+    await thread.add_user(discord.Object(moderator_id))
+    return thread.mention
