@@ -281,10 +281,11 @@ async def test_hand_off_to_another_moderator_only(tend: Tend) -> None:
     case = await only_case(tend)
     card = card_of(tend, case)
     picker = await sim.click_button(int(card["id"]), buttons(card)["Hand off"], world.moderator)
-    body = await picker.response()
-    assert body["data"]["flags"] & EPHEMERAL
-    message_id = int((await picker.original())["id"])
-    select_id = body["data"]["components"][0]["components"][0]["custom_id"]
+    assert (await picker.response())["type"] == 5  # deferred first: it reads the database
+    chooser = await picker.wait_followup()
+    assert chooser["flags"] & EPHEMERAL and chooser["embeds"][0]["title"]  # the hand-off prompt
+    message_id = int(chooser["id"])
+    select_id = chooser["components"][0]["components"][0]["custom_id"]
     wrong = await sim.select(message_id, select_id, world.moderator, [world.member2])
     assert "isn't one of this server's moderators" in (await wrong.response())["data"]["content"]
     right = await sim.select(message_id, select_id, world.moderator, [world.moderator2])

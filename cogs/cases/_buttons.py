@@ -56,6 +56,8 @@ class HandOffButton(_CaseButton, DynamicItem[Button], template=CASE + ":handoff"
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         bot.require_moderator(interaction)
+        # Defer before the database read: the answer must start within Discord's 3 seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         case = await bot.cases.get(interaction.guild_id or 0, self.case_id)
         if not case.is_open:
             raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")

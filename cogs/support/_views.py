@@ -174,12 +174,12 @@ class MemberCloseButton(_SupportButton, DynamicItem[Button], template=rf"support
 async def close_by_member(interaction: discord.Interaction[TendBot], case_id: int) -> None:
     bot = interaction.client
     guild = bot.guild_config(interaction.guild_id)
+    await interaction.response.defer(ephemeral=True, thinking=True)
     case = await bot.cases.get(guild.id, case_id)
     if case.member_id != interaction.user.id:
         raise NotAllowed(
             "This button is for the person who asked for support. Moderators close cases from the card in the queue."
         )
-    await interaction.response.defer(ephemeral=True, thinking=True)
     case = await bot.cases.close_support(
         guild.id,
         case_id,
