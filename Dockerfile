@@ -13,12 +13,18 @@ RUN pip install --no-cache-dir --prefix=/install .
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    TEND_CONFIG=/config/config.toml
+    TEND_CONFIG=/config/config.toml \
+    TEND_HEALTH_PORT=8080 \
+    TEND_HEALTH_HOST=0.0.0.0
 COPY --from=build /install /usr/local
 RUN useradd --create-home --uid 10001 tend && mkdir -p /data /config && chown tend:tend /data
 USER tend
 WORKDIR /data
 VOLUME ["/data"]
+# /livez, /readyz and /metrics (see README, "Health, metrics and logs"). The slim image has no curl.
+EXPOSE 8080
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen(f\"http://127.0.0.1:{os.environ.get('TEND_HEALTH_PORT', '8080')}/readyz\", timeout=4)"]
 # The SQLite default lives in /data; set DATABASE_URL for PostgreSQL.
 ENTRYPOINT ["tend"]
 CMD ["run", "--config", "/config/config.toml"]

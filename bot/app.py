@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from .config import Settings
 from .core import TendBot
 from .db import Database
+from .health import serving_health
 from .migrate import MIGRATE_HINT, schema_state, upgrade
 from .services import build_services
 
@@ -58,7 +59,8 @@ async def run(settings: Settings, config_path: str) -> None:
     async with Database.open(settings.database_url) as db, running_scheduler() as scheduler:
         await ensure_schema(db, settings, config_path)
         bot = TendBot(settings=settings, services=build_services(settings, db, scheduler))
-        async with bot:
+        # The health endpoint comes up before the gateway, so /livez answers during start-up.
+        async with bot, serving_health(bot, settings.bot.health_host, settings.bot.health_port):
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, lambda: asyncio.ensure_future(bot.close()))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -114,6 +114,9 @@ class BotSettings(_Strict):
     owner_ids: list[UserId] = []
     members_intent: bool = True
     message_content_intent: bool = False
+    # The health and metrics endpoint (/livez, /readyz, /metrics); 0 keeps it off.
+    health_port: Annotated[int, Field(ge=0, le=65535)] = 0
+    health_host: str = "127.0.0.1"
 
     @field_validator("api_base_url")
     @classmethod
@@ -347,9 +350,27 @@ def parse_settings(data: dict[str, Any], environ: dict[str, str] | None = None) 
     if guidance_problems:
         raise ConfigError(guidance_problems)
     updates: dict[str, Any] = {"token": env.get("DISCORD_TOKEN") or None}
-    if env.get("DATABASE_URL"):
-        updates["bot"] = settings.bot.model_copy(update={"database_url": env["DATABASE_URL"]})
+    bot_updates = _bot_environment(env)
+    if bot_updates:
+        updates["bot"] = settings.bot.model_copy(update=bot_updates)
     return settings.model_copy(update=updates)
+
+
+def _bot_environment(env: Mapping[str, str]) -> dict[str, Any]:
+    """``[bot]`` keys the environment overrides: DATABASE_URL, TEND_HEALTH_PORT, TEND_HEALTH_HOST."""
+    updates: dict[str, Any] = {}
+    if env.get("DATABASE_URL"):
+        updates["database_url"] = env["DATABASE_URL"]
+    port = env.get("TEND_HEALTH_PORT", "").strip()
+    if port:
+        if not port.isdigit() or int(port) > 65535:
+            raise ConfigError(
+                [f"TEND_HEALTH_PORT: {port!r} is not a port number (0-65535; 0 switches it off)"]
+            )
+        updates["health_port"] = int(port)
+    if env.get("TEND_HEALTH_HOST", "").strip():
+        updates["health_host"] = env["TEND_HEALTH_HOST"].strip()
+    return updates
 
 
 def load_settings(path: str | os.PathLike[str], environ: dict[str, str] | None = None) -> Settings:

@@ -13,9 +13,11 @@ from discord.ext import commands
 
 from cogs import EXTENSIONS
 
+from . import __version__ as tend_version
 from .config import BotSettings, GuildConfig, Settings
 from .errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from .guidance import PromptLibrary
+from .metrics import BotMetrics
 from .modals import ModalRouter
 from .permissions import is_moderator
 from .replies import report_error
@@ -85,7 +87,10 @@ class TendBot(commands.AutoShardedBot):
     def __init__(self, *, settings: Settings, services: Services, guild_ready_timeout: float = 2.0):
         bot_settings = settings.bot
         configure_discord_endpoints(bot_settings)
+        # Per bot, not global: two bots in one process (tests) keep their own numbers.
+        metrics = BotMetrics(version=tend_version)
         super().__init__(
+            http_trace=metrics.http_trace(),
             command_prefix=commands.when_mentioned,
             help_command=None,
             intents=build_intents(bot_settings),
@@ -110,6 +115,8 @@ class TendBot(commands.AutoShardedBot):
         self.started_monotonic = time.monotonic()
         self._libraries: dict[int, PromptLibrary] = {}
         self.modals = ModalRouter()
+        self.metrics = metrics
+        metrics.instrument(self)
 
     # -- lifecycle -----------------------------------------------------------------------
 

@@ -67,6 +67,9 @@ def explain(error: BaseException) -> tuple[str, str | None]:
 async def report_error(interaction: discord.Interaction[Any], error: BaseException, *, where: str) -> None:
     """The one place a failed interaction is logged and answered."""
     message, ref = explain(error)
+    metrics = getattr(interaction.client, "metrics", None)
+    if metrics is not None:
+        metrics.interaction_failed(interaction.id, error)
     if ref is not None:
         log.error(
             "unexpected error in %s (ref=%s, guild_id=%s, user_id=%s)",

@@ -1,10 +1,11 @@
-"""/tend: about Tend in this server, and the owner's command sync."""
+"""/tend: about Tend in this server, the config check (doctor), and the owner's command sync."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from ._cog import MetaCog
+from ._doctor import StartupCheck
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -12,3 +13,4 @@ if TYPE_CHECKING:
 
 async def setup(bot: TendBot) -> None:
     await bot.add_cog(MetaCog(bot))
+    await bot.add_cog(StartupCheck(bot))

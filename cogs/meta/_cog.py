@@ -12,6 +12,8 @@ from bot.errors import NotAllowed
 from bot.replies import reply_private
 from bot.sync import sync_commands
 
+from ._doctor import doctor_embed, findings_for
+
 if TYPE_CHECKING:
     from bot.core import TendBot
 
@@ -55,6 +57,15 @@ class MetaCog(commands.GroupCog, group_name="tend", group_description="About Ten
         embed.add_field(name="Up for", value=_uptime(self.bot.uptime_seconds))
         embed.set_footer(text="/privacy tells you what Tend stores about you.")
         await reply_private(interaction, embed=embed)
+
+    @app_commands.command(
+        name="doctor", description="Moderators: check Tend's channels, roles and permissions here."
+    )
+    @app_commands.guild_only()
+    async def doctor(self, interaction: discord.Interaction[TendBot]) -> None:
+        guild = self.bot.require_moderator(interaction)
+        # Reads discord.py's cache only (no REST), so it answers well within Discord's 3 seconds.
+        await reply_private(interaction, embed=doctor_embed(findings_for(self.bot, guild)))
 
     @app_commands.command(
         name="sync", description="Bot owners: push Tend's slash commands to this server now."

@@ -1,0 +1,126 @@
+"""The bot side of a benchmark, in its own process so its CPU time is measured alone.
+
+    python -m benchmarks._bots tend  settings.json    # the real Tend
+    python -m benchmarks._bots floor settings.json    # a bare discord.py bot with one static /conduct
+
+Reads commands on stdin, one per line, and answers each on stdout:
+``cpu`` → this process's CPU seconds so far (``time.process_time``); ``idle`` → ``idle`` once
+Tend has no scheduled job in flight. Prints ``ready`` when the gateway is ready.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import cProfile
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import discord
+import yarl
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from discord import app_commands
+
+from bot.config import parse_settings
+from bot.core import TendBot
+from bot.crypto import Cipher
+from bot.db import Database
+from bot.migrate import upgrade
+from bot.services import build_services
+
+
+def say(line: str) -> None:
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
+class FloorBot(discord.Client):
+    """The floor: what any discord.py bot pays to answer one slash command with a static reply."""
+
+    def __init__(self, guild_id: int):
+        super().__init__(intents=discord.Intents(guilds=True), guild_ready_timeout=0.05)
+        self.tree = app_commands.CommandTree(self)
+        self.guild_id = guild_id
+
+        @self.tree.command(name="conduct", description="The Code of Conduct", guild=discord.Object(guild_id))
+        async def conduct(interaction: discord.Interaction[Any]) -> None:
+            await interaction.response.send_message("Be kind to each other.", ephemeral=True)
+
+    async def setup_hook(self) -> None:
+        await self.tree.sync(guild=discord.Object(self.guild_id))
+
+
+async def serve_commands(idle: Any) -> None:
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
+    while line := (await reader.readline()).decode().strip():
+        if line == "cpu":
+            say(f"{time.process_time():.6f}")
+        elif line == "idle":
+            try:
+                await asyncio.wait_for(idle(), 120)
+                say("idle")
+            except TimeoutError:
+                say("busy")
+
+
+async def run_until_stdin_closes(client: discord.Client, token: str, idle: Any) -> None:
+    task = asyncio.create_task(client.start(token))
+    while not client.is_ready():
+        if task.done():
+            task.result()
+            raise RuntimeError("the bot stopped before it was ready")
+        await asyncio.sleep(0.01)
+    say("ready")
+    try:
+        await serve_commands(idle)
+    finally:
+        await client.close()
+        with contextlib.suppress(BaseException):
+            await asyncio.wait_for(task, 5)
+
+
+async def main(kind: str, data: dict[str, Any]) -> None:
+    token = data.pop("token")
+    if kind == "floor":
+        discord.http.Route.BASE = data["bot"]["api_base_url"]
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(data["bot"]["gateway_url"])
+        floor = FloorBot(data["guilds"][0]["id"])
+
+        async def nothing() -> None:
+            return None
+
+        await run_until_stdin_closes(floor, token, nothing)
+        return
+    settings = parse_settings(data, {"DISCORD_TOKEN": token})
+    async with Database.open(settings.database_url) as db:
+        await upgrade(db.engine)
+        scheduler = AsyncIOScheduler(timezone="UTC")
+        scheduler.start()
+        services = build_services(settings, db, scheduler, cipher=Cipher([Cipher.generate_key()]))
+        tend = TendBot(settings=settings, services=services, guild_ready_timeout=0.05)
+        await run_until_stdin_closes(tend, token, tend.jobs.wait_idle)
+        scheduler.shutdown(wait=False)
+
+
+if __name__ == "__main__":
+    # Both bots log warnings only, so neither pays for log lines the other doesn't write.
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    settings = json.loads(Path(sys.argv[2]).read_text())
+    profile_to = os.environ.get("BENCH_PROFILE")  # cProfile the bot process: where does its time go?
+    if profile_to:
+        profiler = cProfile.Profile()
+        profiler.enable()
+        try:
+            asyncio.run(main(sys.argv[1], settings))
+        finally:
+            profiler.disable()
+            profiler.dump_stats(f"{profile_to}.{sys.argv[1]}.prof")
+    else:
+        asyncio.run(main(sys.argv[1], settings))
