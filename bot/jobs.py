@@ -160,8 +160,10 @@ class JobEngine:
         if kind not in self._handlers:
             raise ValueError(f"no handler registered for job kind {kind!r}")
         if dedupe_key is not None:
+            # FOR UPDATE: a claim of this item waits until our transaction commits, so the job
+            # then sees what we changed (else a refresh asked for mid-claim could be lost).
             existing = await session.scalar(
-                select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key)
+                select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key).with_for_update()
             )
             if existing is not None:
                 return existing

@@ -195,11 +195,17 @@ class CaseService:
         await self.db.write(work)
         await self._arm_case_jobs(case_id)
 
-    async def set_card(self, case_id: int, channel_id: int, message_id: int) -> None:
-        await self._update(case_id, None, None, card_channel_id=channel_id, card_message_id=message_id)
-
-    async def set_staff_thread(self, case_id: int, thread_id: int) -> None:
-        await self._update(case_id, None, None, staff_thread_id=thread_id)
+    async def set_card(
+        self, case_id: int, channel_id: int, message_id: int, staff_thread_id: int | None
+    ) -> None:
+        await self._update(
+            case_id,
+            None,
+            None,
+            card_channel_id=channel_id,
+            card_message_id=message_id,
+            staff_thread_id=staff_thread_id,
+        )
 
     # -- moderator actions ------------------------------------------------------------------
 

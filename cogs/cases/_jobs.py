@@ -97,26 +97,26 @@ class CaseJobs:
                 # The nonce makes Discord return the first card if a crash made us post twice.
                 nonce = f"card-{case.id}"
                 if buttons is None:
-                    message = await channel.send(
-                        content,
-                        embed=embed,
-                        nonce=nonce,
-                        allowed_mentions=mentions,
-                    )
+                    message = await channel.send(content, embed=embed, nonce=nonce, allowed_mentions=mentions)
                 else:
                     message = await channel.send(
-                        content,
-                        embed=embed,
-                        view=buttons,
-                        nonce=nonce,
-                        allowed_mentions=mentions,
+                        content, embed=embed, view=buttons, nonce=nonce, allowed_mentions=mentions
                     )
-                await self.bot.cases.set_card(case.id, message.channel.id, message.id)
-        if case.staff_thread_id is None:
-            with retry_on_discord_errors("open the team's notes thread"):
-                name = f"{reference(case.kind, case.number)} · team notes"[:_THREAD_NAME_LIMIT]
-                thread = await message.create_thread(name=name, auto_archive_duration=10080)
-                await self.bot.cases.set_staff_thread(case.id, thread.id)
+                if not message.embeds or message.embeds[0].to_dict() != embed.to_dict():
+                    # Discord returned a card an earlier, concurrent refresh posted with this
+                    # nonce: bring it up to date rather than leave it stale.
+                    message = await message.edit(embed=embed, view=buttons)
+        staff_thread_id = case.staff_thread_id
+        try:
+            if staff_thread_id is None:
+                with retry_on_discord_errors("open the team's notes thread"):
+                    name = f"{reference(case.kind, case.number)} · team notes"[:_THREAD_NAME_LIMIT]
+                    staff_thread_id = (await message.create_thread(name=name, auto_archive_duration=10080)).id
+        finally:
+            # One write for both, and it happens even if the thread failed: a stored card is
+            # never posted twice, however long Discord takes to allow the thread.
+            if (case.card_message_id, case.staff_thread_id) != (message.id, staff_thread_id):
+                await self.bot.cases.set_card(case.id, message.channel.id, message.id, staff_thread_id)
 
     async def notice(self, job: Job) -> None:
         """Post a team notice in the case's staff thread (or the queue), pinging one moderator."""

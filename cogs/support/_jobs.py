@@ -80,7 +80,9 @@ class SupportJobs:
         except Retry as retry:
             await self.bot.cases.set_problem(case.id, str(retry))
             raise
-        await self.bot.cases.set_problem(case.id, None)
+        if case.problem is not None and case.thread_id is not None:
+            # A thread made on an earlier try: set_thread didn't run this time to clear the note.
+            await self.bot.cases.set_problem(case.id, None)
 
     def welcome(
         self, guild: GuildConfig, case: Case, body: str | None, reached_out_by: int | None = None
