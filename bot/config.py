@@ -10,6 +10,7 @@ import os
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import time as TimeOfDay
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -216,6 +217,45 @@ class ReportSettings(_Strict):
     min_length: Annotated[int, Field(ge=1, le=1000)] = 10
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class FollowUpSettings(_Strict):
+    # Also DM the member a gentle "How are you doing?" when a follow-up comes due (opt-in).
+    member_checkins: bool = False
+    # No member DMs between these local times (the guild's time zone); they wait for the morning.
+    # Equal times switch quiet hours off.
+    quiet_hours_start: TimeOfDay = TimeOfDay(22, 0)
+    quiet_hours_end: TimeOfDay = TimeOfDay(8, 0)
+
+
+class OnCallSettings(_Strict):
+    # The role pinged in the queue when a case waits unacknowledged; escalation is off without it.
+    role: RoleId | None = None
+    after_minutes: Annotated[int, Field(ge=1, le=10080)] = 30
+    again_after_minutes: Annotated[int, Field(ge=1, le=10080)] = 120
+
+    @model_validator(mode="after")
+    def _again_is_later(self) -> OnCallSettings:
+        if self.again_after_minutes <= self.after_minutes:
+            raise ValueError("again_after_minutes must be longer than after_minutes")
+        return self
+
+
+class DigestSettings(_Strict):
+    enabled: bool = True
+    # Local day and time (the guild's time zone) of the weekly digest.
+    day: Literal[WEEKDAYS] = "monday"  # type: ignore[valid-type]
+    time: TimeOfDay = TimeOfDay(9, 0)
+    # Where it goes; the queue channel when left out.
+    channel: ChannelId | None = None
+
+
+class PrivacySettings(_Strict):
+    # Closed cases older than this lose their text and the member ids moderation doesn't need.
+    retention_days: Annotated[int, Field(ge=7, le=3650)] = 365
+
+
 RULE_CATEGORIES = ("general", "harassment", "microaggression", "hate", "safety", "spam", "privacy", "conduct")
 
 
@@ -236,6 +276,10 @@ class GuildConfig(_Strict):
     support: SupportSettings = SupportSettings()
     reports: ReportSettings = ReportSettings()
     listening: ListeningSettings = ListeningSettings()
+    followups: FollowUpSettings = FollowUpSettings()
+    oncall: OnCallSettings = OnCallSettings()
+    digest: DigestSettings = DigestSettings()
+    privacy: PrivacySettings = PrivacySettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
     # Overrides of the prompt library (bot/guidance/defaults.toml), checked after parsing.

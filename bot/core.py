@@ -112,6 +112,8 @@ class TendBot(commands.AutoShardedBot):
         self.reports = services.reports
         self.distress = services.distress
         self.reflections = services.reflections
+        self.followups = services.followups
+        self.privacy = services.privacy
         self.started_monotonic = time.monotonic()
         self._libraries: dict[int, PromptLibrary] = {}
         self.modals = ModalRouter()

@@ -14,7 +14,9 @@ from .cases.reports import ReportService
 from .config import Settings
 from .crypto import Cipher, load_cipher
 from .db import Database
+from .followups import FollowUpService
 from .jobs import Clock, JobEngine, Ownership
+from .privacy import PrivacyService
 from .reflections import ReflectionService
 
 
@@ -28,6 +30,8 @@ class Services:
     distress: DistressService
     reflections: ReflectionService
     cipher: Cipher
+    followups: FollowUpService
+    privacy: PrivacyService
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -47,6 +51,9 @@ def build_services(
     cipher = cipher or load_cipher(settings.bot.data_dir)
     jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
     cases = CaseService(db, jobs, cipher, clock)
+    followups = FollowUpService(db, jobs, cipher, cases, settings, clock)
+    # A new support case or report schedules its on-call escalation in its own transaction.
+    cases.on_open.append(followups.schedule_escalation)
     return Services(
         db=db,
         scheduler=scheduler,
@@ -56,4 +63,6 @@ def build_services(
         distress=DistressService(cases),
         reflections=ReflectionService(db, cipher),
         cipher=cipher,
+        followups=followups,
+        privacy=PrivacyService(db, jobs, cipher, settings, clock),
     )

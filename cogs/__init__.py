@@ -3,8 +3,10 @@
 EXTENSIONS = (
     "cogs.cases",
     "cogs.conduct",
+    "cogs.followups",
     "cogs.learning",
     "cogs.listening",
+    "cogs.privacy",
     "cogs.reports",
     "cogs.support",
     "cogs.meta",

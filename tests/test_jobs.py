@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.jobs import GiveUp, Job, JobEngine, Ownership, Retry
@@ -236,3 +236,35 @@ async def test_a_process_runs_only_the_guilds_on_its_shards(
 
 async def _noop(job: Job) -> None:
     return None
+
+
+async def test_a_recurring_kind_schedules_its_next_run_as_it_finishes_one_pending_per_guild(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    clock = FakeClock()
+    engine = make_engine(db, scheduler, clock)
+    runs: list[datetime] = []
+
+    async def digest(job: Job) -> None:
+        runs.append(job.due_at)
+        if len(runs) == 2:
+            raise GiveUp("a bad week")  # a failed run still schedules the next one
+
+    engine.register("digest", digest, every=lambda job: job.due_at + timedelta(days=7))
+
+    async def seed(session):  # type: ignore[no-untyped-def]
+        return await engine.ensure_recurring(session, guild_id=GUILD, kind="digest", due_at=clock.now)
+
+    first = await db.write(seed)
+    assert (await db.write(seed)).id == first.id  # seeding twice (or by two processes) adds nothing
+    await engine.start()
+    await engine.wait_idle()
+    for _ in range(2):
+        clock.advance(days=7)
+        await engine.sweep()
+        await engine.wait_idle()
+    assert runs == [first.due_at + timedelta(days=7 * n) for n in range(3)]
+    async with db.read() as session:
+        rows = (await session.scalars(select(ScheduledItem).order_by(ScheduledItem.id))).all()
+    assert [r.status for r in rows] == ["done", "failed", "done", "pending"]
+    assert rows[-1].dedupe_key == f"digest:{GUILD}" and rows[-1].due_at == first.due_at + timedelta(days=21)

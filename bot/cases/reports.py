@@ -124,6 +124,7 @@ class ReportService:
                 case_id=case.id,
                 dedupe_key=f"card:{case.id}",
             )
+            await self.cases.opened(session, case)  # on-open hooks (escalation, bot/followups)
             return case
 
         case = await self.db.write(work)

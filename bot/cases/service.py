@@ -7,6 +7,7 @@ outage delays it but never loses it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -76,6 +77,14 @@ class CaseService:
         self.jobs = jobs
         self.cipher = cipher
         self.clock = clock
+        # Called inside the transaction that opens a support case or files a report
+        # (follow-ups: the on-call escalation). Hooks add jobs; they never commit.
+        self.on_open: list[Callable[[AsyncSession, Case], Awaitable[None]]] = []
+
+    async def opened(self, session: AsyncSession, case: Case) -> None:
+        """Run the on-open hooks for a new case (inside the caller's transaction)."""
+        for hook in self.on_open:
+            await hook(session, case)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -168,6 +177,7 @@ class CaseService:
                 dedupe_key=f"setup:{case.id}",
             )
             await self._card(session, case, now)
+            await self.opened(session, case)  # on-open hooks (escalation, bot/followups)
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
             )

@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cases.service import CARD_SYNC, CASE_FOLLOWUP, CASE_NOTICE
+from bot.cases.service import CARD_SYNC, CASE_NOTICE
 from bot.replies import reply_private
 
 from ._jobs import CaseJobs
@@ -35,7 +35,8 @@ class CasesCog(commands.Cog):
         self.bot.modals.register(CloseSupportModal, *REPORT_MODALS)
         self.bot.jobs.register(CARD_SYNC, self.jobs.sync_card)
         self.bot.jobs.register(CASE_NOTICE, self.jobs.notice)
-        self.bot.jobs.register(CASE_FOLLOWUP, self.jobs.followup)
+        # CASE_FOLLOWUP (a follow-up set when closing a case) is delivered by cogs.followups,
+        # with the same Done / Snooze / Reopen buttons as every other reminder.
 
     @app_commands.command(name="cases", description="Moderators: your open cases, oldest first.")
     @app_commands.guild_only()

@@ -131,29 +131,7 @@ class CaseJobs:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
         await self._tell(job, text, case.staff_thread_id, guild.channels.queue, "tell the team")
 
-    async def followup(self, job: Job) -> None:
-        """A follow-up is due: remind the moderator who set it (about a case, or a member)."""
-        guild = self.bot.settings.guild(job.guild_id)
-        if guild is None:
-            raise GiveUp("the server is no longer in the config")
-        case = await self.bot.cases.get(job.guild_id, job.case_id) if job.case_id is not None else None
-        member = job.payload.get("member") or (case.member_id if case and case.kind != "report" else None)
-        about = f" on {reference(case.kind, case.number)}" if case else ""
-        with_whom = f" with <@{member}>" if member else ""
-        who = f"<@{job.target_id}>" if job.target_id else "Team"
-        text = f"{who}, it's time to check in{about}{with_whom}. {self.bot.prompts(job.guild_id).prompt('checkin').next_action}"
-        note = job.payload.get("note")
-        if note:
-            text = f"{text}\nYour note: {fit(str(note), 500)}"
-        if job.late:
-            text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
-        await self._tell(
-            job,
-            text,
-            case.staff_thread_id if case else None,
-            guild.channels.queue,
-            "send the follow-up reminder",
-        )
+    # A due CASE_FOLLOWUP is delivered by cogs.followups (reminder with Done / Snooze / Reopen).
 
     async def _tell(self, job: Job, text: str, thread_id: int | None, fallback: int, doing: str) -> None:
         """Post to the case's staff thread (or the queue), pinging only the job's target."""

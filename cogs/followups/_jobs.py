@@ -1,0 +1,201 @@
+"""The follow-up jobs: the due reminder, the member check-in, notices, escalation, reopening."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.cases import reference
+from bot.delivery import retry_on_discord_errors
+from bot.jobs import GiveUp, Job
+from bot.text import fit, quote
+
+from ._views import checkin_buttons, reminder_buttons
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+    from bot.followups import Delivery
+
+DMS_CLOSED = 50007
+_QUOTE_LIMIT = 1500
+
+
+def _ping(user_id: int | None) -> discord.AllowedMentions:
+    """Nothing pings, except the one person the message is for."""
+    if not user_id:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(everyone=False, roles=False, users=[discord.Object(user_id)])
+
+
+class FollowUpJobs:
+    def __init__(self, bot: TendBot):
+        self.bot = bot
+
+    async def _messageable(self, channel_id: int) -> discord.abc.Messageable:
+        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
+        assert isinstance(channel, discord.abc.Messageable)
+        return channel
+
+    # -- reminders ------------------------------------------------------------------------
+
+    async def due(self, job: Job) -> None:
+        """A follow-up or /remind reminder is due: deliver it with its buttons."""
+        await self.deliver(int(job.payload["followup"]), job)
+
+    async def case_followup(self, job: Job) -> None:
+        """A follow-up set when a case was closed: the same reminder, made a follow-up record."""
+        await self.deliver(await self.bot.followups.from_case_job(job), job)
+
+    async def deliver(self, followup_id: int, job: Job) -> None:
+        delivery = await self.bot.followups.begin_delivery(followup_id)
+        if delivery is None:
+            return  # done or cancelled meanwhile
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None:
+            raise GiveUp("the server is no longer in the config")
+        content = self._reminder_text(delivery)
+        if job.late:
+            content = f"{self.bot.prompts(guild.id).message('late_apology')}\n{content}"
+        followup = delivery.followup
+        case_closed = delivery.case is not None and not delivery.case.is_open
+        view = reminder_buttons(followup, case_closed)
+        nonce = f"fu-{followup.id}-{followup.snoozes}"
+        mentions = _ping(followup.owner_id)
+        message: discord.Message | None = None
+        if followup.kind == "reminder" and followup.by_dm:
+            message = await self._dm(followup.owner_id, content, view, nonce)
+        if message is None:
+            channel_id = followup.channel_id if followup.kind == "reminder" else None
+            if channel_id is None:
+                case = delivery.case
+                channel_id = (case.staff_thread_id if case else None) or guild.channels.queue
+            with retry_on_discord_errors("deliver a reminder"):
+                channel = await self._messageable(channel_id)
+                message = await channel.send(content, view=view, allowed_mentions=mentions, nonce=nonce)
+        await self.bot.followups.set_message(followup.id, message.channel.id, message.id)
+
+    def _reminder_text(self, delivery: Delivery) -> str:
+        followup, case = delivery.followup, delivery.case
+        note = f"\n{quote(delivery.note, _QUOTE_LIMIT)}" if delivery.note else ""
+        if followup.kind == "reminder":
+            return fit(f"⏰ <@{followup.owner_id}>, you asked me to remind you:{note}", 2000)
+        about = f" with <@{followup.member_id}>" if followup.member_id else ""
+        on = f" on {reference(case.kind, case.number)}" if case is not None else ""
+        prompt = self.bot.prompts(followup.guild_id).prompt("checkin")
+        text = f"⏰ <@{followup.owner_id}>, it's time to check in{about}{on}. {prompt.next_action}{note}"
+        if followup.checkin == "scheduled":
+            text += "\n-# They'll also get a gentle check-in by DM (outside quiet hours)."
+        elif followup.checkin == "skipped":
+            text += "\n-# They asked not to get check-ins from Tend, so none was sent."
+        return fit(text, 2000)
+
+    async def _dm(
+        self, user_id: int, content: str, view: discord.ui.View, nonce: str
+    ) -> discord.Message | None:
+        """Send a DM; None when the person's DMs are closed."""
+        with retry_on_discord_errors("send a direct message"):
+            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
+            try:
+                return await user.send(content, view=view, nonce=nonce, allowed_mentions=_ping(None))
+            except discord.Forbidden as refused:
+                if refused.code != DMS_CLOSED:
+                    raise
+                return None
+
+    # -- the member's check-in ------------------------------------------------------------------
+
+    async def checkin(self, job: Job) -> None:
+        """DM the member "How are you doing?" with three buttons (or record that DMs are closed)."""
+        followups = self.bot.followups
+        followup = await followups.get(int(job.payload["followup"]))
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or followup.member_id is None or followup.checkin != "scheduled":
+            return
+        if await followups.opted_out(guild.id, followup.member_id):
+            return
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        text = self.bot.prompts(guild.id).message("checkin_dm", server=server)
+        sent = await self._dm(followup.member_id, text, checkin_buttons(followup.id), f"ci-{followup.id}")
+        followup = await followups.checkin_delivered(followup.id, dms_closed=sent is None)
+        if sent is None:
+            case = None if followup.case_id is None else await self.bot.cases.get(guild.id, followup.case_id)
+            channel = followups.notice_channel(followup, case)
+            if channel is not None:
+                await followups.notify(
+                    guild.id,
+                    channel,
+                    f"<@{followup.owner_id}> I couldn't send <@{followup.member_id}> the check-in: their DMs "
+                    "are closed. If you'd like to check in, please reach them another way.",
+                    ping=followup.owner_id,
+                )
+
+    async def notice(self, job: Job) -> None:
+        """A short notice written by Tend, in a channel, pinging at most one person."""
+        text = str(job.payload.get("text", ""))
+        if job.late:
+            text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
+        with retry_on_discord_errors("post a follow-up notice"):
+            channel = await self._messageable(int(job.payload["channel"]))
+            await channel.send(fit(text, 2000), allowed_mentions=_ping(job.target_id), nonce=f"fn-{job.id}")
+
+    # -- escalation and reopening ------------------------------------------------------------
+
+    async def escalate(self, job: Job) -> None:
+        """A case still waits for someone: ping the on-call role in the queue (twice at most)."""
+        case = await self.bot.followups.escalation_due(job)
+        guild = self.bot.settings.guild(job.guild_id)
+        if case is None or guild is None or guild.oncall.role is None:
+            return
+        role = guild.oncall.role
+        step = int(job.payload.get("step", 1))
+        minutes = int((self.bot.followups.clock() - case.opened_at).total_seconds() // 60)
+        ref = reference(case.kind, case.number)
+        if step == 1:
+            text = f"🔔 <@&{role}> {ref} has waited {minutes} minutes without anyone acknowledging it."
+        else:
+            text = f"🔔 <@&{role}> {ref} is still waiting after {minutes} minutes. This is my last reminder."
+        channel_id = case.card_channel_id or guild.channels.queue
+        with retry_on_discord_errors("ping the on-call role"):
+            channel = await self._messageable(channel_id)
+            reference_to = None
+            if case.card_message_id:
+                reference_to = discord.MessageReference(
+                    message_id=case.card_message_id, channel_id=channel_id, fail_if_not_exists=False
+                )
+            await channel.send(
+                text,
+                reference=reference_to,  # type: ignore[arg-type]
+                allowed_mentions=discord.AllowedMentions(roles=[discord.Object(role)]),
+                nonce=f"esc-{job.id}",
+            )
+
+    async def reopened(self, job: Job) -> None:
+        """After a reopen: unarchive the member's thread and say so there and in the team's notes."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None:
+            raise GiveUp("the server is no longer in the config")
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        ref = reference(case.kind, case.number)
+        by_member = job.payload.get("why") == "member_asked_to_talk"
+        if case.kind == "support" and case.thread_id:
+            with retry_on_discord_errors("reopen the member's thread"):
+                thread = await self._messageable(case.thread_id)
+                assert isinstance(thread, discord.Thread)
+                if thread.archived or thread.locked:
+                    thread = await thread.edit(archived=False, locked=False)
+                if case.member_id is not None and case.member_left_at is None:
+                    await thread.add_user(discord.Object(case.member_id))
+                people = [p for p in (case.member_id, case.holder_id) if p]
+                await thread.send(
+                    " ".join(f"<@{p}>" for p in people) + " This thread is open again.",
+                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(p) for p in people]),
+                    nonce=f"reopen-{job.id}",
+                )
+        who = "the member, after a check-in" if by_member else f"<@{job.target_id}>"
+        text = f"{ref} was reopened by {who}."
+        if case.holder_id:
+            text = f"<@{case.holder_id}> {text}"
+        with retry_on_discord_errors("tell the team a case reopened"):
+            channel = await self._messageable(case.staff_thread_id or guild.channels.queue)
+            await channel.send(text, allowed_mentions=_ping(case.holder_id), nonce=f"reopen-team-{job.id}")

@@ -1,0 +1,253 @@
+"""The buttons on a due reminder (Done, Snooze, Reopen case) and on a member check-in.
+
+All are DynamicItems with the follow-up id in their custom_id, so they keep working after
+a restart; every press is checked here against the follow-up, never trusted from Discord.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import discord
+from discord.ui import Button, DynamicItem
+
+from bot.cases import reference
+from bot.errors import NotFound
+from bot.followups import parse_when
+from bot.modals import RoutedModal
+from bot.replies import reply_private
+from bot.text import fit
+from bot.ui import Guarded
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
+    from models import FollowUp
+
+FOLLOWUP = r"fu:(?P<followup>[0-9]{1,19})"
+SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
+SNOOZE_LABELS = {"1h": "Snooze 1 h", "1d": "Snooze 1 day", "custom": "Snooze…"}
+
+
+def _is_moderator(bot: TendBot, interaction: discord.Interaction[TendBot], guild_id: int) -> bool:
+    guild = bot.settings.guild(guild_id)
+    if guild is None or interaction.guild_id != guild_id:
+        return False  # in a DM, roles can't be checked: only the owner may press
+    roles = [r.id for r in getattr(interaction.user, "roles", [])]
+    return bot.is_moderator_of(guild, interaction.user.id, roles)
+
+
+async def _close_message(interaction: discord.Interaction[TendBot], line: str) -> None:
+    """Keep the reminder's text, add what happened, and take the buttons away."""
+    content = (interaction.message.content if interaction.message else "") or ""
+    await interaction.edit_original_response(content=fit(f"{content}\n{line}", 2000), view=None)
+
+
+class _FollowUpButton(Guarded):
+    action: str
+    label: str
+    style: discord.ButtonStyle = discord.ButtonStyle.secondary
+
+    def __init__(self, followup_id: int, action: str | None = None, label: str | None = None):
+        action = action or self.action
+        button: Button[Any] = Button(
+            label=label or self.label, style=self.style, custom_id=f"fu:{followup_id}:{action}"
+        )
+        super().__init__(button)  # type: ignore[call-arg]
+        self.followup_id = followup_id
+
+    async def _load(self, interaction: discord.Interaction[TendBot]) -> tuple[FollowUp, bool]:
+        bot = interaction.client
+        followup = await bot.followups.get(self.followup_id)
+        is_moderator = _is_moderator(bot, interaction, followup.guild_id)
+        bot.followups.require_can_act(followup, interaction.user.id, is_moderator=is_moderator)
+        return followup, is_moderator
+
+
+class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":done"):  # type: ignore[misc]
+    action, label, style = "done", "Done", discord.ButtonStyle.success
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["followup"]))
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        await interaction.response.defer()  # updates the reminder message itself
+        followup, is_moderator = await self._load(interaction)
+        await interaction.client.followups.done(
+            followup.guild_id, followup.id, interaction.user.id, is_moderator=is_moderator
+        )
+        await _close_message(interaction, f"✅ Done, marked by <@{interaction.user.id}>.")
+
+
+SNOOZE = FOLLOWUP + r":snooze:(?P<span>1h|1d|custom)"
+CHECKIN = r"checkin:(?P<followup>[0-9]{1,19}):(?P<answer>ok|talk|stop)"
+
+
+class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # type: ignore[misc]
+    def __init__(self, followup_id: int, span: str):
+        super().__init__(followup_id, f"snooze:{span}", SNOOZE_LABELS[span])
+        self.span = span
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["followup"]), match["span"])
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        if self.span == "custom":
+            # A modal must be the first response; the submit checks who may snooze.
+            await bot.modals.open(interaction, SnoozeModal(self.followup_id))
+            return
+        await interaction.response.defer()
+        followup, is_moderator = await self._load(interaction)
+        until = bot.followups.clock() + SNOOZES[self.span]
+        await snooze_and_say(interaction, followup, until, is_moderator)
+
+
+async def snooze_and_say(
+    interaction: discord.Interaction[TendBot], followup: FollowUp, until: Any, is_moderator: bool
+) -> None:
+    await interaction.client.followups.snooze(
+        followup.guild_id, followup.id, interaction.user.id, until, is_moderator=is_moderator
+    )
+    when = discord.utils.format_dt(until, "f")
+    await _close_message(interaction, f"💤 Snoozed until {when} by <@{interaction.user.id}>.")
+
+
+class SnoozeModal(RoutedModal):
+    pattern = re.compile(r"fu:(?P<followup>[0-9]{1,19}):snooze-until")
+
+    def __init__(self, followup_id: int):
+        super().__init__(title="Snooze until…", custom_id=f"fu:{followup_id}:snooze-until", timeout=None)
+        self.followup_id = followup_id
+        self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
+            custom_id="when",
+            label="When should I remind you again?",
+            placeholder="3h, tomorrow 9:00, friday, 2026-05-01 09:30",
+            max_length=100,
+        )
+        self.add_item(self.when)
+
+    @classmethod
+    def rebuild(
+        cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
+    ) -> SnoozeModal:
+        return cls(int(match["followup"]))
+
+    async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
+        bot = interaction.client
+        await interaction.response.defer()
+        followup = await bot.followups.get(self.followup_id)
+        is_moderator = _is_moderator(bot, interaction, followup.guild_id)
+        bot.followups.require_can_act(followup, interaction.user.id, is_moderator=is_moderator)
+        guild = bot.guild_config(followup.guild_id)
+        until = parse_when(self.when.value, guild.zone, bot.followups.clock())
+        await snooze_and_say(interaction, followup, until, is_moderator)
+
+
+class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":reopen"):  # type: ignore[misc]
+    action, label, style = "reopen", "Reopen case", discord.ButtonStyle.primary
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["followup"]))
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        await interaction.response.defer()
+        followup = await bot.followups.get(self.followup_id)
+        # Reopening a case is a moderator's step, whoever the reminder was for.
+        if not _is_moderator(bot, interaction, followup.guild_id):
+            bot.require_moderator(interaction)
+        if followup.case_id is None:
+            raise NotFound("This reminder isn't about a case, so there's nothing to reopen.")
+        case = await bot.followups.reopen_case(
+            followup.guild_id, followup.case_id, interaction.user.id, why="followup"
+        )
+        await bot.followups.done(followup.guild_id, followup.id, interaction.user.id, is_moderator=True)
+        ref = reference(case.kind, case.number)
+        await _close_message(interaction, f"↩️ {ref} reopened by <@{interaction.user.id}>.")
+
+
+def reminder_buttons(followup: FollowUp, case_closed: bool) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(DoneButton(followup.id))
+    for span in ("1h", "1d", "custom"):
+        view.add_item(SnoozeButton(followup.id, span))
+    if followup.case_id is not None and case_closed:
+        view.add_item(ReopenButton(followup.id))
+    return view
+
+
+# -- the member's check-in ----------------------------------------------------------------
+
+CHECKIN_LABELS = {"ok": "I'm OK", "talk": "I'd like to talk again", "stop": "Please stop checking in"}
+CHECKIN_REPLIES = {"ok": "checkin_ok_reply", "talk": "checkin_talk_reply", "stop": "checkin_stop_reply"}
+
+
+class CheckinButton(Guarded, DynamicItem[Button], template=CHECKIN):  # type: ignore[misc]
+    STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
+        "ok": discord.ButtonStyle.success,
+        "talk": discord.ButtonStyle.primary,
+        "stop": discord.ButtonStyle.secondary,
+    }
+
+    def __init__(self, followup_id: int, answer: str):
+        button: Button[Any] = Button(
+            label=CHECKIN_LABELS[answer],
+            style=self.STYLES[answer],
+            custom_id=f"checkin:{followup_id}:{answer}",
+        )
+        super().__init__(button)
+        self.followup_id, self.answer = followup_id, answer
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["followup"]), match["answer"])
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        await interaction.response.defer()
+        answered = await bot.followups.answer_checkin(self.followup_id, interaction.user.id, self.answer)
+        followup = answered.followup
+        library = bot.prompts(followup.guild_id)
+        await _close_message(interaction, f"*You answered: {CHECKIN_LABELS[self.answer]}.*")
+        await reply_private(interaction, library.message(CHECKIN_REPLIES[self.answer]))
+        await tell_the_moderator(bot, followup, self.answer, answered.case)
+
+
+async def tell_the_moderator(bot: TendBot, followup: FollowUp, answer: str, case: Any) -> None:
+    member = f"<@{followup.member_id}>"
+    if answer == "ok":
+        text, ping = f"{member} answered the check-in: they're OK.", None
+    elif answer == "stop":
+        text, ping = f"{member} asked not to get check-ins any more; Tend won't send them more.", None
+    else:
+        where = f" ({reference(case.kind, case.number)})" if case is not None else ""
+        text = f"<@{followup.owner_id}> {member} answered the check-in: they'd like to talk again{where}."
+        ping = followup.owner_id
+    cached = None if followup.case_id is None else await bot.cases.get(followup.guild_id, followup.case_id)
+    channel = bot.followups.notice_channel(followup, cached)
+    if channel is not None:
+        await bot.followups.notify(followup.guild_id, channel, text, ping=ping)
+
+
+def checkin_buttons(followup_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    for answer in ("ok", "talk", "stop"):
+        view.add_item(CheckinButton(followup_id, answer))
+    return view
+
+
+DYNAMIC_ITEMS = (DoneButton, SnoozeButton, ReopenButton, CheckinButton)
+MODALS = (SnoozeModal,)

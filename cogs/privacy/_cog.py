@@ -1,0 +1,170 @@
+"""/privacy: what Tend holds about me, an export of it, and deleting what can be deleted.
+
+Also the daily retention purge (a recurring durable job per guild).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from datetime import datetime
+from datetime import time as TimeOfDay
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.followups import next_daily
+from bot.jobs import Job
+from bot.replies import reply_private
+from bot.ui import TendView
+from cogs.followups._digest import seed_recurring
+
+if TYPE_CHECKING:
+    from bot.config import GuildConfig
+    from bot.core import TendBot
+    from bot.privacy import HeldData
+
+log = logging.getLogger(__name__)
+
+RETENTION = "tend.retention"
+# Local time of the daily purge: a quiet hour in most communities.
+PURGE_AT = TimeOfDay(4, 0)
+_COLOUR = discord.Colour.from_rgb(88, 129, 87)
+EXPORT_NAME = "tend-my-data.json"
+
+
+def next_purge(guild: GuildConfig, after: datetime) -> datetime:
+    return next_daily(after, guild.zone, PURGE_AT)
+
+
+def _date(value: datetime | None) -> str:
+    return discord.utils.format_dt(value, "D") if value else "–"
+
+
+def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
+    embed = discord.Embed(title="What Tend holds about you here", colour=_COLOUR)
+    if held.empty:
+        embed.description = "Nothing at all. Tend hasn't stored anything about you in this server."
+    else:
+        lines = [
+            f"Support requests: **{held.support_cases}**",
+            f"Reports you filed: **{held.reports_filed}**",
+            f"Distress notices (a link to a message, never a copy): **{held.distress_notices}**",
+            f"Your reminders: **{held.reminders}**",
+            f"Check-ins sent to you: **{held.checkins}**"
+            + (" (you asked us to stop)" if held.checkins_stopped else ""),
+            f"From {_date(held.first_at)} to {_date(held.last_at)}.",
+        ]
+        embed.description = "\n".join(lines)
+    embed.add_field(
+        name="How it's kept",
+        value=(
+            "What you write is stored encrypted. Closed cases lose their text and your name after "
+            f"{retention_days} days. Moderators' own notes and reflections aren't listed here."
+        ),
+        inline=False,
+    )
+    return embed
+
+
+class PrivacyView(TendView):
+    """Short-lived (ephemeral): export, or delete with a confirmation step."""
+
+    def __init__(self, guild_id: int, member_id: int):
+        super().__init__(timeout=600)
+        self.guild_id, self.member_id = guild_id, member_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return interaction.user.id == self.member_id
+
+    @discord.ui.button(label="Export my data", style=discord.ButtonStyle.primary, custom_id="privacy:export")
+    async def export(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        data = await interaction.client.privacy.export(self.guild_id, self.member_id)
+        payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        await reply_private(
+            interaction,
+            "Here is everything that is yours, your own words included. Only you can see this.",
+            file=discord.File(io.BytesIO(payload), filename=EXPORT_NAME),
+        )
+
+    @discord.ui.button(
+        label="Delete what can be deleted…", style=discord.ButtonStyle.danger, custom_id="privacy:delete"
+    )
+    async def delete(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
+        await reply_private(
+            interaction,
+            "This deletes what you wrote when asking for support and your reminders, and removes your "
+            "name from reports you filed (the reports stay, so the moderators can still act on them). "
+            "It can't be undone. Delete now?",
+            view=ConfirmDeleteView(self.guild_id, self.member_id),
+        )
+
+
+class ConfirmDeleteView(TendView):
+    def __init__(self, guild_id: int, member_id: int):
+        super().__init__(timeout=300)
+        self.guild_id, self.member_id = guild_id, member_id
+
+    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
+        return interaction.user.id == self.member_id
+
+    @discord.ui.button(label="Yes, delete", style=discord.ButtonStyle.danger, custom_id="privacy:confirm")
+    async def confirm(
+        self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        deleted = await interaction.client.privacy.delete_mine(self.guild_id, self.member_id)
+        self.stop()
+        await reply_private(
+            interaction,
+            "Done. Deleted: "
+            f"{deleted.intake_texts} support message(s), {deleted.reminders} reminder(s); "
+            f"your name is off {deleted.reports_unlinked} report(s).",
+        )
+
+    @discord.ui.button(
+        label="Keep everything", style=discord.ButtonStyle.secondary, custom_id="privacy:cancel"
+    )
+    async def cancel(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
+        self.stop()
+        await reply_private(interaction, "Nothing was deleted.")
+
+
+class PrivacyCog(commands.Cog):
+    def __init__(self, bot: TendBot):
+        self.bot = bot
+
+    async def cog_load(self) -> None:
+        self.bot.jobs.register(RETENTION, self.purge, every=self.every)
+        await seed_recurring(self.bot, RETENTION, next_purge)
+
+    def every(self, job: Job) -> datetime | None:
+        guild = self.bot.settings.guild(job.guild_id)
+        return None if guild is None else next_purge(guild, max(job.due_at, self.bot.jobs.clock()))
+
+    async def purge(self, job: Job) -> None:
+        purged = await self.bot.privacy.purge_expired(job.guild_id)
+        if purged.cases or purged.followups or purged.jobs:
+            log.info(
+                "retention: purged %d case(s), %d reminder(s), %d finished job(s)",
+                purged.cases,
+                purged.followups,
+                purged.jobs,
+                extra={"guild_id": job.guild_id},
+            )
+
+    @app_commands.command(name="privacy", description="What Tend stores about you; export it or delete it.")
+    @app_commands.guild_only()
+    async def privacy(self, interaction: discord.Interaction[TendBot]) -> None:
+        guild = self.bot.guild_config(interaction.guild_id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        held = await self.bot.privacy.held(guild.id, interaction.user.id)
+        view = None if held.empty else PrivacyView(guild.id, interaction.user.id)
+        if view is None:
+            await reply_private(interaction, embed=held_embed(held, guild.privacy.retention_days))
+        else:
+            await reply_private(interaction, embed=held_embed(held, guild.privacy.retention_days), view=view)
