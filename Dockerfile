@@ -15,7 +15,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     TEND_CONFIG=/config/config.toml \
     TEND_HEALTH_PORT=8080 \
-    TEND_HEALTH_HOST=0.0.0.0
+    TEND_HEALTH_HOST=0.0.0.0 \
+    MPLCONFIGDIR=/tmp/matplotlib
 COPY --from=build /install /usr/local
 RUN useradd --create-home --uid 10001 tend && mkdir -p /data /config && chown tend:tend /data
 USER tend

@@ -6,6 +6,7 @@ the chart are local days in the guild's time zone.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
@@ -36,12 +37,16 @@ class TeamStats:
     closed: dict[str, int]
     median_acknowledge: timedelta | None
     median_first_reply: timedelta | None
+    p90_acknowledge: timedelta | None
+    p90_first_reply: timedelta | None
     followups_kept: int
     followups_missed: int
     followups_snoozed: int
     open_load: dict[int, int]
     waiting: int  # open cases nobody holds
     days: list[DayCount] = field(default_factory=list)
+    # "Did you feel heard?" answers of support cases closed in the period.
+    survey: dict[str, int] = field(default_factory=dict)
 
     @property
     def opened_total(self) -> int:
@@ -62,6 +67,14 @@ def _median(values: list[timedelta]) -> timedelta | None:
     return timedelta(seconds=statistics.median(v.total_seconds() for v in values))
 
 
+def _p90(values: list[timedelta]) -> timedelta | None:
+    """The 90th percentile (nearest rank): nine in ten were at least this quick."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(0.9 * len(ordered)) - 1)]
+
+
 async def team_stats(
     session: AsyncSession, guild_id: int, start: datetime, end: datetime, zone: ZoneInfo
 ) -> TeamStats:
@@ -77,7 +90,7 @@ async def team_stats(
     ).all()
     closed_rows = (
         await session.execute(
-            select(Case.kind, Case.closed_at).where(
+            select(Case.kind, Case.closed_at, Case.survey_answer).where(
                 Case.guild_id == guild_id,
                 Case.closed_at.is_not(None),
                 Case.closed_at >= start,
@@ -126,12 +139,15 @@ async def team_stats(
         closed={kind: closed.get(kind, 0) for kind in CASE_KINDS},
         median_acknowledge=_median(acknowledge),
         median_first_reply=_median(first_reply),
+        p90_acknowledge=_p90(acknowledge),
+        p90_first_reply=_p90(first_reply),
         followups_kept=statuses.get("done", 0),
         followups_missed=statuses.get("due", 0),
         followups_snoozed=statuses.get("scheduled", 0),
         open_load=await open_load(session, guild_id),
         waiting=len(waiting),
         days=days,
+        survey=dict(Counter(r.survey_answer for r in closed_rows if r.survey_answer)),
     )
 
 

@@ -9,8 +9,9 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.followups.service import FOLLOWUP_DUE
 from bot.guidance import PromptLibrary
-from models import Case, Reflection, ScheduledItem
+from models import Case, FollowUp, Reflection, ScheduledItem
 
 from .simulator import DiscordSimulator, InteractionHandle
 from .tend import MANAGE_MESSAGES, Tend, build_world, running_tend
@@ -340,14 +341,21 @@ async def test_remind_me_to_check_in_stores_a_followup_that_fires(tend: Tend) ->
     assert "remind you" in last_followup(chosen)["content"]
     assert tend.bot is not None
     async with tend.db.transaction() as session:
-        item = await session.scalar(select(ScheduledItem).where(ScheduledItem.kind == "case.followup"))
+        followup = await session.scalar(select(FollowUp))
         assert (
-            item is not None and item.target_id == world.moderator and item.payload["member"] == world.member
+            followup is not None
+            and followup.owner_id == world.moderator
+            and followup.member_id == world.member
         )
-        assert item.due_at > tend.bot.jobs.clock() + timedelta(days=2)
+        assert followup.note_enc is not None  # the note is encrypted, not kept in a job payload
+        item = await session.scalar(
+            select(ScheduledItem).where(ScheduledItem.kind == FOLLOWUP_DUE, ScheduledItem.status == "pending")
+        )
+        assert item is not None and item.due_at > tend.bot.jobs.clock() + timedelta(days=2)
         item.due_at = tend.bot.jobs.clock()  # three days pass
     await tend.bot.jobs.sweep()
     await tend.settle()
     reminder = sim.channel_messages(world.queue)[-1]
     assert f"<@{world.moderator}>" in reminder["content"] and f"<@{world.member}>" in reminder["content"]
     assert reminder["allowed_mentions"] == {"parse": [], "users": [world.moderator]}
+    assert {"Done", "Snooze 1 h"} <= set(buttons(reminder))

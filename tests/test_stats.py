@@ -132,9 +132,9 @@ async def test_weekly_digest_posts_metrics_a_learning_prompt_and_a_png_then_sche
     assert "to acknowledge: 0 min" in fields["Median time"]
     assert f"<@{world.moderator}> 1" in fields["Open cases per moderator"]
     assert any(name.startswith("Learning: ") for name in fields)
-    assert embed["image"]["url"] == "attachment://tend-week.png"
+    assert embed["image"]["url"] == "attachment://tend-stats.png"
     [attachment] = digest["attachments"]
-    assert attachment["filename"] == "tend-week.png" and attachment["data"].startswith(PNG)
+    assert attachment["filename"] == "tend-stats.png" and attachment["data"].startswith(PNG)
     assert digest["allowed_mentions"] == {"parse": []}  # a digest never pings
 
     # Exactly one pending digest, a week on; a restart doesn't add another.

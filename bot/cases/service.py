@@ -348,34 +348,6 @@ class CaseService:
         await self._arm_case_jobs(case_id)
         return case
 
-    async def schedule_followup(
-        self,
-        *,
-        guild_id: int,
-        moderator_id: int,
-        member_id: int | None,
-        due_at: datetime,
-        note: str | None,
-        case_id: int | None = None,
-    ) -> ScheduledItem:
-        """Remind a moderator to check in on a member (with or without a case), reliably."""
-
-        async def work(session: AsyncSession) -> ScheduledItem:
-            return await self.jobs.add(
-                session,
-                guild_id=guild_id,
-                kind=CASE_FOLLOWUP,
-                due_at=due_at,
-                case_id=case_id,
-                target_id=moderator_id,
-                created_by=moderator_id,
-                payload={"member": member_id, "note": note},
-            )
-
-        item = await self.db.write(work)
-        self.jobs.arm(item)
-        return item
-
     async def notify_member(self, session: AsyncSession, case: Case, message: str) -> None:
         """Send the case's member one of the library's messages by DM, reliably (inside a transaction)."""
         await self.jobs.add(

@@ -174,8 +174,8 @@ class FollowUpService:
         )
 
     async def from_case_job(self, job: Job) -> int:
-        """The follow-up behind a ``case.followup`` item (closing a case, or the case service's
-        ``schedule_followup``), recorded once as a follow-up; returns its id."""
+        """The follow-up behind a ``case.followup`` item (a follow-up set when closing a case),
+        recorded once as a follow-up; returns its id."""
 
         async def work(session: AsyncSession) -> int:
             found = await session.scalar(select(FollowUp.id).where(FollowUp.origin_item_id == job.id))

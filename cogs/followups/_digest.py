@@ -6,8 +6,6 @@ transaction that marks it done, so a restart neither loses nor doubles a week.
 
 from __future__ import annotations
 
-import asyncio
-import io
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
@@ -15,12 +13,11 @@ from typing import TYPE_CHECKING
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.charts import weekly_chart
 from bot.delivery import retry_on_discord_errors
 from bot.followups import next_weekly
 from bot.jobs import Job
-from bot.stats import TeamStats, duration_text, team_stats
 from bot.text import fit
+from cogs.meta._stats import stats_message
 
 if TYPE_CHECKING:
     from bot.config import GuildConfig
@@ -28,9 +25,6 @@ if TYPE_CHECKING:
     from bot.guidance import PromptLibrary
 
 DIGEST = "tend.digest"
-CHART_NAME = "tend-week.png"
-_COLOUR = discord.Colour.from_rgb(88, 129, 87)
-_KIND_LABELS = {"support": "support", "report": "reports", "distress": "distress notices"}
 
 
 def next_digest(guild: GuildConfig, after: datetime) -> datetime:
@@ -50,47 +44,6 @@ def learning_of_the_week(library: PromptLibrary, when: datetime) -> tuple[str, s
     return title, fit(body, 1024)
 
 
-def digest_embed(stats: TeamStats, learning: tuple[str, str] | None) -> discord.Embed:
-    def by_kind(counts: dict[str, int]) -> str:
-        parts = [f"{n} {_KIND_LABELS.get(kind, kind)}" for kind, n in counts.items() if n]
-        return ", ".join(parts) or "none"
-
-    start = discord.utils.format_dt(stats.start, "D")
-    embed = discord.Embed(
-        title="This week in the compassion loop",
-        description=f"The week since {start}.",
-        colour=_COLOUR,
-    )
-    embed.add_field(name=f"Opened: {stats.opened_total}", value=by_kind(stats.opened), inline=True)
-    embed.add_field(name=f"Closed: {stats.closed_total}", value=by_kind(stats.closed), inline=True)
-    embed.add_field(
-        name="Median time",
-        value=(
-            f"to acknowledge: {duration_text(stats.median_acknowledge)}\n"
-            f"to a first reply: {duration_text(stats.median_first_reply)}"
-        ),
-        inline=True,
-    )
-    followups = (
-        f"{stats.followups_kept} kept · {stats.followups_missed} missed"
-        + (f" · {stats.followups_snoozed} snoozed" if stats.followups_snoozed else "")
-        if stats.followups_due
-        else "none came due"
-    )
-    embed.add_field(name="Follow-ups", value=followups, inline=True)
-    load = sorted(stats.open_load.items(), key=lambda item: -item[1])
-    load_text = (
-        ", ".join(f"<@{moderator}> {count}" for moderator, count in load[:15]) or "nobody holds a case"
-    )
-    if stats.waiting:
-        load_text += f"\n{stats.waiting} open case(s) wait for someone."
-    embed.add_field(name="Open cases per moderator", value=fit(load_text, 1024), inline=False)
-    if learning is not None:
-        embed.add_field(name=f"Learning: {learning[0]}", value=learning[1], inline=False)
-    embed.set_image(url=f"attachment://{CHART_NAME}")
-    return embed
-
-
 class Digest:
     def __init__(self, bot: TendBot):
         self.bot = bot
@@ -107,11 +60,10 @@ class Digest:
             return
         end = job.due_at  # the slot, not now: a late digest still covers its own week
         start = end - timedelta(days=7)
-        async with self.bot.db.read() as session:
-            stats = await team_stats(session, guild.id, start, end, guild.zone)
-        names = self._names(guild.id, list(stats.open_load))
-        chart = await asyncio.to_thread(weekly_chart, stats, names)
-        embed = digest_embed(stats, learning_of_the_week(self.bot.prompts(guild.id), end))
+        learning = learning_of_the_week(self.bot.prompts(guild.id), end)
+        embed, chart = await stats_message(
+            self.bot, guild, start, end, "This week in the compassion loop", learning
+        )
         content = self.bot.prompts(guild.id).message("late_apology") if job.late else None
         with retry_on_discord_errors("post the weekly digest"):
             channel_id = guild.digest.channel or guild.channels.queue
@@ -120,19 +72,9 @@ class Digest:
             await channel.send(
                 content,
                 embed=embed,
-                file=discord.File(io.BytesIO(chart), filename=CHART_NAME),
+                file=chart,
                 nonce=f"digest-{job.id}",
             )
-
-    def _names(self, guild_id: int, moderator_ids: list[int]) -> dict[int, str]:
-        guild = self.bot.get_guild(guild_id)
-        names = {}
-        for moderator in moderator_ids:
-            member = guild.get_member(moderator) if guild else None
-            user = member or self.bot.get_user(moderator)
-            if user is not None:
-                names[moderator] = user.display_name
-        return names
 
 
 async def seed_recurring(

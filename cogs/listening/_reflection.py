@@ -118,9 +118,10 @@ class ReflectionModal(RoutedModal):
         follow = self.follow.values[0] if self.follow.values else "none"
         if follow != "none":
             due = bot.cases.clock() + timedelta(days=int(follow))
-            await bot.cases.schedule_followup(
+            await bot.followups.remind_moderator(
                 guild_id=self.guild_id,
                 moderator_id=interaction.user.id,
+                created_by=interaction.user.id,
                 member_id=case.member_id if case.kind != "report" else None,
                 due_at=due,
                 note=f"Follow-up from your reflection on {reference(case.kind, case.number)}.",

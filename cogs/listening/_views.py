@@ -107,9 +107,10 @@ class RemindWhenView(TendView):
         guild = bot.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         due = bot.cases.clock() + timedelta(days=int(self.select.values[0]))
-        await bot.cases.schedule_followup(
+        await bot.followups.remind_moderator(
             guild_id=guild.id,
             moderator_id=interaction.user.id,
+            created_by=interaction.user.id,
             member_id=self.member_id,
             due_at=due,
             note="Check in after the listening prompt.",

@@ -13,6 +13,7 @@ from bot.replies import reply_private
 from bot.sync import sync_commands
 
 from ._doctor import doctor_embed, findings_for
+from ._stats import PERIODS, stats_message
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -66,6 +67,20 @@ class MetaCog(commands.GroupCog, group_name="tend", group_description="About Ten
         guild = self.bot.require_moderator(interaction)
         # Reads discord.py's cache only (no REST), so it answers well within Discord's 3 seconds.
         await reply_private(interaction, embed=doctor_embed(findings_for(self.bot, guild)))
+
+    @app_commands.command(
+        name="stats", description="Moderators: how the compassion loop is going, with a chart."
+    )
+    @app_commands.describe(period="How far back to look (default: the last week)")
+    @app_commands.choices(period=[app_commands.Choice(name=name, value=name) for name in PERIODS])
+    @app_commands.guild_only()
+    async def stats(self, interaction: discord.Interaction[TendBot], period: str = "week") -> None:
+        guild = self.bot.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        end = self.bot.cases.clock()
+        start = end - timedelta(days=PERIODS.get(period, 7))
+        embed, chart = await stats_message(self.bot, guild, start, end, f"Tend stats: the last {period}")
+        await reply_private(interaction, embed=embed, file=chart)
 
     @app_commands.command(
         name="sync", description="Bot owners: push Tend's slash commands to this server now."
