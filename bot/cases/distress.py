@@ -82,18 +82,14 @@ class DistressService:
         """``reached_out`` closes it; ``not_needed`` dismisses it."""
         if outcome not in ("reached_out", "not_needed"):
             raise InvalidInput("Please pick one of the listed outcomes.")
-        now = self.cases.clock()
 
         async def work(session: AsyncSession) -> Case:
             case = await self.cases.get_in(session, guild_id, case_id)
             if case.kind != "distress":
                 raise InvalidInput("That isn't a distress notice.")
             self.cases.require_open(case)
-            case.status = "closed" if outcome == "reached_out" else "dismissed"
-            case.outcome = outcome
-            case.closed_at = now
-            case.closed_by = moderator_id
-            case.acknowledged_at = case.acknowledged_at or now
+            status = "closed" if outcome == "reached_out" else "dismissed"
+            self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)
             audit(session, case, outcome, moderator_id)
             await self.cases.refresh_card(session, case)
             return case

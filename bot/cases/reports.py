@@ -188,12 +188,8 @@ class ReportService:
             if case.kind != "report":
                 raise InvalidInput("That isn't a report.")
             self.cases.require_open(case)
-            case.status = status
-            case.outcome = outcome
-            case.closed_at = now
-            case.closed_by = moderator_id
+            self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)
             case.holder_id = case.holder_id or moderator_id
-            case.acknowledged_at = case.acknowledged_at or now
             case.note_enc = self.cipher.encrypt(note) if note else None
             audit(session, case, status, moderator_id, outcome=outcome)
             if case.member_id is not None:

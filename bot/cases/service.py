@@ -295,10 +295,8 @@ class CaseService:
             if by_member and case.member_id != actor_id:
                 raise NotAllowed("Only the person who asked for support can close this thread this way.")
             self._require_open(case)
-            case.status = "closed"
-            case.closed_at = now
-            case.closed_by = actor_id
-            case.outcome = reason
+            # A member closing an unclaimed case hasn't been acknowledged by anyone.
+            self.mark_closed(case, status="closed", outcome=reason, actor_id=actor_id, acknowledge=False)
             case.note_enc = self.cipher.encrypt(note) if note else None
             case.followup_at = followup_at
             await self.jobs.cancel(session, case_id=case.id, kinds=[SUPPORT_NUDGE, SUPPORT_SILENCE])
@@ -469,6 +467,15 @@ class CaseService:
 
     async def _arm_case_jobs(self, case_id: int, exclude: ScheduledItem | None = None) -> None:
         await self.jobs.arm_case(case_id, exclude=None if exclude is None else exclude.id)
+
+    def mark_closed(
+        self, case: Case, *, status: str, outcome: str, actor_id: int, acknowledge: bool = True
+    ) -> None:
+        """Close ``case`` as ``status`` with ``outcome``; a moderator closing also acknowledges it."""
+        now = self.clock()
+        case.status, case.outcome, case.closed_at, case.closed_by = status, outcome, now, actor_id
+        if acknowledge:
+            case.acknowledged_at = case.acknowledged_at or now
 
     @staticmethod
     def require_open(case: Case) -> None:
