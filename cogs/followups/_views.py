@@ -57,6 +57,12 @@ class _FollowUpButton(Guarded):
         super().__init__(button)  # type: ignore[call-arg]
         self.followup_id = followup_id
 
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(int(match["followup"]))
+
     async def _load(self, interaction: discord.Interaction[TendBot]) -> tuple[FollowUp, bool]:
         bot = interaction.client
         followup = await bot.followups.get(self.followup_id)
@@ -67,12 +73,6 @@ class _FollowUpButton(Guarded):
 
 class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":done"):  # type: ignore[misc]
     action, label, style = "done", "Done", discord.ButtonStyle.success
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(int(match["followup"]))
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await interaction.response.defer()  # updates the reminder message itself
@@ -153,12 +153,6 @@ class SnoozeModal(RoutedModal):
 
 class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":reopen"):  # type: ignore[misc]
     action, label, style = "reopen", "Reopen case", discord.ButtonStyle.primary
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(int(match["followup"]))
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
