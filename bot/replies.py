@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -62,6 +63,29 @@ def explain(error: BaseException) -> tuple[str, str | None]:
         return BUSY, None
     ref = new_reference()
     return OUR_FAULT.format(ref=ref), ref
+
+
+GIVE_BACK_INLINE = 1800
+
+
+async def give_back_words(interaction: discord.Interaction[Any], text: str) -> None:
+    """After a failure, hand a member back exactly what they wrote, privately, so nothing is lost.
+
+    Short text comes back in a code block; long text (or text that would break the block) as a
+    file, because cutting it to Discord's message limit would lose part of it.
+    """
+    text = text.strip()
+    if not text:
+        return
+    intro = "Here is what you wrote, so nothing is lost"
+    try:
+        if len(text) <= GIVE_BACK_INLINE and "```" not in text:
+            await reply_private(interaction, f"{intro}:\n```\n{text}\n```")
+        else:
+            words = discord.File(io.BytesIO(text.encode("utf-8")), filename="what-you-wrote.txt")
+            await reply_private(interaction, f"{intro} (attached, as it's long):", file=words)
+    except discord.HTTPException:
+        log.warning("could not give back a member's words after a failure (interaction %s)", interaction.id)
 
 
 async def report_error(interaction: discord.Interaction[Any], error: BaseException, *, where: str) -> None:

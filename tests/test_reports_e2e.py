@@ -372,3 +372,17 @@ async def test_a_button_naming_another_servers_case_is_refused(
         await refused.wait_followup()
         assert "can't find that case" in last_followup(refused)["content"]
         assert (await reports(tend))[0].holder_id is None
+
+
+async def test_a_long_refused_report_comes_back_whole_as_a_file(tend: Tend) -> None:
+    world = tend.world
+    for _ in range(3):
+        await file_report(tend, world.member, world.member2)
+    long_text = "It started in voice chat. ```quoted``` " + "They kept at it for hours. " * 140
+    refused = await file_report(tend, world.member, world.member2, text=long_text)
+    await refused.wait_followup(n=2)
+    given_back = refused.followups[-1]
+    assert "attached" in given_back["content"]
+    [attachment] = given_back["attachments"]
+    assert attachment["filename"] == "what-you-wrote.txt"
+    assert attachment["data"].decode() == long_text.strip()  # every character, not a cut

@@ -13,7 +13,7 @@ from bot.cases import reference
 from bot.cases.reports import ReportLimits
 from bot.errors import InvalidInput, NotConfigured
 from bot.modals import RoutedModal
-from bot.replies import reply_private
+from bot.replies import give_back_words, reply_private
 from bot.text import fit
 from cogs.conduct._render import resources_embed
 
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from bot.core import TendBot
 
 TEXT_LIMIT = 4000
-_ECHO_LIMIT = 1700
 
 
 def require_reports(bot: TendBot, guild_id: int | None) -> GuildConfig:
@@ -92,14 +91,9 @@ class _ReportForm(RoutedModal):
         await reply_private(interaction, receipt, embeds=embeds)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
+        # Whatever failed, the member keeps their words.
         await super().on_error(interaction, error)
-        text = (self.what.value or "").strip()
-        if text:
-            with contextlib.suppress(discord.HTTPException):
-                await reply_private(
-                    interaction,
-                    f"Here is what you wrote, so nothing is lost:\n```\n{fit(text, _ECHO_LIMIT)}\n```",
-                )
+        await give_back_words(interaction, self.what.value or "")
 
 
 def _what_input(required_min: int) -> discord.ui.TextInput[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -14,8 +13,7 @@ from discord.ui import Button, DynamicItem
 from bot.cases import CooldownActive, reference
 from bot.errors import NotAllowed, NotConfigured
 from bot.modals import RoutedModal
-from bot.replies import reply_private
-from bot.text import fit
+from bot.replies import give_back_words, reply_private
 from bot.ui import Guarded
 
 if TYPE_CHECKING:
@@ -23,7 +21,6 @@ if TYPE_CHECKING:
     from bot.core import TendBot
 
 INTAKE_LIMIT = 4000  # Discord's limit for one text input
-_ECHO_LIMIT = 1700
 FEATURE_OFF = (
     "Private support isn't switched on in this server. The moderators can still be reached directly."
 )
@@ -115,11 +112,7 @@ class SupportModal(RoutedModal):
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
         # Whatever failed, the member keeps their words: echo them back, privately.
         await super().on_error(interaction, error)
-        story = (self.story.value or "").strip()
-        if story:
-            echo = f"Here is what you wrote, so nothing is lost:\n```\n{fit(story, _ECHO_LIMIT)}\n```"
-            with contextlib.suppress(discord.HTTPException):
-                await reply_private(interaction, echo)
+        await give_back_words(interaction, self.story.value or "")
 
 
 class _SupportButton(Guarded):
