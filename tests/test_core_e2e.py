@@ -116,3 +116,20 @@ async def test_an_unexpected_error_gets_an_apology_with_a_reference_in_the_log(
     ref = content.split("`")[1]
     logged = [r for r in caplog.records if ref in r.getMessage()]
     assert logged and logged[0].exc_info is not None and "a bug in rendering" not in content
+
+
+async def test_an_owner_can_sync_commands_now(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    from .tend import build_world
+
+    world = build_world(discord_sim)
+    route = "/applications/{application_id}/guilds/{guild_id}/commands"
+    async with running_tend(
+        discord_sim, database_url, tmp_path, world=world, bot={"owner_ids": [world.moderator]}
+    ) as tend:
+        before = len(discord_sim.requests_for("PUT", route))
+        handle = await tend.slash(world.moderator, "tend", subcommand="sync")
+        await handle.wait_followup()
+        assert "Synced commands to 1 server(s)." in handle.followups[-1]["content"]
+        assert len(discord_sim.requests_for("PUT", route)) == before + 1

@@ -359,3 +359,42 @@ async def test_remind_me_to_check_in_stores_a_followup_that_fires(tend: Tend) ->
     assert f"<@{world.moderator}>" in reminder["content"] and f"<@{world.member}>" in reminder["content"]
     assert reminder["allowed_mentions"] == {"parse": [], "users": [world.moderator]}
     assert {"Done", "Snooze 1 h"} <= set(buttons(reminder))
+
+
+async def test_distress_card_actions_reach_out_and_close(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    async with await watched_tend(discord_sim, database_url, tmp_path) as tend:
+        sim, world = tend.sim, tend.world
+        await sim.send_message(world.general, world.member, "im so overwhelmed with everything")
+        await sim.send_message(world.general, world.member2, "i feel so alone, nobody cares about me")
+        await sim.wait_for(lambda: _has_cases(tend, "distress", 2))
+        first, second = await cases_of(tend, "distress")
+
+        card = sim.message(first.card_message_id or 0)
+        claim = await sim.click_button(int(card["id"]), buttons(card)["I'll reach out"], world.moderator)
+        await claim.wait_followup()
+        guidance = last_followup(claim)
+        assert guidance["flags"] & EPHEMERAL
+        assert (
+            guidance["embeds"][0]["title"]
+            == PromptLibrary.for_guild().distress_prompt(first.topic or "").title
+        )
+        card = sim.message(first.card_message_id or 0)
+        reach = await sim.click_button(
+            int(card["id"]), buttons(card)["Open a support thread"], world.moderator
+        )
+        await reach.wait_followup()
+        await tend.settle()
+        (support,) = await cases_of(tend, "support")
+        assert support.member_id == world.member and support.holder_id == world.moderator
+        assert set(sim.thread_members(support.thread_id or 0)) >= {world.member, world.moderator}
+        closed = (await cases_of(tend, "distress"))[0]
+        assert closed.status == "closed" and closed.outcome == "reached_out"
+        assert buttons(sim.message(first.card_message_id or 0)) == {}
+
+        card2 = sim.message(second.card_message_id or 0)
+        done = await sim.click_button(int(card2["id"]), buttons(card2)["I reached out"], world.moderator2)
+        await done.wait_followup(n=2)
+        assert done.followups[-1]["embeds"][0]["title"].startswith("A moment to reflect")
+        assert (await cases_of(tend, "distress"))[1].outcome == "reached_out"

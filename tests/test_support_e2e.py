@@ -409,3 +409,19 @@ async def test_a_quiet_member_is_asked_before_anything_closes(tend: Tend) -> Non
             )
         ).all()
     assert len(pending) == 1 and pending[0].due_at > tend.bot.jobs.clock() + timedelta(days=2)
+
+
+async def test_add_me_joins_the_thread_without_taking_the_case(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    await ask_for_support(tend, world.member)
+    case = await only_case(tend)
+    card = card_of(tend, case)
+    claim = await sim.click_button(int(card["id"]), buttons(card)["Claim"], world.moderator)
+    await claim.wait_followup()
+    join = await sim.click_button(int(card["id"]), buttons(card)["Add me"], world.moderator2)
+    await join.wait_followup()
+    assert (
+        last_followup(join)["flags"] & EPHEMERAL and "stays with its holder" in last_followup(join)["content"]
+    )
+    assert world.moderator2 in sim.thread_members(case.thread_id or 0)
+    assert (await only_case(tend)).holder_id == world.moderator
