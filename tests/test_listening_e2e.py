@@ -369,7 +369,9 @@ async def test_distress_card_actions_reach_out_and_close(
         await sim.send_message(world.general, world.member, "im so overwhelmed with everything")
         await sim.send_message(world.general, world.member2, "i feel so alone, nobody cares about me")
         await sim.wait_for(lambda: _has_cases(tend, "distress", 2))
-        first, second = await cases_of(tend, "distress")
+        # The two messages are handled concurrently: find each case by its member, not by order.
+        by_member = {c.member_id: c for c in await cases_of(tend, "distress")}
+        first, second = by_member[world.member], by_member[world.member2]
 
         card = sim.message(first.card_message_id or 0)
         claim = await sim.click_button(int(card["id"]), buttons(card)["I'll reach out"], world.moderator)
@@ -389,7 +391,7 @@ async def test_distress_card_actions_reach_out_and_close(
         (support,) = await cases_of(tend, "support")
         assert support.member_id == world.member and support.holder_id == world.moderator
         assert set(sim.thread_members(support.thread_id or 0)) >= {world.member, world.moderator}
-        closed = (await cases_of(tend, "distress"))[0]
+        closed = {c.id: c for c in await cases_of(tend, "distress")}[first.id]
         assert closed.status == "closed" and closed.outcome == "reached_out"
         assert buttons(sim.message(first.card_message_id or 0)) == {}
 
@@ -397,4 +399,4 @@ async def test_distress_card_actions_reach_out_and_close(
         done = await sim.click_button(int(card2["id"]), buttons(card2)["I reached out"], world.moderator2)
         await done.wait_followup(n=2)
         assert done.followups[-1]["embeds"][0]["title"].startswith("A moment to reflect")
-        assert (await cases_of(tend, "distress"))[1].outcome == "reached_out"
+        assert {c.id: c for c in await cases_of(tend, "distress")}[second.id].outcome == "reached_out"
