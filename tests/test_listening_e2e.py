@@ -400,3 +400,17 @@ async def test_distress_card_actions_reach_out_and_close(
         await done.wait_followup(n=2)
         assert done.followups[-1]["embeds"][0]["title"].startswith("A moment to reflect")
         assert {c.id: c for c in await cases_of(tend, "distress")}[second.id].outcome == "reached_out"
+
+
+async def test_one_members_repeats_do_not_crowd_out_anothers_card(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    async with await watched_tend(discord_sim, database_url, tmp_path) as tend:  # channel cap: 2 an hour
+        sim, world = tend.sim, tend.world
+        for _ in range(4):  # held back by the member's own cooldown after the first
+            await sim.send_message(world.general, world.member, "i want to die")
+        await sim.wait_for(lambda: _has_cases(tend, "distress", 1))
+        await tend.settle()
+        await sim.send_message(world.general, world.member2, "im so overwhelmed with everything")
+        await sim.wait_for(lambda: _has_cases(tend, "distress", 2))
+        assert {c.member_id for c in await cases_of(tend, "distress")} == {world.member, world.member2}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections import defaultdict, deque
@@ -38,6 +39,9 @@ class ListeningCog(commands.Cog):
         self._signals: dict[int, DistressSignals] = {}
         # Recent distress cards per channel (monotonic times), for the per-channel rate limit.
         self._channel_cards: dict[int, deque[float]] = defaultdict(deque)
+        # Notices are rare; handling them one at a time makes the member cooldown (a check then an
+        # insert) and the channel cap exact. A guild's messages all reach the process of its shard.
+        self._noticing = asyncio.Lock()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.listening_menu)
@@ -86,10 +90,7 @@ class ListeningCog(commands.Cog):
         recent, now = self._channel_cards[channel_id], time.monotonic()
         while recent and now - recent[0] > 3600:
             recent.popleft()
-        if len(recent) >= guild.listening.channel_cards_per_hour:
-            return False
-        recent.append(now)
-        return True
+        return len(recent) < guild.listening.channel_cards_per_hour
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -102,20 +103,24 @@ class ListeningCog(commands.Cog):
         signal = match_distress(message.content, self.signals(guild))
         if signal is None:
             return
-        if not self.channel_allows(guild, message.channel.id):
-            log.info("distress card skipped: channel limit reached", extra={"guild_id": guild.id})
-            return
-        case = await self.bot.distress.notice(
-            guild_id=guild.id,
-            member_id=message.author.id,
-            category=signal.category,
-            channel_id=message.channel.id,
-            message_id=message.id,
-            jump_url=message.jump_url,
-            member_cooldown=timedelta(hours=guild.listening.member_cooldown_hours),
-        )
-        if case is not None:
-            log.info("distress notice opened", extra={"guild_id": guild.id, "case_id": case.id})
+        async with self._noticing:
+            if not self.channel_allows(guild, message.channel.id):
+                log.info("distress card skipped: channel limit reached", extra={"guild_id": guild.id})
+                return
+            case = await self.bot.distress.notice(
+                guild_id=guild.id,
+                member_id=message.author.id,
+                category=signal.category,
+                channel_id=message.channel.id,
+                message_id=message.id,
+                jump_url=message.jump_url,
+                member_cooldown=timedelta(hours=guild.listening.member_cooldown_hours),
+            )
+            if case is not None:
+                # Only cards actually opened count toward the channel's cap: one member's repeats
+                # (held back by their own cooldown) must not crowd out someone else's card.
+                self._channel_cards[message.channel.id].append(time.monotonic())
+                log.info("distress notice opened", extra={"guild_id": guild.id, "case_id": case.id})
 
     # -- reflections ----------------------------------------------------------------------
 
