@@ -23,6 +23,7 @@ from .permissions import is_moderator
 from .replies import report_error
 from .services import Services
 from .sync import sync_commands
+from .ui import actor_of
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +181,10 @@ class TendBot(commands.AutoShardedBot):
         return is_moderator(guild, role_ids, is_guild_owner=owner)
 
     def require_moderator(self, interaction: discord.Interaction[Any]) -> GuildConfig:
-        """The guild config if the person is a moderator there; a kind refusal otherwise."""
+        """The guild config if the person is a moderator of the server they act in (commands
+        with no case; case actions ask the authority rule against the case instead)."""
         guild = self.guild_config(interaction.guild_id)
-        roles = [r.id for r in getattr(interaction.user, "roles", [])]
-        if not self.is_moderator_of(guild, interaction.user.id, roles):
+        if not actor_of(interaction).moderates(guild):
             raise NotAllowed(MODERATORS_ONLY)
         return guild
 

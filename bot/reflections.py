@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Reflection
+from models import Case, Reflection
 
+from .authority import CASE_GONE, Actor, conflicted
+from .cases import CaseService, reference
 from .crypto import Cipher
 from .db import Database
 from .errors import InvalidInput, NotFound
+from .followups import FollowUpService
 
 REFLECTION_LIMIT = 2000
 
@@ -25,10 +28,52 @@ class ReflectionView:
     created_at: datetime
 
 
+@dataclass(frozen=True)
+class Reflected:
+    reflection_id: int
+    case: Case
+    # When the follow-up the moderator asked for is due (None: no follow-up).
+    followup_at: datetime | None
+
+
 class ReflectionService:
-    def __init__(self, db: Database, cipher: Cipher):
+    def __init__(self, db: Database, cipher: Cipher, cases: CaseService, followups: FollowUpService):
         self.db = db
         self.cipher = cipher
+        self.cases = cases
+        self.followups = followups
+
+    async def reflect(
+        self, actor: Actor, case_id: int, text: str, *, follow_up_in: timedelta | None = None
+    ) -> Reflected:
+        """A moderator's reflection on a case, and the follow-up it asks for, in *the case's* server.
+
+        Whoever held or closed the case may reflect from anywhere (the prompt may come by DM);
+        anyone else must be a moderator of the case's server acting there (the authority rule).
+        """
+        async with self.db.read() as session:
+            case = await session.get(Case, case_id) if case_id else None
+        if case is None:
+            raise NotFound(CASE_GONE)
+        took_part = actor.user_id in (case.holder_id, case.closed_by)
+        elsewhere = actor.guild_id is not None and actor.guild_id != case.guild_id
+        if not took_part or elsewhere or actor.user_id in conflicted(case):
+            self.cases.authority.case_moderator(actor, case)
+        reflection_id = await self.add(case.guild_id, actor.user_id, case.id, text)
+        due = None
+        if follow_up_in is not None:
+            due = self.cases.clock() + follow_up_in
+            await self.followups.remind_moderator(
+                guild_id=case.guild_id,
+                moderator_id=actor.user_id,
+                created_by=actor.user_id,
+                # A report's follow-up names no one: the moderator knows who to look for.
+                member_id=case.member_id if case.kind != "report" else None,
+                due_at=due,
+                note=f"Follow-up from your reflection on {reference(case.kind, case.number)}.",
+                case_id=case.id,
+            )
+        return Reflected(reflection_id, case, due)
 
     async def add(self, guild_id: int, author_id: int, case_id: int | None, text: str) -> int:
         text = text.strip()

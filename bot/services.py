@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from models import utcnow
 
+from .authority import Authority
 from .cases import CaseService
 from .cases.distress import DistressService
 from .cases.reports import ReportService
@@ -32,6 +33,7 @@ class Services:
     cipher: Cipher
     followups: FollowUpService
     privacy: PrivacyService
+    authority: Authority
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -50,7 +52,8 @@ def build_services(
 ) -> Services:
     cipher = cipher or load_cipher(settings.bot.data_dir)
     jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
-    cases = CaseService(db, jobs, cipher, clock)
+    authority = Authority(settings)
+    cases = CaseService(db, jobs, cipher, authority, clock)
     followups = FollowUpService(db, jobs, cipher, cases, settings, clock)
     # A new support case or report schedules its on-call escalation in its own transaction.
     cases.on_open.append(followups.schedule_escalation)
@@ -61,8 +64,9 @@ def build_services(
         cases=cases,
         reports=ReportService(cases),
         distress=DistressService(cases),
-        reflections=ReflectionService(db, cipher),
+        reflections=ReflectionService(db, cipher, cases, followups),
         cipher=cipher,
         followups=followups,
         privacy=PrivacyService(db, jobs, cipher, settings, clock),
+        authority=authority,
     )

@@ -11,10 +11,20 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from .authority import Actor
 from .replies import report_error
 
 if TYPE_CHECKING:
     from .core import TendBot
+
+
+def actor_of(interaction: discord.Interaction[Any]) -> Actor:
+    """Who is acting, from what Discord says about the interaction (roles from its member payload)."""
+    user = interaction.user
+    roles = [r.id for r in getattr(user, "roles", [])] if interaction.guild_id is not None else []
+    guild = interaction.guild
+    owner = guild is not None and getattr(guild, "owner_id", None) == user.id
+    return Actor.of(user.id, interaction.guild_id, roles, owner=owner)
 
 
 class Guarded:

@@ -12,6 +12,7 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.authority import Actor
 from bot.config import Settings, parse_settings
 from bot.core import TendBot
 from bot.crypto import Cipher
@@ -163,6 +164,14 @@ class Tend:
         await self.bot.jobs.wait_idle()
 
     # -- acting as people ---------------------------------------------------------------
+
+    def actor(self, user: int, guild: int | None = None) -> Actor:
+        """``user`` acting in ``guild`` (default: the test server) with their roles there, as an
+        interaction from Discord would describe them (for calling services directly)."""
+        guild = self.world.guild if guild is None else guild
+        roles = self.sim.world.member(guild, user).roles
+        owner = self.sim.world.guild(guild).owner_id == user
+        return Actor.of(user, guild, roles, owner=owner)
 
     async def slash(
         self, user: int, name: str, channel: int | None = None, **options: Any

@@ -10,6 +10,7 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 
+from bot.authority import Actor, Authority
 from bot.cases import CaseService, CooldownActive
 from bot.cases.service import (
     CARD_SYNC,
@@ -19,6 +20,7 @@ from bot.cases.service import (
     SUPPORT_SETUP,
     SUPPORT_SILENCE,
 )
+from bot.config import parse_settings
 from bot.crypto import Cipher, load_cipher
 from bot.db import Database
 from bot.errors import InvalidInput, NotAllowed, NotFound
@@ -27,6 +29,24 @@ from models import AuditEvent, ScheduledItem, utcnow
 
 GUILD, OTHER_GUILD = 1 << 41, 1 << 42
 MOD, MOD2 = 1 << 43, 1 << 44
+MOD_ROLE, OTHER_MOD_ROLE = 1 << 45, 1 << 46
+
+
+def _guild(guild_id: int, role: int) -> dict[str, object]:
+    return {"id": guild_id, "moderator_roles": [role], "channels": {"queue": 1 << 47, "support": 1 << 48}}
+
+
+SETTINGS = parse_settings(
+    {"guilds": [_guild(GUILD, MOD_ROLE), _guild(OTHER_GUILD, OTHER_MOD_ROLE)]}, {"DISCORD_TOKEN": "x"}
+)
+
+
+def mod(user: int = MOD, guild: int = GUILD, role: int = MOD_ROLE) -> Actor:
+    return Actor.of(user, guild, [role])
+
+
+def member(user: int, guild: int = GUILD) -> Actor:
+    return Actor.of(user, guild)
 
 
 async def _noop(job: Job) -> None:
@@ -38,7 +58,7 @@ def service(db: Database) -> CaseService:
     engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
     for kind in (CARD_SYNC, SUPPORT_SETUP, SUPPORT_NUDGE, SUPPORT_SILENCE, SUPPORT_CLOSE, CASE_FOLLOWUP):
         engine.register(kind, _noop)
-    return CaseService(db, engine, Cipher([Cipher.generate_key()]))
+    return CaseService(db, engine, Cipher([Cipher.generate_key()]), Authority(SETTINGS))
 
 
 async def open_for(
@@ -65,7 +85,7 @@ async def test_one_open_case_per_member_and_the_cooldown(service: CaseService) -
     first = await open_for(service, 7, cooldown=10)
     again = await open_for(service, 7, cooldown=10)
     assert first.created and not again.created and again.case.id == first.case.id
-    await service.close_support(GUILD, first.case.id, MOD, reason="resolved")
+    await service.close_support(mod(), first.case.id, reason="resolved")
     with pytest.raises(CooldownActive) as caught:
         await open_for(service, 7, cooldown=10)
     assert caught.value.minutes == 10
@@ -94,23 +114,25 @@ async def test_opening_schedules_setup_card_and_nudge_in_the_same_transaction(
 
 async def test_claim_hand_off_close_and_survey(service: CaseService, db: Database) -> None:
     case = (await open_for(service, 9)).case
-    claimed = await service.claim(GUILD, case.id, MOD)
+    claimed = await service.claim(mod(), case.id)
     assert claimed.status == "claimed" and claimed.holder_id == MOD and claimed.acknowledged_at is not None
     with pytest.raises(InvalidInput, match="already holds"):
-        await service.claim(GUILD, case.id, MOD2)
+        await service.claim(mod(MOD2), case.id)
     with pytest.raises(InvalidInput, match="someone it is about"):
-        await service.hand_off(GUILD, case.id, MOD, 9)
-    assert (await service.hand_off(GUILD, case.id, MOD, MOD2)).holder_id == MOD2
+        await service.hand_off(mod(), case.id, 9, frozenset({MOD_ROLE}))
+    with pytest.raises(InvalidInput, match="aren't one of the moderators"):
+        await service.hand_off(mod(), case.id, MOD2, frozenset())
+    assert (await service.hand_off(mod(), case.id, MOD2, frozenset({MOD_ROLE}))).holder_id == MOD2
     when = utcnow() + timedelta(days=3)
     closed = await service.close_support(
-        GUILD, case.id, MOD2, reason="resolved", note="talked", followup_at=when, survey=True
+        mod(MOD2), case.id, reason="resolved", note="talked", followup_at=when, survey=True
     )
     assert closed.status == "closed" and closed.outcome == "resolved" and closed.followup_at == when
     with pytest.raises(InvalidInput, match="already closed"):
-        await service.claim(GUILD, case.id, MOD)
+        await service.claim(mod(), case.id)
     with pytest.raises(NotAllowed):
-        await service.record_survey(GUILD, case.id, 12345, "yes")
-    assert (await service.record_survey(GUILD, case.id, 9, "yes")).survey_answer == "yes"
+        await service.record_survey(member(12345), case.id, "yes")
+    assert (await service.record_survey(member(9), case.id, "yes")).survey_answer == "yes"
     async with db.read() as session:
         items = {
             i.kind: i.status
@@ -129,10 +151,18 @@ async def test_claim_hand_off_close_and_survey(service: CaseService, db: Databas
     assert actions == ["opened", "claimed", "handed_off", "closed", "survey_answered"]
 
 
-async def test_a_case_of_another_guild_is_unknown(service: CaseService) -> None:
+async def test_a_case_of_another_guild_is_unknown_even_to_its_moderators(service: CaseService) -> None:
     case = (await open_for(service, 10)).case
+    with pytest.raises(NotFound):  # a moderator of the other server, acting there
+        await service.claim(mod(MOD, OTHER_GUILD, OTHER_MOD_ROLE), case.id)
+    with pytest.raises(NotFound):  # a moderator of this server, acting from another (or a DM)
+        await service.claim(mod(MOD, OTHER_GUILD), case.id)
     with pytest.raises(NotFound):
-        await service.claim(OTHER_GUILD, case.id, MOD)
+        await service.claim(Actor.of(MOD, None, [MOD_ROLE]), case.id)
+    with pytest.raises(NotAllowed):  # a member of this server
+        await service.claim(member(77), case.id)
+    with pytest.raises(NotFound):  # an id out of any database's range never reaches the driver
+        await service.claim(mod(), 0)
 
 
 async def test_thread_messages_record_first_reply_and_member_activity(service: CaseService) -> None:

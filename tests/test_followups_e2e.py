@@ -168,11 +168,10 @@ async def test_closing_a_case_with_a_followup_delivers_the_reminder_and_reopens_
     assert tend.bot is not None
     await ask_for_support(tend, world.member, "rough week")
     case = await only_case(tend)
-    await tend.bot.cases.claim(world.guild, case.id, world.moderator)
+    await tend.bot.cases.claim(tend.actor(world.moderator), case.id)
     await tend.bot.cases.close_support(
-        world.guild,
+        tend.actor(world.moderator),
         case.id,
-        world.moderator,
         reason="resolved",
         followup_at=tend.bot.jobs.clock() + timedelta(days=3),
     )
@@ -207,11 +206,10 @@ async def test_member_checkin_answers_ok_talk_and_stop(caring: Tend) -> None:
     assert tend.bot is not None
     await ask_for_support(tend, world.member, "rough week")
     case = await only_case(tend)
-    await tend.bot.cases.claim(world.guild, case.id, world.moderator)
+    await tend.bot.cases.claim(tend.actor(world.moderator), case.id)
     await tend.bot.cases.close_support(
-        world.guild,
+        tend.actor(world.moderator),
         case.id,
-        world.moderator,
         reason="resolved",
         followup_at=tend.bot.jobs.clock() + timedelta(days=1),
     )
@@ -333,7 +331,7 @@ async def test_escalation_pings_on_call_twice_then_stops_and_stops_once_claimed(
         async with tend.db.read() as session:
             second = await session.scalar(select(Case).where(Case.member_id == world.member2))
         assert second is not None
-        await tend.bot.cases.claim(world.guild, second.id, world.moderator)
+        await tend.bot.cases.claim(tend.actor(world.moderator), second.id)
         await fire_due(tend, "case.escalate")
         assert len(pings()) == 2 and not await pending(tend, "case.escalate")
 

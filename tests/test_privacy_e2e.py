@@ -113,9 +113,9 @@ async def test_retention_purges_old_closed_cases_and_keeps_one_daily_run(tend: T
         support = await session.scalar(select(Case).where(Case.kind == "support"))
     assert support is not None
     await tend.bot.cases.close_support(
-        world.guild, support.id, world.moderator, reason="resolved", note="fine"
+        tend.actor(world.moderator), support.id, reason="resolved", note="fine"
     )
-    await tend.bot.reports.resolve(world.guild, report.id, world.moderator, outcome="warning", note="talked")
+    await tend.bot.reports.resolve(tend.actor(world.moderator), report.id, outcome="warning", note="talked")
     await ask_for_support(tend, world.member2, "a recent story")  # open: never purged
     await tend.settle()
     async with tend.db.transaction() as session:  # the two closed cases are 400 days old

@@ -223,7 +223,7 @@ async def test_anonymous_reporter_revealed_only_to_the_configured_role(
         (case,) = await reports(tend)
         card = discord_sim.message(case.card_message_id or 0)
         refused = await click(tend, card, "Reveal reporter", world.moderator)
-        assert "Only the role" in (await refused.response())["data"]["content"]
+        assert "Only the role" in (await refused.answer())["content"]
         shown = await click(tend, card, "Reveal reporter", world.moderator2)
         await shown.wait_followup()
         answer = last_followup(shown)

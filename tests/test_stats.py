@@ -115,7 +115,7 @@ async def test_weekly_digest_posts_metrics_a_learning_prompt_and_a_png_then_sche
     assert tend.bot is not None
     await ask_for_support(tend, world.member, "a hard week")
     case = await only_case(tend)
-    await tend.bot.cases.claim(world.guild, case.id, world.moderator)
+    await tend.bot.cases.claim(tend.actor(world.moderator), case.id)
     [seeded] = await pending(tend, "tend.digest")
     assert seeded.dedupe_key == f"tend.digest:{world.guild}" and seeded.due_at > tend.bot.jobs.clock()
     assert seeded.due_at.weekday() == 0 and seeded.due_at.hour == 9  # Monday 09:00 UTC by default

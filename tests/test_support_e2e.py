@@ -216,7 +216,12 @@ async def test_a_second_support_points_to_the_open_thread_and_the_cooldown_holds
     again = await (await tend.slash(world.member, "support")).response()
     assert again["type"] == 4 and f"<#{case.thread_id}>" in again["data"]["content"]
 
-    # The member closes it; asking again at once meets the cooldown (10 minutes by default).
+    # A form opened now and sent after the thread closed: the case must not be lost or doubled.
+    form = await tend.slash(world.member2, "support")
+    assert (await form.response())["type"] == 9
+
+    # The member closes it; asking again at once meets the cooldown (10 minutes by default)
+    # before the form, so nobody writes their story only to be turned away; resources come too.
     welcome = tend.sim.channel_messages(case.thread_id or 0)[0]
     closing = await tend.sim.click_button(
         int(welcome["id"]), buttons(welcome)["Close this thread"], world.member
@@ -224,8 +229,16 @@ async def test_a_second_support_points_to_the_open_thread_and_the_cooldown_holds
     await closing.wait_followup()
     await tend.settle()
     assert (await only_case(tend)).outcome == "member_closed"
-    submitted = await ask_for_support(tend, world.member, "one more thing")
-    assert "in 10 min" in last_followup(submitted)["content"]
+    refused = await (await tend.slash(world.member, "support")).answer()
+    assert "in about 10 min" in refused["content"] and "carry on there" not in refused["content"]
+    assert refused["embeds"][0]["title"] == "If you need something right now"
+
+    # The earlier form, sent by the member (as when the quick look before the form was too slow),
+    # meets the cooldown at submit: refused the same way, and their words come back.
+    sent = await tend.sim.submit_modal(form, world.member, {"story": "the words I wrote"})
+    await sent.wait_followup(n=2)
+    assert "in about 10 min" in sent.followups[0]["content"]
+    assert "the words I wrote" in sent.followups[1]["content"]
     async with tend.db.read() as session:
         assert len((await session.scalars(select(Case))).all()) == 1
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case
 
+from ..authority import Actor
 from ..errors import InvalidInput
 from .service import CARD_SYNC, CaseService
 from .store import audit, next_number
@@ -78,13 +79,14 @@ class DistressService:
             await self.cases.arm(case.id)
         return case
 
-    async def close(self, guild_id: int, case_id: int, moderator_id: int, *, outcome: str) -> Case:
+    async def close(self, actor: Actor, case_id: int, *, outcome: str) -> Case:
         """``reached_out`` closes it; ``not_needed`` dismisses it."""
         if outcome not in ("reached_out", "not_needed"):
             raise InvalidInput("Please pick one of the listed outcomes.")
+        moderator_id = actor.user_id
 
         async def work(session: AsyncSession) -> Case:
-            case = await self.cases.get_in(session, guild_id, case_id)
+            case = await self.cases.moderated(session, actor, case_id)
             if case.kind != "distress":
                 raise InvalidInput("That isn't a distress notice.")
             self.cases.require_open(case)

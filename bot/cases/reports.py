@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case
 
+from ..authority import Actor, require_reveal
 from ..errors import InvalidInput, TryLater
 from .service import CARD_SYNC, CASE_FOLLOWUP, CaseService
 from .store import audit, next_number, reference
@@ -148,31 +149,25 @@ class ReportService:
 
     async def resolve(
         self,
-        guild_id: int,
+        actor: Actor,
         case_id: int,
-        moderator_id: int,
         *,
         outcome: str,
         note: str | None,
         follow_with: str | None = None,
         follow_after: timedelta | None = None,
     ) -> Case:
-        return await self._close(
-            guild_id, case_id, moderator_id, "resolved", outcome, note, follow_with, follow_after
-        )
+        return await self._close(actor, case_id, "resolved", outcome, note, follow_with, follow_after)
 
-    async def dismiss(self, guild_id: int, case_id: int, moderator_id: int, *, reason: str) -> Case:
+    async def dismiss(self, actor: Actor, case_id: int, *, reason: str) -> Case:
         if not reason.strip():
             raise InvalidInput("Please say why the report is dismissed; the team will need it later.")
-        return await self._close(
-            guild_id, case_id, moderator_id, "dismissed", "dismissed", reason, None, None
-        )
+        return await self._close(actor, case_id, "dismissed", "dismissed", reason, None, None)
 
     async def _close(
         self,
-        guild_id: int,
+        actor: Actor,
         case_id: int,
-        moderator_id: int,
         status: str,
         outcome: str,
         note: str | None,
@@ -182,11 +177,16 @@ class ReportService:
         if follow_with is not None and follow_with not in FOLLOW_WITH:
             raise InvalidInput("Please pick who to follow up with from the list.")
         now = self.cases.clock()
+        moderator_id = actor.user_id
 
         async def work(session: AsyncSession) -> Case:
-            case = await self.cases.get_in(session, guild_id, case_id)
+            case = await self.cases.moderated(session, actor, case_id)
             if case.kind != "report":
                 raise InvalidInput("That isn't a report.")
+            guild_id = case.guild_id
+            guild = self.cases.authority.settings.guild(guild_id)
+            if status == "resolved" and (guild is None or outcome not in guild.reports.outcomes):
+                raise InvalidInput("Please pick one of the listed outcomes.")
             self.cases.require_open(case)
             self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)
             case.holder_id = case.holder_id or moderator_id
@@ -214,10 +214,17 @@ class ReportService:
         await self.cases.arm(case_id)
         return case
 
-    async def record_reveal(self, guild_id: int, case_id: int, moderator_id: int) -> Case:
+    async def reveal(self, actor: Actor, case_id: int) -> Case:
+        """Who filed an anonymous report: only for the role the owner chose, and audited."""
+
         async def work(session: AsyncSession) -> Case:
-            case = await self.cases.get_in(session, guild_id, case_id)
-            audit(session, case, "reporter_revealed", moderator_id)
+            case = await self.cases.moderated(session, actor, case_id)
+            guild = self.cases.authority.settings.guild(case.guild_id)
+            assert guild is not None
+            require_reveal(actor, guild)
+            if case.kind != "report":
+                raise InvalidInput("That isn't a report.")
+            audit(session, case, "reporter_revealed", actor.user_id)
             return case
 
         return await self.db.write(work)

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, ScheduledItem, utcnow
 
+from ..authority import CASE_GONE, Actor, Authority, may_hold, require_case_member
 from ..crypto import Cipher
 from ..db import Database
-from ..errors import InvalidInput, NotAllowed, NotFound, TryLater
+from ..errors import InvalidInput, NotFound, TryLater
 from ..jobs import Clock, JobEngine
 from .store import audit, latest_case_of, next_number, open_case_of, reference
 
@@ -72,10 +73,13 @@ class CaseText:
 
 
 class CaseService:
-    def __init__(self, db: Database, jobs: JobEngine, cipher: Cipher, clock: Clock = utcnow):
+    def __init__(
+        self, db: Database, jobs: JobEngine, cipher: Cipher, authority: Authority, clock: Clock = utcnow
+    ):
         self.db = db
         self.jobs = jobs
         self.cipher = cipher
+        self.authority = authority
         self.clock = clock
         # Called inside the transaction that opens a support case or files a report
         # (follow-ups: the on-call escalation). Hooks add jobs; they never commit.
@@ -89,8 +93,30 @@ class CaseService:
     # -- reading --------------------------------------------------------------------------
 
     async def get(self, guild_id: int, case_id: int) -> Case:
+        """A case by id for Tend's own work (jobs); people's actions go through :meth:`for_moderator`."""
         async with self.db.read() as session:
             return await self._get(session, guild_id, case_id)
+
+    async def for_moderator(self, actor: Actor, case_id: int) -> Case:
+        """The case, if ``actor`` may act on it as a moderator (the one authority rule)."""
+        async with self.db.read() as session:
+            return await self.moderated(session, actor, case_id)
+
+    async def moderated(self, session: AsyncSession, actor: Actor, case_id: int) -> Case:
+        """Inside a unit of work: resolve the case, then ask the authority rule about ``actor``."""
+        case = await session.get(Case, case_id) if case_id else None
+        if case is None:
+            raise NotFound(CASE_GONE)
+        self.authority.case_moderator(actor, case)
+        return case
+
+    async def for_member(self, session: AsyncSession, actor: Actor, case_id: int) -> Case:
+        """Inside a unit of work: the case, if ``actor`` is the member it is for."""
+        case = await session.get(Case, case_id) if case_id else None
+        if case is None:
+            raise NotFound(CASE_GONE)
+        require_case_member(actor, case)
+        return case
 
     async def with_text(self, guild_id: int, case_id: int) -> CaseText:
         case = await self.get(guild_id, case_id)
@@ -111,12 +137,10 @@ class CaseService:
 
     @staticmethod
     async def _get(session: AsyncSession, guild_id: int, case_id: int) -> Case:
-        case = await session.get(Case, case_id)
-        # A custom_id naming another guild's case is treated exactly like an unknown case.
+        case = await session.get(Case, case_id) if case_id else None
+        # A case of another guild is treated exactly like an unknown case.
         if case is None or case.guild_id != guild_id:
-            raise NotFound(
-                "I can't find that case any more. It may have been removed under the data-retention policy."
-            )
+            raise NotFound(CASE_GONE)
         return case
 
     # -- support ----------------------------------------------------------------------------
@@ -191,7 +215,18 @@ class CaseService:
         return opened
 
     async def set_thread(self, case_id: int, thread_id: int) -> None:
-        await self._update(case_id, None, "thread_created", thread_id=thread_id, problem=None)
+        """The member's thread exists: store it, take any note about it off the card, show it there."""
+
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                raise NotFound(CASE_GONE)
+            case.thread_id, case.problem = thread_id, None
+            audit(session, case, "thread_created", None)
+            await self._card(session, case, self.clock())
+
+        await self.db.write(work)
+        await self._arm_case_jobs(case_id)
 
     async def set_problem(self, case_id: int, problem: str | None) -> None:
         """Note (or clear) why a Discord side effect of this case is stuck; the card shows it."""
@@ -208,22 +243,20 @@ class CaseService:
     async def set_card(
         self, case_id: int, channel_id: int, message_id: int, staff_thread_id: int | None
     ) -> None:
-        await self._update(
-            case_id,
-            None,
-            None,
-            card_channel_id=channel_id,
-            card_message_id=message_id,
-            staff_thread_id=staff_thread_id,
-        )
+        """Where the card and its notes thread are (a notes thread once stored is never forgotten)."""
+        values: dict[str, Any] = {"card_channel_id": channel_id, "card_message_id": message_id}
+        if staff_thread_id is not None:
+            values["staff_thread_id"] = staff_thread_id
+        await self._update(case_id, None, None, **values)
 
     # -- moderator actions ------------------------------------------------------------------
 
-    async def claim(self, guild_id: int, case_id: int, moderator_id: int) -> Case:
+    async def claim(self, actor: Actor, case_id: int) -> Case:
         now = self.clock()
+        moderator_id = actor.user_id
 
         async def work(session: AsyncSession) -> Case:
-            case = await self._get(session, guild_id, case_id)
+            case = await self.moderated(session, actor, case_id)
             self._require_open(case)
             if case.holder_id not in (None, moderator_id):
                 raise InvalidInput(
@@ -246,27 +279,37 @@ class CaseService:
         await self._arm_case_jobs(case_id)
         return case
 
-    async def record_helper(self, guild_id: int, case_id: int, moderator_id: int) -> Case:
+    async def record_helper(self, actor: Actor, case_id: int) -> Case:
         async def work(session: AsyncSession) -> Case:
-            case = await self._get(session, guild_id, case_id)
+            case = await self.moderated(session, actor, case_id)
             self._require_open(case)
-            audit(session, case, "moderator_added", moderator_id)
+            audit(session, case, "moderator_added", actor.user_id)
             return case
 
         return await self.db.write(work)
 
-    async def hand_off(self, guild_id: int, case_id: int, from_id: int, to_id: int) -> Case:
+    async def hand_off(
+        self, actor: Actor, case_id: int, to_id: int, to_roles: frozenset[int], *, to_owner: bool = False
+    ) -> Case:
+        """Give the case to another moderator of its server (roles as Discord resolved them)."""
         now = self.clock()
 
         async def work(session: AsyncSession) -> Case:
-            case = await self._get(session, guild_id, case_id)
+            case = await self.moderated(session, actor, case_id)
             self._require_open(case)
-            if to_id == case.member_id or to_id == case.subject_id:
+            guild = self.authority.settings.guild(case.guild_id)
+            assert guild is not None  # moderated() found it
+            if to_id == case.member_id or to_id in (case.subject_id,):
                 raise InvalidInput("A case can't be handed to someone it is about.")
+            if not may_hold(case, guild, to_id, to_roles, owner=to_owner):
+                raise InvalidInput(
+                    f"<@{to_id}> can't take {reference(case.kind, case.number)}: they aren't one of the "
+                    "moderators who may act on it here."
+                )
             case.holder_id = to_id
             case.status = "claimed" if case.kind == "support" else "acknowledged"
             case.acknowledged_at = case.acknowledged_at or now
-            audit(session, case, "handed_off", from_id, to=to_id)
+            audit(session, case, "handed_off", actor.user_id, to=to_id)
             await self._card(session, case, now)
             return case
 
@@ -276,9 +319,8 @@ class CaseService:
 
     async def close_support(
         self,
-        guild_id: int,
+        actor: Actor,
         case_id: int,
-        actor_id: int,
         *,
         reason: str,
         note: str | None = None,
@@ -286,14 +328,20 @@ class CaseService:
         survey: bool = False,
         by_member: bool = False,
     ) -> Case:
+        """Close a support case: by a moderator of its server, or (``by_member``) by its member."""
         if reason not in CLOSE_REASONS:
             raise InvalidInput("Please pick one of the listed reasons.")
         now = self.clock()
+        actor_id = actor.user_id
 
         async def work(session: AsyncSession) -> Case:
-            case = await self._get(session, guild_id, case_id)
-            if by_member and case.member_id != actor_id:
-                raise NotAllowed("Only the person who asked for support can close this thread this way.")
+            if by_member:
+                case = await self.for_member(session, actor, case_id)
+            else:
+                case = await self.moderated(session, actor, case_id)
+            if case.kind != "support":
+                raise InvalidInput("That isn't a support case.")
+            guild_id = case.guild_id
             self._require_open(case)
             # A member closing an unclaimed case hasn't been acknowledged by anyone.
             self.mark_closed(case, status="closed", outcome=reason, actor_id=actor_id, acknowledge=False)
@@ -327,18 +375,16 @@ class CaseService:
         await self._arm_case_jobs(case_id)
         return case
 
-    async def record_survey(self, guild_id: int, case_id: int, member_id: int, answer: str) -> Case:
+    async def record_survey(self, actor: Actor, case_id: int, answer: str) -> Case:
         if answer not in SURVEY_ANSWERS:
             raise InvalidInput("That answer isn't one I know.")
 
         async def work(session: AsyncSession) -> Case:
-            case = await self._get(session, guild_id, case_id)
-            if case.member_id != member_id:
-                raise NotAllowed("This question was for the person who asked for support.")
+            case = await self.for_member(session, actor, case_id)
             first = case.survey_answer is None
             case.survey_answer = answer
             if first:
-                audit(session, case, "survey_answered", member_id, answer=answer)
+                audit(session, case, "survey_answered", actor.user_id, answer=answer)
             await self._card(session, case, self.clock())
             return case
 
@@ -403,19 +449,21 @@ class CaseService:
             await self._arm_case_jobs(case.id)
         return case
 
-    async def keep_open(self, guild_id: int, case_id: int, member_id: int, silence_after: timedelta) -> Case:
+    async def keep_open(self, actor: Actor, case_id: int, silence_after: timedelta) -> Case:
         """The member answered the silence question: they want the thread kept open."""
         now = self.clock()
 
         async def work(session: AsyncSession) -> Case:
-            case = await self._get(session, guild_id, case_id)
-            if case.member_id != member_id:
-                raise NotAllowed("This question was for the person who asked for support.")
+            case = await self.for_member(session, actor, case_id)
             self._require_open(case)
             case.member_active_at = now
-            audit(session, case, "kept_open", member_id)
+            audit(session, case, "kept_open", actor.user_id)
             await self.jobs.add(
-                session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id
+                session,
+                guild_id=case.guild_id,
+                kind=SUPPORT_SILENCE,
+                due_at=now + silence_after,
+                case_id=case.id,
             )
             return case
 

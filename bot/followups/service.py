@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem, utcnow
 
+from ..authority import Actor, conflicted
 from ..cases import CaseService, reference
 from ..cases.service import SUPPORT_SILENCE
 from ..cases.store import audit
@@ -283,43 +284,72 @@ class FollowUpService:
 
     # -- the reminder's buttons --------------------------------------------------------------
 
-    @staticmethod
-    def require_can_act(followup: FollowUp, user_id: int, *, is_moderator: bool) -> None:
-        """The person it's for; for a moderator follow-up, any moderator too."""
-        if user_id == followup.owner_id or (followup.kind == "followup" and is_moderator):
+    async def for_actor(self, actor: Actor, followup_id: int) -> FollowUp:
+        """The follow-up, if ``actor`` may use its buttons (see :meth:`require_can_act`)."""
+        async with self.db.read() as session:
+            return await self._for_actor(session, actor, followup_id)
+
+    async def _for_actor(self, session: AsyncSession, actor: Actor, followup_id: int) -> FollowUp:
+        followup = await session.get(FollowUp, followup_id) if followup_id else None
+        if followup is None:
+            raise NotFound(GONE)
+        case = await session.get(Case, followup.case_id) if followup.case_id else None
+        self.require_can_act(actor, followup, case)
+        return followup
+
+    def require_can_act(self, actor: Actor, followup: FollowUp, case: Case | None) -> None:
+        """The person it's for, anywhere; for a moderator follow-up, any moderator of *its* server
+        too, acting there, unless its case is about them."""
+        if actor.user_id == followup.owner_id:
             return
+        guild = self.settings.guild(followup.guild_id)
+        if (
+            followup.kind == "followup"
+            and guild is not None
+            and actor.moderates(guild)
+            and (case is None or actor.user_id not in conflicted(case))
+        ):
+            return
+        if actor.guild_id is not None and actor.guild_id != followup.guild_id:
+            raise NotFound(GONE)  # another server's reminder looks like one that doesn't exist
         if followup.kind == "followup":
             raise NotAllowed("This follow-up is for the moderators, so only they can use its buttons.")
         raise NotAllowed(
             f"This reminder belongs to <@{followup.owner_id}>, so only they can use its buttons."
         )
 
-    async def done(self, guild_id: int, followup_id: int, actor_id: int, *, is_moderator: bool) -> FollowUp:
+    async def done(self, actor: Actor, followup_id: int) -> FollowUp:
         now = self.clock()
+        actor_id = actor.user_id
 
         async def work(session: AsyncSession) -> FollowUp:
-            followup = await self._get(session, guild_id, followup_id)
-            self.require_can_act(followup, actor_id, is_moderator=is_moderator)
+            followup = await self._for_actor(session, actor, followup_id)
             if followup.status == "done":
                 return followup
             followup.status, followup.done_at, followup.done_by = "done", now, actor_id
             await self._cancel_pending(session, followup.id)
-            audit(session, None, f"{followup.kind}_done", actor_id, guild_id=guild_id, followup=followup.id)
+            audit(
+                session,
+                None,
+                f"{followup.kind}_done",
+                actor_id,
+                guild_id=followup.guild_id,
+                followup=followup.id,
+            )
             return followup
 
         return await self.db.write(work)
 
-    async def snooze(
-        self, guild_id: int, followup_id: int, actor_id: int, until: datetime, *, is_moderator: bool
-    ) -> FollowUp:
+    async def snooze(self, actor: Actor, followup_id: int, until: datetime) -> FollowUp:
         now = self.clock()
         if until <= now:
             raise InvalidInput("Please pick a time in the future to snooze until.")
         items: list[ScheduledItem] = []
+        actor_id = actor.user_id
 
         async def work(session: AsyncSession) -> FollowUp:
-            followup = await self._get(session, guild_id, followup_id)
-            self.require_can_act(followup, actor_id, is_moderator=is_moderator)
+            followup = await self._for_actor(session, actor, followup_id)
+            guild_id = followup.guild_id
             if followup.status in ("done", "cancelled"):
                 raise InvalidInput("That one is already done, so there's nothing to snooze.")
             followup.status, followup.due_at = "scheduled", until.astimezone(UTC)
@@ -333,12 +363,6 @@ class FollowUpService:
         followup = await self.db.write(work)
         for item in items:
             self.jobs.arm(item)
-        return followup
-
-    async def _get(self, session: AsyncSession, guild_id: int, followup_id: int) -> FollowUp:
-        followup = await session.get(FollowUp, followup_id)
-        if followup is None or followup.guild_id != guild_id:
-            raise NotFound(GONE)
         return followup
 
     async def _cancel_pending(self, session: AsyncSession, followup_id: int) -> None:
@@ -473,44 +497,79 @@ class FollowUpService:
     # -- reopening a case -------------------------------------------------------------------
 
     async def reopen_case(self, guild_id: int, case_id: int, actor_id: int, *, why: str) -> Case:
-        """Put a closed case back in the queue (open, or with its holder), card refreshed."""
-        now = self.clock()
+        """Put a closed case back in the queue for Tend's own reasons (a member asked to talk)."""
 
         async def work(session: AsyncSession) -> Case:
             case = await CaseService.get_in(session, guild_id, case_id)
-            if case.is_open:
-                raise InvalidInput(f"{reference(case.kind, case.number)} is already open.")
-            if case.kind == "support":
-                case.status = "claimed" if case.holder_id else "open"
-            else:
-                case.status = "acknowledged" if case.holder_id else "new"
-            case.closed_at = case.closed_by = case.outcome = case.followup_at = None
-            audit(session, case, "reopened", actor_id, why=why)
-            await self.cases.refresh_card(session, case)
-            await self.jobs.add(
-                session,
-                guild_id=guild_id,
-                kind=CASE_REOPENED,
-                due_at=now,
-                case_id=case.id,
-                target_id=actor_id,
-                payload={"why": why},
-            )
-            if case.kind == "support":
-                guild = self.settings.guild(guild_id)
-                days = guild.support.silence_after_days if guild else 3
-                case.member_active_at = now
-                await self.jobs.add(
+            return await self._reopen(session, case, actor_id, why)
+
+        case = await self.db.write(work)
+        await self.cases.arm(case.id)
+        return case
+
+    async def reopen_from_followup(self, actor: Actor, followup_id: int) -> Case:
+        """A reminder's **Reopen case**: a moderator's step on *the case's* server, whoever the
+        reminder was for. The follow-up is marked done in the same transaction."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            followup = await session.get(FollowUp, followup_id) if followup_id else None
+            if followup is None:
+                raise NotFound(GONE)
+            if followup.case_id is None:
+                raise NotFound("This reminder isn't about a case, so there's nothing to reopen.")
+            case = await self.cases.moderated(session, actor, followup.case_id)
+            case = await self._reopen(session, case, actor.user_id, "followup")
+            if followup.status != "done":
+                followup.status, followup.done_at, followup.done_by = "done", now, actor.user_id
+                await self._cancel_pending(session, followup.id)
+                audit(
                     session,
-                    guild_id=guild_id,
-                    kind=SUPPORT_SILENCE,
-                    due_at=now + timedelta(days=days),
-                    case_id=case.id,
+                    None,
+                    "followup_done",
+                    actor.user_id,
+                    guild_id=case.guild_id,
+                    followup=followup.id,
                 )
             return case
 
         case = await self.db.write(work)
         await self.cases.arm(case.id)
+        return case
+
+    async def _reopen(self, session: AsyncSession, case: Case, actor_id: int, why: str) -> Case:
+        """Put a closed case back in the queue (open, or with its holder), card refreshed."""
+        now = self.clock()
+        guild_id = case.guild_id
+        if case.is_open:
+            raise InvalidInput(f"{reference(case.kind, case.number)} is already open.")
+        if case.kind == "support":
+            case.status = "claimed" if case.holder_id else "open"
+        else:
+            case.status = "acknowledged" if case.holder_id else "new"
+        case.closed_at = case.closed_by = case.outcome = case.followup_at = None
+        audit(session, case, "reopened", actor_id, why=why)
+        await self.cases.refresh_card(session, case)
+        await self.jobs.add(
+            session,
+            guild_id=guild_id,
+            kind=CASE_REOPENED,
+            due_at=now,
+            case_id=case.id,
+            target_id=actor_id,
+            payload={"why": why},
+        )
+        if case.kind == "support":
+            guild = self.settings.guild(guild_id)
+            days = guild.support.silence_after_days if guild else 3
+            case.member_active_at = now
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=SUPPORT_SILENCE,
+                due_at=now + timedelta(days=days),
+                case_id=case.id,
+            )
         return case
 
     # -- escalation ------------------------------------------------------------------------------

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import discord
 from discord.ui import Button
 
-from bot.ui import Guarded
+from bot.authority import snowflake
+from bot.ui import Guarded, actor_of
+
+if TYPE_CHECKING:
+    from bot.core import TendBot
 
 CASE = r"case:(?P<case_id>[0-9]{1,19})"
 
@@ -31,4 +36,13 @@ class _CaseButton(Guarded):
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["case_id"]))
+        return cls(snowflake(match["case_id"]))
+
+
+async def precheck(interaction: discord.Interaction[TendBot], case_id: int) -> None:
+    """Before a form (which must be the first response): refuse at once when the authority rule
+    says no. A slow database skips this; the form's submit asks the rule again either way."""
+    try:
+        await asyncio.wait_for(interaction.client.cases.for_moderator(actor_of(interaction), case_id), 1.0)
+    except TimeoutError:
+        return

@@ -6,19 +6,22 @@ cover components, and a member can reach a card's buttons through a forwarded li
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ui import Button, DynamicItem
+from discord.ui import Button, DynamicItem, UserSelect
 
+from bot.authority import snowflake
 from bot.cases import reference
 from bot.errors import InvalidInput
 from bot.guidance import render_prompt_text
+from bot.permissions import is_moderator
 from bot.replies import reply_private
-from bot.ui import TendView
+from bot.ui import Guarded, actor_of, button_row
 
 from . import _support
-from ._base import CASE, _CaseButton
+from ._base import CASE, _CaseButton, precheck
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -32,9 +35,9 @@ class ClaimButton(_CaseButton, DynamicItem[Button], template=CASE + ":claim"):  
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.claim(interaction.guild_id or 0, self.case_id, interaction.user.id)
+        case = await bot.cases.claim(actor_of(interaction), self.case_id)
         await after_claim(bot, interaction, case)
 
 
@@ -43,11 +46,15 @@ class JoinButton(_CaseButton, DynamicItem[Button], template=CASE + ":join"):  # 
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.record_helper(interaction.guild_id or 0, self.case_id, interaction.user.id)
-        where = await _support.add_to_thread(bot, case, interaction.user.id)
-        await reply_private(interaction, f"You're in {where} now. The case stays with its holder.")
+        case = await bot.cases.record_helper(actor_of(interaction), self.case_id)
+        joined = await _support.join_case_threads(bot, case, interaction.user.id)
+        if joined:
+            text = f"You're in {', '.join(joined)} now. The case stays with its holder."
+        else:
+            text = _support.no_thread_yet(case)
+        await reply_private(interaction, text)
 
 
 class HandOffButton(_CaseButton, DynamicItem[Button], template=CASE + ":handoff"):  # type: ignore[misc]
@@ -55,10 +62,10 @@ class HandOffButton(_CaseButton, DynamicItem[Button], template=CASE + ":handoff"
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         # Defer before the database read: the answer must start within Discord's 3 seconds.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.get(interaction.guild_id or 0, self.case_id)
+        case = await bot.cases.for_moderator(actor_of(interaction), self.case_id)
         if not case.is_open:
             raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
         prompt = bot.prompts(interaction.guild_id).prompt("handoff")
@@ -66,40 +73,60 @@ class HandOffButton(_CaseButton, DynamicItem[Button], template=CASE + ":handoff"
             title=prompt.title, description=render_prompt_text(prompt), colour=discord.Colour.blue()
         )
         await reply_private(
-            interaction, "Who should take this case?", embed=embed, view=HandOffView(self.case_id)
+            interaction, "Who should take this case?", embed=embed, view=button_row(HandOffPick(self.case_id))
         )
 
 
-class HandOffView(TendView):
-    """Short-lived (ephemeral) picker; the lasting buttons stay on the card."""
+class HandOffPick(Guarded, DynamicItem[UserSelect], template=CASE + ":handoff-to"):  # type: ignore[misc]
+    """The hand-off picker. A DynamicItem like every card button, so it answers after a restart."""
 
     def __init__(self, case_id: int):
-        super().__init__(timeout=600)
+        select: UserSelect[Any] = UserSelect(
+            placeholder="Pick a moderator", min_values=1, max_values=1, custom_id=f"case:{case_id}:handoff-to"
+        )
+        super().__init__(select)
         self.case_id = case_id
 
-    @discord.ui.select(cls=discord.ui.UserSelect, placeholder="Pick a moderator", min_values=1, max_values=1)
-    async def pick(
-        self, interaction: discord.Interaction[TendBot], select: discord.ui.UserSelect[Any]
-    ) -> None:
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(snowflake(match["case_id"]))
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        guild = bot.require_moderator(interaction)
-        chosen = select.values[0]
+        guild = bot.require_moderator(interaction)  # a quick gate; the case decides below
+        chosen = self.item.values[0] if self.item.values else None
+        owner = (
+            interaction.guild is not None and chosen is not None and interaction.guild.owner_id == chosen.id
+        )
         roles = [r.id for r in getattr(chosen, "roles", [])]
-        if chosen.bot or not bot.is_moderator_of(guild, chosen.id, roles):
+        if chosen is None or chosen.bot or not is_moderator(guild, roles, is_guild_owner=owner):
+            who = chosen.mention if chosen is not None else "They"
             raise InvalidInput(
-                f"{chosen.mention} isn't one of this server's moderators, so I can't hand the case to them."
+                f"{who} isn't one of this server's moderators, so I can't hand the case to them."
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         case = await bot.cases.hand_off(
-            interaction.guild_id or 0, self.case_id, interaction.user.id, chosen.id
+            actor_of(interaction),
+            self.case_id,
+            chosen.id,
+            frozenset(roles),
+            to_owner=owner,
         )
-        await _support.add_to_thread(bot, case, chosen.id)
+        ref = reference(case.kind, case.number)
+        joined = await _support.join_case_threads(bot, case, chosen.id)
+        where = f" I added them to {', '.join(joined)}." if joined else ""
+        if not joined and case.kind == "support":
+            # The setup job adds the case's holder when it creates the thread.
+            where = " I'll add them to the member's private thread as soon as it exists."
+        # Always told, whatever the case has: the notice goes to the notes thread or the queue.
         await bot.cases.notify_team(
-            case,
-            f"{reference(case.kind, case.number)} was handed to <@{chosen.id}> by <@{interaction.user.id}>.",
-            ping=chosen.id,
+            case, f"{ref} was handed to <@{chosen.id}> by <@{interaction.user.id}>.", ping=chosen.id
         )
-        await reply_private(interaction, f"Handed {reference(case.kind, case.number)} to {chosen.mention}.")
+        await reply_private(
+            interaction, f"Handed {ref} to {chosen.mention}; they've been told in the team's notes.{where}"
+        )
 
 
 class CloseButton(_CaseButton, DynamicItem[Button], template=CASE + ":close"):  # type: ignore[misc]
@@ -108,7 +135,8 @@ class CloseButton(_CaseButton, DynamicItem[Button], template=CASE + ":close"):  
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
-        # A modal must be the very first response: no defer, no database read before it.
+        # A modal must be the very first response: no defer; only a quick authority check before it.
+        await precheck(interaction, self.case_id)
         await bot.modals.open(interaction, _support.CloseSupportModal.build(self.case_id, guild))
 
 
@@ -152,7 +180,11 @@ async def suggest_break_if_carrying_too_much(
 
 
 async def _after_support_claim(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
-    where = await _support.add_to_thread(bot, case, interaction.user.id)
+    joined = await _support.join_case_threads(bot, case, interaction.user.id)
+    if joined:
+        where = f"Go to {joined[0]} when you're ready."
+    else:
+        where = f"{_support.no_thread_yet(case)} I'll add you to it as soon as it exists."
     prompt = bot.prompts(case.guild_id).prompt("first_reply")
     embed = discord.Embed(
         title=prompt.title, description=render_prompt_text(prompt), colour=discord.Colour.blue()
@@ -160,6 +192,6 @@ async def _after_support_claim(bot: TendBot, interaction: discord.Interaction[Te
     embed.set_footer(text="Only you can see this. The member never sees these prompts.")
     await reply_private(
         interaction,
-        f"You hold {reference(case.kind, case.number)}. Go to {where} when you're ready.",
+        f"You hold {reference(case.kind, case.number)}. {where}",
         embed=embed,
     )

@@ -10,6 +10,7 @@ from discord.ui import Button, DynamicItem
 from bot.cases import reference
 from bot.errors import InvalidInput
 from bot.replies import reply_private
+from bot.ui import actor_of
 from cogs.support._outreach import reach_out
 
 from ._base import CASE, _CaseButton
@@ -23,13 +24,16 @@ class DistressReachOutButton(_CaseButton, DynamicItem[Button], template=CASE + "
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        guild = bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.get(guild.id, self.case_id)
+        actor = actor_of(interaction)
+        case = await bot.cases.for_moderator(actor, self.case_id)
+        if case.kind != "distress":
+            raise InvalidInput("That isn't a distress notice.")
         if case.member_id is None:
             raise InvalidInput("I no longer know who wrote that message.")
-        where = await reach_out(bot, guild, case.member_id, interaction.user.id)
-        closed = await bot.distress.close(guild.id, case.id, interaction.user.id, outcome="reached_out")
+        where = await reach_out(bot, bot.guild_config(case.guild_id), case.member_id, interaction.user.id)
+        closed = await bot.distress.close(actor, case.id, outcome="reached_out")
         await reply_private(
             interaction, f"You're with them in {where}; {reference(closed.kind, closed.number)} is closed."
         )
@@ -53,9 +57,9 @@ async def _close(interaction: discord.Interaction[TendBot], case_id: int, outcom
     from cogs.listening._reflection import offer_reflection
 
     bot = interaction.client
-    guild = bot.require_moderator(interaction)
+    bot.require_moderator(interaction)  # a quick gate; the case decides below
     await interaction.response.defer(ephemeral=True, thinking=True)
-    case = await bot.distress.close(guild.id, case_id, interaction.user.id, outcome=outcome)
+    case = await bot.distress.close(actor_of(interaction), case_id, outcome=outcome)
     await reply_private(interaction, f"Closed {reference(case.kind, case.number)}.")
     if outcome == "reached_out":
         await offer_reflection(bot, interaction, case)

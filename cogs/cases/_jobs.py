@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from models import Case
 
 _THREAD_NAME_LIMIT = 100
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 
 class CaseJobs:
@@ -111,7 +112,15 @@ class CaseJobs:
             if staff_thread_id is None:
                 with retry_on_discord_errors("open the team's notes thread"):
                     name = f"{reference(case.kind, case.number)} · team notes"[:_THREAD_NAME_LIMIT]
-                    staff_thread_id = (await message.create_thread(name=name, auto_archive_duration=10080)).id
+                    try:
+                        staff_thread_id = (
+                            await message.create_thread(name=name, auto_archive_duration=10080)
+                        ).id
+                    except discord.HTTPException as exc:
+                        if exc.code != THREAD_EXISTS:
+                            raise
+                        # A refresh running at the same time made it; a message's thread has its id.
+                        staff_thread_id = message.id
         finally:
             # One write for both, and it happens even if the thread failed: a stored card is
             # never posted twice, however long Discord takes to allow the thread.

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from ._buttons import ClaimButton, CloseButton, HandOffButton, JoinButton
+from ._buttons import ClaimButton, CloseButton, HandOffButton, HandOffPick, JoinButton
 from ._distress import DISTRESS_ITEMS, DistressDoneButton, DistressNotNeededButton, DistressReachOutButton
 from ._reports import (
     REPORT_ITEMS,
@@ -54,4 +54,12 @@ def card_buttons(case: Case, guild: GuildConfig) -> discord.ui.View | None:
     return view
 
 
-DYNAMIC_ITEMS = (ClaimButton, JoinButton, HandOffButton, CloseButton, *REPORT_ITEMS, *DISTRESS_ITEMS)
+DYNAMIC_ITEMS = (
+    ClaimButton,
+    JoinButton,
+    HandOffButton,
+    HandOffPick,
+    CloseButton,
+    *REPORT_ITEMS,
+    *DISTRESS_ITEMS,
+)

@@ -9,14 +9,16 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button, DynamicItem
 
+from bot.authority import snowflake
 from bot.cases import reference
-from bot.errors import InvalidInput, NotAllowed
+from bot.errors import InvalidInput
 from bot.guidance import render_prompt_text
 from bot.modals import RoutedModal
 from bot.replies import reply_private
+from bot.ui import actor_of
 from cogs.listening._reflection import offer_reflection
 
-from ._base import CASE, _CaseButton
+from ._base import CASE, _CaseButton, precheck
 from ._card import OUTCOME_LABELS
 
 if TYPE_CHECKING:
@@ -72,9 +74,11 @@ class TalkReporterButton(_CaseButton, DynamicItem[Button], template=CASE + ":tal
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.get(interaction.guild_id or 0, self.case_id)
+        case = await bot.cases.for_moderator(actor_of(interaction), self.case_id)
+        if case.kind != "report":
+            raise InvalidInput("That isn't a report.")
         if case.anonymous or case.member_id is None:
             raise InvalidInput("The reporter chose to stay anonymous, so I can't open a thread with them.")
         if case.thread_id:
@@ -97,9 +101,11 @@ class TalkReportedButton(_CaseButton, DynamicItem[Button], template=CASE + ":tal
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.get(interaction.guild_id or 0, self.case_id)
+        case = await bot.cases.for_moderator(actor_of(interaction), self.case_id)
+        if case.kind != "report":
+            raise InvalidInput("That isn't a report.")
         if case.subject_thread_id:
             await reply_private(
                 interaction, f"The conversation is already open: <#{case.subject_thread_id}>."
@@ -123,6 +129,7 @@ class ResolveButton(_CaseButton, DynamicItem[Button], template=CASE + ":resolve"
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
+        await precheck(interaction, self.case_id)
         await bot.modals.open(interaction, ResolveModal.build(self.case_id, guild))
 
 
@@ -131,6 +138,7 @@ class DismissButton(_CaseButton, DynamicItem[Button], template=CASE + ":dismiss"
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)
+        await precheck(interaction, self.case_id)
         await interaction.client.modals.open(interaction, DismissModal(self.case_id))
 
 
@@ -139,13 +147,9 @@ class RevealButton(_CaseButton, DynamicItem[Button], template=CASE + ":reveal"):
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        guild = bot.require_moderator(interaction)
-        role = guild.reports.anonymous_visible_to
-        roles = {r.id for r in getattr(interaction.user, "roles", [])}
-        if role is None or role not in roles:
-            raise NotAllowed("Only the role the server owner chose can see who filed an anonymous report.")
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.reports.record_reveal(guild.id, self.case_id, interaction.user.id)
+        case = await bot.reports.reveal(actor_of(interaction), self.case_id)
         who = f"<@{case.member_id}>" if case.member_id else "no one (the reporter's data was removed)"
         await reply_private(
             interaction, f"{reference(case.kind, case.number)} was reported by {who}. Only you see this."
@@ -193,17 +197,16 @@ class ResolveModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ResolveModal:
-        return cls.build(int(match["case_id"]), bot.guild_config(interaction.guild_id))
+        return cls.build(snowflake(match["case_id"]), bot.guild_config(interaction.guild_id))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
         follow = self.follow.values[0] if self.follow.values else "none"
         case = await bot.reports.resolve(
-            interaction.guild_id or 0,
+            actor_of(interaction),
             self.case_id,
-            interaction.user.id,
             outcome=self.outcome.values[0] if self.outcome.values else "other",
             note=self.note.value or None,
             follow_with=None if follow == "none" else follow,
@@ -235,15 +238,13 @@ class DismissModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> DismissModal:
-        return cls(int(match["case_id"]))
+        return cls(snowflake(match["case_id"]))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
-        bot.require_moderator(interaction)
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.reports.dismiss(
-            interaction.guild_id or 0, self.case_id, interaction.user.id, reason=self.reason.value
-        )
+        case = await bot.reports.dismiss(actor_of(interaction), self.case_id, reason=self.reason.value)
         await closed_reply(bot, interaction, case)
 
 

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.authority import snowflake
 from bot.cases import CLOSE_REASONS, reference
-from bot.errors import NotConfigured
 from bot.guidance import render_prompt_text
 from bot.modals import RoutedModal
 from bot.replies import reply_private
+from bot.ui import actor_of
 from cogs.listening._reflection import offer_reflection
 
 if TYPE_CHECKING:
@@ -23,17 +24,33 @@ if TYPE_CHECKING:
 _MODERATOR_REASONS = [(key, label) for key, label in CLOSE_REASONS.items() if key != "member_closed"]
 
 
-async def add_to_thread(bot: TendBot, case: Case, user_id: int) -> str:
-    """Add a moderator to the member's private thread; returns a mention of where they are."""
-    if case.thread_id is None:
-        raise NotConfigured(
-            "The private thread for this case doesn't exist yet (the card says why). "
-            "I'll keep trying; you can also reach out to the member directly."
+async def join_case_threads(bot: TendBot, case: Case, user_id: int) -> list[str]:
+    """Add a moderator to every private thread the case has (the member's, a report's two
+    conversations); returns mentions of where they are now, empty when there is none yet."""
+    joined = []
+    for thread_id in (case.thread_id, case.subject_thread_id):
+        if thread_id is None:
+            continue
+        thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
+        assert isinstance(thread, discord.Thread)
+        await thread.add_user(discord.Object(user_id))
+        joined.append(thread.mention)
+    return joined
+
+
+def no_thread_yet(case: Case) -> str:
+    """What is true about a case's threads when it has none (never a promise Tend won't keep)."""
+    ref = reference(case.kind, case.number)
+    if case.kind == "support":
+        if case.problem:
+            return f"The member's private thread for {ref} isn't there yet: {case.problem}"
+        return f"The member's private thread for {ref} is still being set up."
+    if case.kind == "report":
+        return (
+            f"There's no conversation on {ref} yet: **Talk with reporter** or **Talk with reported member** "
+            "on the card starts one."
         )
-    thread = bot.get_channel(case.thread_id) or await bot.fetch_channel(case.thread_id)
-    assert isinstance(thread, discord.Thread)
-    await thread.add_user(discord.Object(user_id))
-    return thread.mention
+    return f"{ref} has no thread: **Open a support thread** on the card starts one with the member."
 
 
 class CloseSupportModal(RoutedModal):
@@ -43,7 +60,7 @@ class CloseSupportModal(RoutedModal):
         super().__init__(
             title="Close this support case", custom_id=f"tend:close-support:{case_id}", timeout=None
         )
-        self.case_id = case_id
+        self.case_id, self.followup_days = case_id, followup_days
         self.reason: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="reason",
             options=[discord.SelectOption(label=label, value=key) for key, label in _MODERATOR_REASONS],
@@ -87,19 +104,17 @@ class CloseSupportModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> CloseSupportModal:
-        return cls.build(int(match["case_id"]), bot.guild_config(interaction.guild_id))
+        return cls.build(snowflake(match["case_id"]), bot.guild_config(interaction.guild_id))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
-        bot.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        days = int(self.followup.values[0]) if self.followup.values else 0
-        followup_at = bot.cases.clock() + timedelta(days=days) if days else None
+        days = snowflake(self.followup.values[0]) if self.followup.values else 0
+        followup_at = bot.cases.clock() + timedelta(days=days) if days in self.followup_days else None
         survey = bool(self.survey and self.survey.values and self.survey.values[0] == "yes")
         case = await bot.cases.close_support(
-            interaction.guild_id or 0,
+            actor_of(interaction),
             self.case_id,
-            interaction.user.id,
             reason=self.reason.values[0] if self.reason.values else "other",
             note=self.note.value or None,
             followup_at=followup_at,

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord.ui import Button, DynamicItem
 
+from bot.authority import snowflake
 from bot.cases import reference
-from bot.errors import NotFound
 from bot.followups import parse_when
 from bot.modals import RoutedModal
 from bot.replies import reply_private
 from bot.text import fit
-from bot.ui import Guarded
+from bot.ui import Guarded, actor_of
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -28,14 +28,6 @@ if TYPE_CHECKING:
 FOLLOWUP = r"fu:(?P<followup>[0-9]{1,19})"
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 SNOOZE_LABELS = {"1h": "Snooze 1 h", "1d": "Snooze 1 day", "custom": "Snooze…"}
-
-
-def _is_moderator(bot: TendBot, interaction: discord.Interaction[TendBot], guild_id: int) -> bool:
-    guild = bot.settings.guild(guild_id)
-    if guild is None or interaction.guild_id != guild_id:
-        return False  # in a DM, roles can't be checked: only the owner may press
-    roles = [r.id for r in getattr(interaction.user, "roles", [])]
-    return bot.is_moderator_of(guild, interaction.user.id, roles)
 
 
 async def _close_message(interaction: discord.Interaction[TendBot], line: str) -> None:
@@ -61,14 +53,7 @@ class _FollowUpButton(Guarded):
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["followup"]))
-
-    async def _load(self, interaction: discord.Interaction[TendBot]) -> tuple[FollowUp, bool]:
-        bot = interaction.client
-        followup = await bot.followups.get(self.followup_id)
-        is_moderator = _is_moderator(bot, interaction, followup.guild_id)
-        bot.followups.require_can_act(followup, interaction.user.id, is_moderator=is_moderator)
-        return followup, is_moderator
+        return cls(snowflake(match["followup"]))
 
 
 class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":done"):  # type: ignore[misc]
@@ -76,10 +61,7 @@ class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":don
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await interaction.response.defer()  # updates the reminder message itself
-        followup, is_moderator = await self._load(interaction)
-        await interaction.client.followups.done(
-            followup.guild_id, followup.id, interaction.user.id, is_moderator=is_moderator
-        )
+        await interaction.client.followups.done(actor_of(interaction), self.followup_id)
         await _close_message(interaction, f"✅ Done, marked by <@{interaction.user.id}>.")
 
 
@@ -96,7 +78,7 @@ class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # ty
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["followup"]), match["span"])
+        return cls(snowflake(match["followup"]), match["span"])
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -105,17 +87,12 @@ class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # ty
             await bot.modals.open(interaction, SnoozeModal(self.followup_id))
             return
         await interaction.response.defer()
-        followup, is_moderator = await self._load(interaction)
         until = bot.followups.clock() + SNOOZES[self.span]
-        await snooze_and_say(interaction, followup, until, is_moderator)
+        await snooze_and_say(interaction, self.followup_id, until)
 
 
-async def snooze_and_say(
-    interaction: discord.Interaction[TendBot], followup: FollowUp, until: Any, is_moderator: bool
-) -> None:
-    await interaction.client.followups.snooze(
-        followup.guild_id, followup.id, interaction.user.id, until, is_moderator=is_moderator
-    )
+async def snooze_and_say(interaction: discord.Interaction[TendBot], followup_id: int, until: Any) -> None:
+    await interaction.client.followups.snooze(actor_of(interaction), followup_id, until)
     when = discord.utils.format_dt(until, "f")
     await _close_message(interaction, f"💤 Snoozed until {when} by <@{interaction.user.id}>.")
 
@@ -138,17 +115,15 @@ class SnoozeModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> SnoozeModal:
-        return cls(int(match["followup"]))
+        return cls(snowflake(match["followup"]))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
         await interaction.response.defer()
-        followup = await bot.followups.get(self.followup_id)
-        is_moderator = _is_moderator(bot, interaction, followup.guild_id)
-        bot.followups.require_can_act(followup, interaction.user.id, is_moderator=is_moderator)
+        followup = await bot.followups.for_actor(actor_of(interaction), self.followup_id)
         guild = bot.guild_config(followup.guild_id)
         until = parse_when(self.when.value, guild.zone, bot.followups.clock())
-        await snooze_and_say(interaction, followup, until, is_moderator)
+        await snooze_and_say(interaction, followup.id, until)
 
 
 class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":reopen"):  # type: ignore[misc]
@@ -157,16 +132,8 @@ class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":r
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         await interaction.response.defer()
-        followup = await bot.followups.get(self.followup_id)
-        # Reopening a case is a moderator's step, whoever the reminder was for.
-        if not _is_moderator(bot, interaction, followup.guild_id):
-            bot.require_moderator(interaction)
-        if followup.case_id is None:
-            raise NotFound("This reminder isn't about a case, so there's nothing to reopen.")
-        case = await bot.followups.reopen_case(
-            followup.guild_id, followup.case_id, interaction.user.id, why="followup"
-        )
-        await bot.followups.done(followup.guild_id, followup.id, interaction.user.id, is_moderator=True)
+        # Reopening is a moderator's step on the case's own server, whoever the reminder was for.
+        case = await bot.followups.reopen_from_followup(actor_of(interaction), self.followup_id)
         ref = reference(case.kind, case.number)
         await _close_message(interaction, f"↩️ {ref} reopened by <@{interaction.user.id}>.")
 
@@ -207,7 +174,7 @@ class CheckinButton(Guarded, DynamicItem[Button], template=CHECKIN):  # type: ig
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["followup"]), match["answer"])
+        return cls(snowflake(match["followup"]), match["answer"])
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client

@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button, DynamicItem
 
+from bot.authority import snowflake
 from bot.cases import reference
 from bot.modals import RoutedModal
 from bot.replies import reply_private
 from bot.text import fit
-from bot.ui import Guarded, TendView
+from bot.ui import Guarded, TendView, actor_of
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -27,6 +28,7 @@ FOLLOW_CHOICES = (
     ("3", "Yes, in 3 days"),
     ("7", "Yes, in a week"),
 )
+FOLLOW_DAYS = (("1", 1), ("3", 3), ("7", 7))
 
 
 def reflection_embed(bot: TendBot, case: Case) -> discord.Embed:
@@ -70,7 +72,7 @@ class ReflectButton(Guarded, DynamicItem[Button], template=REFLECT):  # type: ig
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["guild"]), int(match["case"]))
+        return cls(snowflake(match["guild"]), snowflake(match["case"]))
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await interaction.client.modals.open(interaction, ReflectionModal(self.guild_id, self.case_id))
@@ -103,31 +105,25 @@ class ReflectionModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ReflectionModal:
-        return cls(int(match["guild"]), int(match["case"]))
+        return cls(snowflake(match["guild"]), snowflake(match["case"]))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.get(self.guild_id, self.case_id)
-        if case.holder_id != interaction.user.id and case.closed_by != interaction.user.id:
-            bot.require_moderator(interaction)
-        await bot.reflections.add(self.guild_id, interaction.user.id, self.case_id, self.text.value)
+        follow = self.follow.values[0] if self.follow.values else "none"
+        days = dict(FOLLOW_DAYS).get(follow)
+        # The case decides the server (never the guild in the custom_id), and who may reflect on it.
+        reflected = await bot.reflections.reflect(
+            actor_of(interaction),
+            self.case_id,
+            self.text.value,
+            follow_up_in=timedelta(days=days) if days else None,
+        )
         answer = (
             "Saved, for you alone. `/reflections` shows your reflections, and you can delete any of them."
         )
-        follow = self.follow.values[0] if self.follow.values else "none"
-        if follow != "none":
-            due = bot.cases.clock() + timedelta(days=int(follow))
-            await bot.followups.remind_moderator(
-                guild_id=self.guild_id,
-                moderator_id=interaction.user.id,
-                created_by=interaction.user.id,
-                member_id=case.member_id if case.kind != "report" else None,
-                due_at=due,
-                note=f"Follow-up from your reflection on {reference(case.kind, case.number)}.",
-                case_id=case.id,
-            )
-            answer += f" I'll remind you to follow up {discord.utils.format_dt(due, 'R')}."
+        if reflected.followup_at is not None:
+            answer += f" I'll remind you to follow up {discord.utils.format_dt(reflected.followup_at, 'R')}."
         await reply_private(interaction, answer)
 
 

@@ -13,7 +13,14 @@ from bot.text import fit, matches
 from bot.ui import button_row
 
 from ._jobs import SupportJobs
-from ._views import DYNAMIC_ITEMS, AskForSupportButton, SupportModal, open_case_link, require_support
+from ._views import (
+    DYNAMIC_ITEMS,
+    AskForSupportButton,
+    SupportModal,
+    refusal_before_form,
+    refuse_kindly,
+    require_support,
+)
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -44,11 +51,9 @@ class SupportCog(commands.Cog):
     @app_commands.guild_only()
     async def support(self, interaction: discord.Interaction[TendBot], topic: str | None = None) -> None:
         guild = require_support(self.bot, interaction.guild_id)
-        link = await open_case_link(self.bot, guild.id, interaction.user.id)
-        if link is not None:
-            await reply_private(
-                interaction, self.bot.prompts(guild.id).message("support_already_open", thread=link)
-            )
+        refusal = await refusal_before_form(self.bot, guild, interaction.user.id)
+        if refusal is not None:
+            await refuse_kindly(interaction, guild, refusal)
             return
         await self.bot.modals.open(interaction, SupportModal(fit(topic, 80) if topic else None))
 

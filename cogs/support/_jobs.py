@@ -55,8 +55,15 @@ class SupportJobs:
                         guild.channels.support
                     )
                     assert isinstance(parent, discord.TextChannel)
-                    thread = await parent.create_thread(
-                        name=reference(case.kind, case.number),  # opaque: never the member's name
+                    name = reference(case.kind, case.number)  # opaque: never the member's name
+                    # A crash after Discord made the thread but before we stored it leaves it
+                    # there: adopt it rather than make a second one (threads carry no nonce).
+                    found = next(
+                        (t for t in parent.threads if t.name == name and t.owner_id == self.bot.user.id),  # type: ignore[union-attr]
+                        None,
+                    )
+                    thread = found or await parent.create_thread(
+                        name=name,
                         type=discord.ChannelType.private_thread,
                         invitable=False,
                         auto_archive_duration=10080,
@@ -68,6 +75,9 @@ class SupportJobs:
                 thread = await self._thread(thread_id)
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
+                if case.holder_id is not None:
+                    # Whoever claimed it (or had it handed to them) while the thread was pending.
+                    await thread.add_user(discord.Object(case.holder_id))
                 content, embeds = self.welcome(guild, case, view.body, job.payload.get("reached_out_by"))
                 await thread.send(
                     content,
@@ -80,8 +90,8 @@ class SupportJobs:
         except Retry as retry:
             await self.bot.cases.set_problem(case.id, str(retry))
             raise
-        if case.problem is not None and case.thread_id is not None:
-            # A thread made on an earlier try: set_thread didn't run this time to clear the note.
+        if case.problem is not None:
+            # Everything is done now: take the note about an earlier failed try off the card.
             await self.bot.cases.set_problem(case.id, None)
 
     def welcome(

@@ -10,11 +10,13 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord.ui import Button, DynamicItem
 
+from bot.authority import snowflake
 from bot.cases import CooldownActive, reference
-from bot.errors import NotAllowed, NotConfigured
+from bot.errors import NotConfigured
 from bot.modals import RoutedModal
 from bot.replies import give_back_words, reply_private
-from bot.ui import Guarded
+from bot.ui import Guarded, actor_of
+from cogs.conduct._render import resources_embed
 
 if TYPE_CHECKING:
     from bot.config import GuildConfig
@@ -33,22 +35,38 @@ def require_support(bot: TendBot, guild_id: int | None) -> GuildConfig:
     return guild
 
 
-async def open_case_link(bot: TendBot, guild_id: int, member_id: int) -> str | None:
-    """The member's open support thread, if a quick look finds one (never delays a modal long)."""
-    from bot.cases.store import open_case_of
+async def refusal_before_form(bot: TendBot, guild: GuildConfig, member_id: int) -> str | None:
+    """Why the member can't open a support case now (an open thread, the cooldown), found by a
+    quick look before the form, so nobody types their story only to be turned away. None: go on."""
+    from bot.cases.store import latest_case_of, open_case_of
 
-    async def look() -> int | None:
+    async def look() -> str | None:
         async with bot.db.read() as session:
-            case = await open_case_of(session, guild_id, member_id, "support")
-            return None if case is None else (case.thread_id or 0)
+            case = await open_case_of(session, guild.id, member_id, "support")
+            if case is not None:
+                where = (
+                    f"<#{case.thread_id}>" if case.thread_id else "your private thread (it's being set up)"
+                )
+                return bot.prompts(guild.id).message("support_already_open", thread=where)
+            latest = await latest_case_of(session, guild.id, member_id, "support")
+        cooldown = timedelta(minutes=guild.support.cooldown_minutes)
+        if latest is not None and cooldown and latest.opened_at > bot.cases.clock() - cooldown:
+            wait = CooldownActive(latest.opened_at + cooldown - bot.cases.clock())
+            return bot.prompts(guild.id).message("support_cooldown", minutes=wait.minutes)
+        return None
 
     try:
-        thread_id = await asyncio.wait_for(look(), timeout=1.0)
+        return await asyncio.wait_for(look(), timeout=1.0)
     except Exception:
-        return None  # the database is slow: show the modal; the submit will find the open case
-    if thread_id is None:
-        return None
-    return f"<#{thread_id}>" if thread_id else "your private thread (it's being set up)"
+        return None  # the database is slow: show the form; the submit checks again and keeps their words
+
+
+async def refuse_kindly(interaction: discord.Interaction[TendBot], guild: GuildConfig, text: str) -> None:
+    """A refusal to a member who wanted support comes with the crisis resources, first."""
+    embeds = (
+        [resources_embed(guild.resources, title="If you need something right now")] if guild.resources else []
+    )
+    await reply_private(interaction, text, embeds=embeds)
 
 
 class SupportModal(RoutedModal):
@@ -91,7 +109,8 @@ class SupportModal(RoutedModal):
                 silence_after=timedelta(days=guild.support.silence_after_days),
             )
         except CooldownActive as wait:
-            await reply_private(interaction, library.message("support_cooldown", minutes=wait.minutes))
+            await refuse_kindly(interaction, guild, library.message("support_cooldown", minutes=wait.minutes))
+            await give_back_words(interaction, self.story.value or "")
             return
         case = opened.case
         if not opened.created:
@@ -136,11 +155,9 @@ class AskForSupportButton(_SupportButton, DynamicItem[Button], template=r"suppor
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = require_support(bot, interaction.guild_id)
-        link = await open_case_link(bot, guild.id, interaction.user.id)
-        if link is not None:
-            await reply_private(
-                interaction, bot.prompts(guild.id).message("support_already_open", thread=link)
-            )
+        refusal = await refusal_before_form(bot, guild, interaction.user.id)
+        if refusal is not None:
+            await refuse_kindly(interaction, guild, refusal)
             return
         await bot.modals.open(interaction, SupportModal(None))
 
@@ -158,7 +175,7 @@ class MemberCloseButton(_SupportButton, DynamicItem[Button], template=rf"support
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["case_id"]))
+        return cls(snowflake(match["case_id"]))
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await close_by_member(interaction, int(self.case_id or 0))
@@ -168,15 +185,9 @@ async def close_by_member(interaction: discord.Interaction[TendBot], case_id: in
     bot = interaction.client
     guild = bot.guild_config(interaction.guild_id)
     await interaction.response.defer(ephemeral=True, thinking=True)
-    case = await bot.cases.get(guild.id, case_id)
-    if case.member_id != interaction.user.id:
-        raise NotAllowed(
-            "This button is for the person who asked for support. Moderators close cases from the card in the queue."
-        )
     case = await bot.cases.close_support(
-        guild.id,
+        actor_of(interaction),
         case_id,
-        interaction.user.id,
         reason="member_closed",
         survey=guild.support.survey,
         by_member=True,
@@ -204,13 +215,13 @@ class SurveyButton(_SupportButton, DynamicItem[Button], template=SURVEY):  # typ
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["case_id"]), match["answer"])
+        return cls(snowflake(match["case_id"]), match["answer"])
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.guild_config(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await bot.cases.record_survey(guild.id, int(self.case_id or 0), interaction.user.id, self.answer)
+        await bot.cases.record_survey(actor_of(interaction), int(self.case_id or 0), self.answer)
         await reply_private(interaction, bot.prompts(guild.id).message("survey_thanks"))
 
 
@@ -222,17 +233,14 @@ class KeepOpenButton(_SupportButton, DynamicItem[Button], template=rf"support:{C
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["case_id"]))
+        return cls(snowflake(match["case_id"]))
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.guild_config(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await bot.cases.keep_open(
-            guild.id,
-            int(self.case_id or 0),
-            interaction.user.id,
-            timedelta(days=guild.support.silence_after_days),
+            actor_of(interaction), int(self.case_id or 0), timedelta(days=guild.support.silence_after_days)
         )
         await reply_private(interaction, "Of course. The thread stays open; write whenever you're ready.")
 

@@ -152,6 +152,28 @@ class InteractionHandle:
         await self._wait(ready, timeout, "the original response message")
         return self._sim.world.messages[self.original_message_id or 0].view()
 
+    async def answer(self, timeout: float = 5.0) -> dict[str, Any]:
+        """What the person reads first: the message sent as the response, or after a defer the
+        first followup (or the original, once edited); a modal's data for type 9."""
+        body = await self.response(timeout)
+        kind = int(body["type"])
+        if kind in (4, 9):
+            return dict(body.get("data") or {})
+        if kind in (5, 6):
+            await self._wait(
+                lambda: self.followup_ids or (self.original_message_id and kind == 5 and self._edited()),
+                timeout,
+                "the answer after a defer",
+            )
+            if self.followup_ids:
+                return self._sim.world.messages[self.followup_ids[0]].view()
+            return await self.original(timeout)
+        return await self.original(timeout)
+
+    def _edited(self) -> bool:
+        mid = self.original_message_id
+        return mid is not None and not self._sim.world.messages[mid].payload["flags"] & LOADING
+
     async def wait_followup(self, n: int = 1, timeout: float = 5.0) -> dict[str, Any]:
         """The n-th followup message (1-based), waiting until it exists."""
         await self._wait(lambda: len(self.followup_ids) >= n, timeout, f"followup #{n}")
