@@ -95,16 +95,17 @@ async def report_error(interaction: discord.Interaction[Any], error: BaseExcepti
     if metrics is not None:
         metrics.interaction_failed(interaction.id, error)
     if ref is not None:
+        # No user id in either line: a log must not tie a person to a case (a reporter to a report).
         log.error(
-            "unexpected error in %s (ref=%s, guild_id=%s, user_id=%s)",
+            "unexpected error in %s (ref=%s, interaction %s)",
             where,
             ref,
-            interaction.guild_id,
-            interaction.user.id,
+            interaction.id,
             exc_info=error,
+            extra={"guild_id": interaction.guild_id, "ref": ref},
         )
     else:
-        log.info("refused %s for user %s: %s", where, interaction.user.id, type(error).__name__)
+        log.info("refused %s: %s", where, type(error).__name__, extra={"guild_id": interaction.guild_id})
     try:
         await reply_private(interaction, message)
     except discord.HTTPException:

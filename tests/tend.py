@@ -21,7 +21,7 @@ from bot.services import Services, build_services
 
 from .simulator import DiscordSimulator, InteractionHandle
 
-MANAGE_MESSAGES, MANAGE_THREADS, MODERATE_MEMBERS = 1 << 13, 1 << 34, 1 << 40
+VIEW_CHANNEL, MANAGE_MESSAGES, MANAGE_THREADS, MODERATE_MEMBERS = 1 << 10, 1 << 13, 1 << 34, 1 << 40
 MODERATOR_PERMISSIONS = MANAGE_MESSAGES | MANAGE_THREADS | MODERATE_MEMBERS
 
 
@@ -47,10 +47,16 @@ def build_world(sim: DiscordSimulator) -> World:
     owner = sim.add_user("owner")
     guild = sim.add_guild("Haven", owner_id=owner)
     mod_role = sim.add_role(guild, "Moderators", permissions=MODERATOR_PERMISSIONS)
+    # The queue is for moderators only, as the README asks (@everyone's role id is the guild's).
+    moderators_only = [
+        {"id": str(guild), "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+        {"id": str(mod_role), "type": 0, "allow": str(VIEW_CHANNEL), "deny": "0"},
+        {"id": str(sim.world.bot_user_id), "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+    ]
     ids = {
-        "queue": sim.add_channel(guild, "mod-queue"),
+        "queue": sim.add_channel(guild, "mod-queue", overwrites=moderators_only),
         "support": sim.add_channel(guild, "support"),
-        "escalation": sim.add_channel(guild, "admin-escalations"),
+        "escalation": sim.add_channel(guild, "admin-escalations", overwrites=moderators_only),
         "general": sim.add_channel(guild, "general"),
     }
     year_ago = datetime.now(UTC) - timedelta(days=365)

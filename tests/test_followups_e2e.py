@@ -15,7 +15,7 @@ from bot.followups import after_quiet_hours
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem
 
 from .simulator import DiscordSimulator
-from .tend import Tend, running_tend
+from .tend import VIEW_CHANNEL, Tend, running_tend
 from .test_support_e2e import ask_for_support, buttons, only_case
 
 EPHEMERAL = 64
@@ -92,7 +92,9 @@ async def test_followup_is_scheduled_delivered_on_time_and_marked_done(tend: Ten
     assert reminder["allowed_mentions"]["users"] == [world.moderator]
     assert set(buttons(reminder)) == {"Done", "Snooze 1 h", "Snooze 1 day", "Snooze…"}  # no case: no Reopen
 
-    # A member can't press a moderator's follow-up; another moderator can.
+    # A member can't press a moderator's follow-up (even if the queue were open to them); another
+    # moderator can.
+    sim.set_channel_overwrite(world.queue, world.member, allow=VIEW_CHANNEL)
     refused = await sim.click_button(int(reminder["id"]), buttons(reminder)["Done"], world.member)
     assert "only they can use" in (await refused.wait_followup())["content"]
     done = await sim.click_button(int(reminder["id"]), buttons(reminder)["Done"], world.moderator2)
@@ -184,6 +186,7 @@ async def test_closing_a_case_with_a_followup_delivers_the_reminder_and_reopens_
     assert "support-0001" in reminder["content"] and f"<@{world.member}>" in reminder["content"]
     assert set(buttons(reminder)) == {"Done", "Snooze 1 h", "Snooze 1 day", "Snooze…", "Reopen case"}
 
+    sim.set_channel_overwrite(world.queue, world.member, allow=VIEW_CHANNEL)
     refused = await sim.click_button(int(reminder["id"]), buttons(reminder)["Reopen case"], world.member)
     assert "moderators" in (await refused.wait_followup())["content"]
     reopen = await sim.click_button(int(reminder["id"]), buttons(reminder)["Reopen case"], world.moderator)

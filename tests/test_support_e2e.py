@@ -13,7 +13,7 @@ from sqlalchemy import select
 from models import AuditEvent, Case, ScheduledItem
 
 from .simulator import DiscordSimulator, InteractionHandle
-from .tend import MANAGE_MESSAGES, Tend, running_tend
+from .tend import MANAGE_MESSAGES, VIEW_CHANNEL, Tend, running_tend
 
 EPHEMERAL = 64
 PRIVATE_THREAD = 12
@@ -200,6 +200,8 @@ async def test_a_member_is_refused_at_every_moderator_button(tend: Tend) -> None
     await ask_for_support(tend, world.member)
     case = await only_case(tend)
     card = card_of(tend, case)
+    # Even where a member can reach the card (a queue opened too widely), every button refuses.
+    sim.set_channel_overwrite(world.queue, world.member2, allow=VIEW_CHANNEL)
     for label, custom_id in buttons(card).items():
         refused = await sim.click_button(int(card["id"]), custom_id, world.member2)
         body = await refused.response()

@@ -97,6 +97,13 @@ class CaseService:
         async with self.db.read() as session:
             return await self._get(session, guild_id, case_id)
 
+    async def find(self, case_id: int | None) -> Case | None:
+        """A case by id for Tend's own work, or None when there is none (any more)."""
+        if not case_id:
+            return None
+        async with self.db.read() as session:
+            return await session.get(Case, case_id)
+
     async def for_moderator(self, actor: Actor, case_id: int) -> Case:
         """The case, if ``actor`` may act on it as a moderator (the one authority rule)."""
         async with self.db.read() as session:

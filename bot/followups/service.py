@@ -21,6 +21,7 @@ from ..cases.store import audit
 from ..config import GuildConfig, Settings
 from ..crypto import Cipher
 from ..db import Database
+from ..disclosure import tend_checks_in_for
 from ..errors import InvalidInput, NotAllowed, NotFound
 from ..jobs import Clock, Job, JobEngine
 from .timing import after_quiet_hours
@@ -226,9 +227,13 @@ class FollowUpService:
             followup.status = "due"
             followup.delivered_at = now
             guild = self.settings.guild(followup.guild_id)
+            case = await session.get(Case, followup.case_id) if followup.case_id else None
+            wanted = guild is not None and (
+                guild.followups.member_checkins or tend_checks_in_for(case, followup.member_id)
+            )
             if (
                 guild is not None
-                and guild.followups.member_checkins
+                and wanted
                 and followup.kind == "followup"
                 and followup.member_id is not None
                 and followup.checkin is None
@@ -248,7 +253,6 @@ class FollowUpService:
                             dedupe_key=f"checkin:{followup.id}",
                         )
                     )
-            case = await session.get(Case, followup.case_id) if followup.case_id else None
             return Delivery(followup, self.cipher.decrypt(followup.note_enc), case)
 
         delivery = await self.db.write(work)
@@ -402,7 +406,10 @@ class FollowUpService:
         if followup.member_id != member_id:
             raise NotAllowed("This check-in was for someone else.")
         case: Case | None = None
-        if answer == "talk" and followup.checkin != "talk":
+        about = await self.cases.find(followup.case_id)
+        if answer == "talk" and followup.checkin != "talk" and not tend_checks_in_for(about, member_id):
+            # (An anonymous reporter is pointed to /support instead: a case opened for them here
+            # would tie them to their report.)
             case = await self._talk_again(followup)
 
         async def work(session: AsyncSession) -> FollowUp:

@@ -83,8 +83,10 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "outcome.other": _OUTCOME,
     "outcome.dismissed": _OUTCOME,
     "checkin_dm": frozenset({"server"}),
+    "checkin_reporter_dm": frozenset({"server", "reference"}),
     "checkin_ok_reply": frozenset(),
     "checkin_talk_reply": frozenset(),
+    "checkin_reporter_talk_reply": frozenset({"server"}),
     "checkin_stop_reply": frozenset(),
     "late_apology": frozenset(),
 }

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.cases import CLOSE_REASONS, CaseText, reference
+from bot.disclosure import Readers, name, reporter_hidden
 from bot.text import fit, quote
 from models import Case
 
@@ -110,11 +111,14 @@ def report_status_line(case: Case) -> str:
     return f"{'Dismissed' if case.status == 'dismissed' else 'Resolved'}: {label}"
 
 
-def reporter_line(case: Case, guild: GuildConfig) -> str:
+def reporter_line(case: Case, guild: GuildConfig, readers: Readers) -> str:
     if case.member_id is None:
         return "(removed under the privacy policy)"
+    if not reporter_hidden(case, readers):
+        return name(case, case.member_id, readers)
     if not case.anonymous:
-        return f"<@{case.member_id}>"
+        # Not anonymous, but the reported member can read this channel: never name them here.
+        return "Not shown here: the reported member can read this channel (see `/tend doctor`)"
     if guild.reports.anonymous_visible_to:
         return f"Anonymous (members of <@&{guild.reports.anonymous_visible_to}> can reveal it)"
     return "Anonymous"
@@ -140,7 +144,9 @@ def snapshot_text(snapshot: dict[str, object]) -> str:
     return fit("\n".join(lines), 1024)
 
 
-def report_card(view: CaseText, subject: MemberFacts | None, guild: GuildConfig) -> discord.Embed:
+def report_card(
+    view: CaseText, subject: MemberFacts | None, guild: GuildConfig, readers: Readers
+) -> discord.Embed:
     case = view.case
     rule = guild.rule(case.rule_id or "")
     title = (
@@ -151,7 +157,7 @@ def report_card(view: CaseText, subject: MemberFacts | None, guild: GuildConfig)
     if rule is not None:
         embed.add_field(name=f"Rule: {fit(rule.title, 200)}", value=fit(rule.text, 1024), inline=False)
     embed.add_field(name="Reported member", value=member_line(subject), inline=False)
-    embed.add_field(name="Reporter", value=reporter_line(case, guild), inline=True)
+    embed.add_field(name="Reporter", value=reporter_line(case, guild, readers), inline=True)
     embed.add_field(name="Status", value=report_status_line(case), inline=True)
     embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
     if view.snapshot:

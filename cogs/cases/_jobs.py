@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.audience import team_readers
 from bot.cases import reference
 from bot.cases.store import open_load, past_case_count
 from bot.delivery import retry_on_discord_errors
@@ -59,8 +60,18 @@ class CaseJobs:
             raise GiveUp("the server is no longer in the config")
         view = await self.bot.cases.with_text(job.guild_id, job.case_id)
         case = view.case
+        channel_id = (
+            case.card_channel_id
+            or (guild.channels.escalation if case.escalated else None)
+            or guild.channels.queue
+        )
+        with retry_on_discord_errors("update the case card"):
+            channel = await self._channel(channel_id)
         if case.kind == "report":
-            embed = report_card(view, await self.member_facts(case, case.subject_id), guild)
+            # The card names the reporter only where the reported member can't read it.
+            readers = await team_readers(channel, case)
+            facts = await self.member_facts(case, case.subject_id)
+            embed = report_card(view, facts, guild, readers)
         elif case.kind == "distress":
             next_step = self.bot.prompts(guild.id).distress_prompt(case.topic or "overwhelmed").next_action
             embed = distress_card(view, await self.member_facts(case, case.member_id), next_step)
@@ -74,11 +85,6 @@ class CaseJobs:
             if note:
                 embed.add_field(name="⚖ Team load", value=note, inline=False)
         buttons = card_buttons(case, guild)
-        channel_id = (
-            case.card_channel_id
-            or (guild.channels.escalation if case.escalated else None)
-            or guild.channels.queue
-        )
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role
         if case.escalated and role and case.card_message_id is None:
@@ -86,7 +92,6 @@ class CaseJobs:
             content = f"<@&{role}> a report about a moderator needs you."
             mentions = discord.AllowedMentions(roles=[discord.Object(role)])
         with retry_on_discord_errors("update the case card"):
-            channel = await self._channel(channel_id)
             message: discord.Message | None = None
             if case.card_message_id is not None:
                 try:

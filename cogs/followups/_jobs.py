@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.audience import team_readers
 from bot.cases import reference
 from bot.delivery import retry_on_discord_errors
+from bot.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
 from bot.jobs import GiveUp, Job
 from bot.text import fit, quote
 
@@ -54,16 +56,15 @@ class FollowUpJobs:
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None:
             raise GiveUp("the server is no longer in the config")
-        content = self._reminder_text(delivery)
-        if job.late:
-            content = f"{self.bot.prompts(guild.id).message('late_apology')}\n{content}"
         followup = delivery.followup
         case_closed = delivery.case is not None and not delivery.case.is_open
         view = reminder_buttons(followup, case_closed)
         nonce = f"fu-{followup.id}-{followup.snoozes}"
         mentions = _ping(followup.owner_id)
+        late = self.bot.prompts(guild.id).message("late_apology") + "\n" if job.late else ""
         message: discord.Message | None = None
         if followup.kind == "reminder" and followup.by_dm:
+            content = late + self._reminder_text(delivery, TEAM)
             message = await self._dm(followup.owner_id, content, view, nonce)
         if message is None:
             channel_id = followup.channel_id if followup.kind == "reminder" else None
@@ -72,19 +73,24 @@ class FollowUpJobs:
                 channel_id = (case.staff_thread_id if case else None) or guild.channels.queue
             with retry_on_discord_errors("deliver a reminder"):
                 channel = await self._messageable(channel_id)
+                readers = await team_readers(channel, delivery.case)
+                content = late + self._reminder_text(delivery, readers)
                 message = await channel.send(content, view=view, allowed_mentions=mentions, nonce=nonce)
         await self.bot.followups.set_message(followup.id, message.channel.id, message.id)
 
-    def _reminder_text(self, delivery: Delivery) -> str:
+    def _reminder_text(self, delivery: Delivery, readers: Readers) -> str:
         followup, case = delivery.followup, delivery.case
         note = f"\n{quote(delivery.note, _QUOTE_LIMIT)}" if delivery.note else ""
         if followup.kind == "reminder":
             return fit(f"⏰ <@{followup.owner_id}>, you asked me to remind you:{note}", 2000)
-        about = f" with <@{followup.member_id}>" if followup.member_id else ""
+        about = f" with {name(case, followup.member_id, readers)}" if followup.member_id else ""
         on = f" on {reference(case.kind, case.number)}" if case is not None else ""
         prompt = self.bot.prompts(followup.guild_id).prompt("checkin")
         text = f"⏰ <@{followup.owner_id}>, it's time to check in{about}{on}. {prompt.next_action}{note}"
-        if followup.checkin == "scheduled":
+        on_behalf = tend_checks_in_for(case, followup.member_id)
+        if followup.checkin == "scheduled" and on_behalf:
+            text += "\n-# I'm sending the reporter a check-in on your behalf; their answer will come here."
+        elif followup.checkin == "scheduled":
             text += "\n-# They'll also get a gentle check-in by DM (outside quiet hours)."
         elif followup.checkin == "skipped":
             text += "\n-# They asked not to get check-ins from Tend, so none was sent."
@@ -115,17 +121,25 @@ class FollowUpJobs:
         if await followups.opted_out(guild.id, followup.member_id):
             return
         server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
-        text = self.bot.prompts(guild.id).message("checkin_dm", server=server)
+        case = await self.bot.cases.find(followup.case_id)
+        library = self.bot.prompts(guild.id)
+        if is_reporter(case, followup.member_id):
+            assert case is not None
+            text = library.message(
+                "checkin_reporter_dm", server=server, reference=reference(case.kind, case.number)
+            )
+        else:
+            text = library.message("checkin_dm", server=server)
         sent = await self._dm(followup.member_id, text, checkin_buttons(followup.id), f"ci-{followup.id}")
         followup = await followups.checkin_delivered(followup.id, dms_closed=sent is None)
         if sent is None:
-            case = None if followup.case_id is None else await self.bot.cases.get(guild.id, followup.case_id)
             channel = followups.notice_channel(followup, case)
             if channel is not None:
+                who = name(case, followup.member_id, unchecked(case))
                 await followups.notify(
                     guild.id,
                     channel,
-                    f"<@{followup.owner_id}> I couldn't send <@{followup.member_id}> the check-in: their DMs "
+                    f"<@{followup.owner_id}> I couldn't send {who} the check-in: their DMs "
                     "are closed. If you'd like to check in, please reach them another way.",
                     ping=followup.owner_id,
                 )

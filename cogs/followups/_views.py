@@ -15,6 +15,7 @@ from discord.ui import Button, DynamicItem
 
 from bot.authority import snowflake
 from bot.cases import reference
+from bot.disclosure import name, tend_checks_in_for, unchecked
 from bot.followups import parse_when
 from bot.modals import RoutedModal
 from bot.replies import reply_private
@@ -183,22 +184,35 @@ class CheckinButton(Guarded, DynamicItem[Button], template=CHECKIN):  # type: ig
         followup = answered.followup
         library = bot.prompts(followup.guild_id)
         await _close_message(interaction, f"*You answered: {CHECKIN_LABELS[self.answer]}.*")
-        await reply_private(interaction, library.message(CHECKIN_REPLIES[self.answer]))
+        reply = CHECKIN_REPLIES[self.answer]
+        if self.answer == "talk" and answered.case is None:
+            reply = "checkin_reporter_talk_reply"  # not tied to their report: /support is theirs
+        server = bot.settings.guild(followup.guild_id)
+        await reply_private(
+            interaction, library.message(reply, server=(server.name if server else None) or "the server")
+        )
         await tell_the_moderator(bot, followup, self.answer, answered.case)
 
 
 async def tell_the_moderator(bot: TendBot, followup: FollowUp, answer: str, case: Any) -> None:
-    member = f"<@{followup.member_id}>"
+    about = await bot.cases.find(followup.case_id)
+    member = name(about, followup.member_id, unchecked(about))
+    on = f" on {reference(about.kind, about.number)}" if about is not None else ""
     if answer == "ok":
-        text, ping = f"{member} answered the check-in: they're OK.", None
+        text, ping = f"{member} answered the check-in{on}: they're OK.", None
     elif answer == "stop":
         text, ping = f"{member} asked not to get check-ins any more; Tend won't send them more.", None
+    elif tend_checks_in_for(about, followup.member_id):
+        text = (
+            f"<@{followup.owner_id}> {member}{on} answered the check-in: they'd like to talk. "
+            "I told them `/support` reaches the moderators privately whenever they're ready."
+        )
+        ping = followup.owner_id
     else:
         where = f" ({reference(case.kind, case.number)})" if case is not None else ""
         text = f"<@{followup.owner_id}> {member} answered the check-in: they'd like to talk again{where}."
         ping = followup.owner_id
-    cached = None if followup.case_id is None else await bot.cases.get(followup.guild_id, followup.case_id)
-    channel = bot.followups.notice_channel(followup, cached)
+    channel = bot.followups.notice_channel(followup, about)
     if channel is not None:
         await bot.followups.notify(followup.guild_id, channel, text, ping=ping)
 

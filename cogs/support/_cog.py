@@ -8,6 +8,7 @@ from discord.ext import commands
 
 from bot.cases import reference
 from bot.cases.service import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
+from bot.disclosure import announce_departure
 from bot.replies import reply_private
 from bot.text import fit, matches
 from bot.ui import button_row
@@ -108,6 +109,7 @@ class SupportCog(commands.Cog):
         if self.bot.settings.guild(payload.guild_id) is None:
             return
         for case in await self.bot.cases.member_left(payload.guild_id, payload.user.id):
-            if case.holder_id:
+            # Never "the member of R-0001 has left": that would tell who filed the report.
+            if case.holder_id and announce_departure(case, payload.user.id):
                 text = f"The member of {reference(case.kind, case.number)} has left the server."
                 await self.bot.cases.notify_team(case, text, ping=case.holder_id)
