@@ -7,10 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, text
 
-from bot.authority import Actor, Authority
+from bot.authority import Actor
 from bot.cases import CaseService, CooldownActive
 from bot.cases.service import (
     CARD_SYNC,
@@ -20,45 +19,28 @@ from bot.cases.service import (
     SUPPORT_SETUP,
     SUPPORT_SILENCE,
 )
-from bot.config import parse_settings
 from bot.crypto import Cipher, load_cipher
 from bot.db import Database
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from bot.jobs import Job, JobEngine
 from models import AuditEvent, ScheduledItem, utcnow
 
-GUILD, OTHER_GUILD = 1 << 41, 1 << 42
-MOD, MOD2 = 1 << 43, 1 << 44
-MOD_ROLE, OTHER_MOD_ROLE = 1 << 45, 1 << 46
-
-
-def _guild(guild_id: int, role: int) -> dict[str, object]:
-    return {"id": guild_id, "moderator_roles": [role], "channels": {"queue": 1 << 47, "support": 1 << 48}}
-
-
-SETTINGS = parse_settings(
-    {"guilds": [_guild(GUILD, MOD_ROLE), _guild(OTHER_GUILD, OTHER_MOD_ROLE)]}, {"DISCORD_TOKEN": "x"}
+from .domain import (
+    GUILD,
+    MOD,
+    MOD2,
+    MOD_ROLE,
+    OTHER_GUILD,
+    OTHER_MOD_ROLE,
+    case_service,
+    followup_service,
+    member,
+    mod,
 )
-
-
-def mod(user: int = MOD, guild: int = GUILD, role: int = MOD_ROLE) -> Actor:
-    return Actor.of(user, guild, [role])
-
-
-def member(user: int, guild: int = GUILD) -> Actor:
-    return Actor.of(user, guild)
-
-
-async def _noop(job: Job) -> None:
-    return None
 
 
 @pytest.fixture
 def service(db: Database) -> CaseService:
-    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
-    for kind in (CARD_SYNC, SUPPORT_SETUP, SUPPORT_NUDGE, SUPPORT_SILENCE, SUPPORT_CLOSE, CASE_FOLLOWUP):
-        engine.register(kind, _noop)
-    return CaseService(db, engine, Cipher([Cipher.generate_key()]), Authority(SETTINGS))
+    return case_service(db)
 
 
 async def open_for(
@@ -207,3 +189,26 @@ def test_rotation_keeps_old_text_readable() -> None:
     rotated = Cipher([new_key, old_key])
     assert rotated.decrypt(token) == "before rotation"
     assert Cipher([new_key]).decrypt(rotated.rotate(token)) == "before rotation"
+
+
+async def test_reopening_never_makes_a_second_open_support_case(service: CaseService) -> None:
+    followups = followup_service(service)
+    first = (await open_for(service, 14)).case
+    await service.close_support(mod(), first.id, reason="resolved")
+    second = (await open_for(service, 14)).case  # they asked again after the cooldown
+    reminder = await followups.remind_moderator(
+        guild_id=GUILD,
+        moderator_id=MOD,
+        member_id=14,
+        due_at=utcnow() + timedelta(days=1),
+        note=None,
+        case_id=first.id,
+    )
+    with pytest.raises(InvalidInput, match=r"already has support-0002 open"):
+        await followups.reopen_from_followup(mod(), int(reminder.payload["followup"]))
+    assert not (await service.get(GUILD, first.id)).is_open and (await service.get(GUILD, second.id)).is_open
+    # A moderator of the other server can't reopen it from the same reminder at all.
+    with pytest.raises(NotFound):
+        await followups.reopen_from_followup(
+            mod(MOD2, OTHER_GUILD, OTHER_MOD_ROLE), int(reminder.payload["followup"])
+        )

@@ -16,7 +16,7 @@ from models import Case
 from ..authority import Actor
 from ..errors import InvalidInput
 from .service import CARD_SYNC, CaseService
-from .store import audit, next_number
+from .store import audit, lock_counter, next_number
 
 
 class DistressService:
@@ -39,6 +39,7 @@ class DistressService:
         now = self.cases.clock()
 
         async def work(session: AsyncSession) -> Case | None:
+            await lock_counter(session, guild_id, "distress")  # the cooldown check sees every notice
             recent = await session.scalar(
                 select(Case.id).where(
                     Case.guild_id == guild_id,

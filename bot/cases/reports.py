@@ -14,7 +14,7 @@ from models import Case
 from ..authority import Actor, require_reveal
 from ..errors import InvalidInput, TryLater
 from .service import CARD_SYNC, CASE_FOLLOWUP, CaseService
-from .store import audit, next_number, reference
+from .store import audit, lock_counter, next_number, reference
 
 FOLLOW_WITH = ("reporter", "reported")
 
@@ -91,6 +91,8 @@ class ReportService:
         now = self.cases.clock()
 
         async def work(session: AsyncSession) -> Case:
+            # Simultaneous reports wait for each other here, so the limits count every one.
+            await lock_counter(session, guild_id, "report")
             await self.check_limits(session, guild_id, reporter_id, limits)
             case = Case(
                 guild_id=guild_id,

@@ -22,7 +22,7 @@ from ..crypto import Cipher
 from ..db import Database
 from ..errors import InvalidInput, NotFound, TryLater
 from ..jobs import Clock, JobEngine
-from .store import audit, latest_case_of, next_number, open_case_of, reference
+from .store import audit, latest_case_of, lock_counter, next_number, open_case_of, reference
 
 # Job kinds the case lifecycle schedules; the cogs register their handlers.
 CARD_SYNC = "case.card"
@@ -168,6 +168,9 @@ class CaseService:
         now = self.clock()
 
         async def work(session: AsyncSession) -> Opened:
+            # Concurrent submissions by one member (or on several processes) queue here, so the
+            # checks below see each other's cases: one open case, whatever the timing.
+            await lock_counter(session, guild_id, "support")
             existing = await open_case_of(session, guild_id, member_id, "support")
             if existing is not None:
                 return Opened(existing, created=False)

@@ -20,6 +20,25 @@ def reference(kind: str, number: int) -> str:
     return f"{REFERENCE_PREFIX[kind]}{number:04d}"
 
 
+async def lock_counter(session: AsyncSession, guild_id: int, kind: str) -> None:
+    """Serialize "check a limit, then add a case" per guild and kind, on every backend.
+
+    Takes the counter row's lock for the rest of the transaction (PostgreSQL ``FOR UPDATE``;
+    SQLite's single writer already serializes). A concurrent submission waits here, and under
+    READ COMMITTED its checks then see the case this one added. Cheaper and simpler than an
+    advisory lock, and the counter row is the one the insert bumps anyway.
+    """
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(CaseCounter).values(guild_id=guild_id, kind=kind, last_number=0).on_conflict_do_nothing()
+    )
+    await session.execute(
+        select(CaseCounter.last_number)
+        .where(CaseCounter.guild_id == guild_id, CaseCounter.kind == kind)
+        .with_for_update()
+    )
+
+
 async def next_number(session: AsyncSession, guild_id: int, kind: str) -> int:
     """The next case number for a guild and kind, atomically (no two callers get the same one)."""
     bump = (

@@ -17,7 +17,7 @@ from models import Case, CheckinOptOut, FollowUp, ScheduledItem, utcnow
 from ..authority import Actor, conflicted
 from ..cases import CaseService, reference
 from ..cases.service import SUPPORT_SILENCE
-from ..cases.store import audit
+from ..cases.store import audit, lock_counter, open_case_of
 from ..config import GuildConfig, Settings
 from ..crypto import Cipher
 from ..db import Database
@@ -433,6 +433,10 @@ class FollowUpService:
         guild = self.settings.guild(followup.guild_id)
         if guild is None:
             raise NotFound("This server no longer uses Tend.")
+        async with self.db.read() as session:
+            already = await open_case_of(session, followup.guild_id, followup.member_id, "support")
+        if already is not None:
+            return already  # they have an open thread: that's where to talk
         if followup.case_id is not None:
             case = await self.cases.get(followup.guild_id, followup.case_id)
             if case.kind == "support" and case.member_id == followup.member_id:
@@ -550,6 +554,15 @@ class FollowUpService:
         guild_id = case.guild_id
         if case.is_open:
             raise InvalidInput(f"{reference(case.kind, case.number)} is already open.")
+        if case.kind == "support" and case.member_id is not None:
+            # One open support case per member: reopening must not make a second.
+            await lock_counter(session, guild_id, "support")
+            other = await open_case_of(session, guild_id, case.member_id, "support")
+            if other is not None:
+                raise InvalidInput(
+                    f"The member already has {reference(other.kind, other.number)} open, so I didn't reopen "
+                    f"{reference(case.kind, case.number)}; please carry on in that one."
+                )
         if case.kind == "support":
             case.status = "claimed" if case.holder_id else "open"
         else:

@@ -1,0 +1,85 @@
+"""The domain without Discord, for service tests: two servers in the config, actors, services."""
+
+from __future__ import annotations
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.authority import Actor, Authority
+from bot.cases import CaseService
+from bot.cases.reports import ReportService
+from bot.cases.service import (
+    CARD_SYNC,
+    CASE_FOLLOWUP,
+    REPORT_NOTIFY,
+    SUPPORT_CLOSE,
+    SUPPORT_NUDGE,
+    SUPPORT_SETUP,
+    SUPPORT_SILENCE,
+)
+from bot.config import parse_settings
+from bot.crypto import Cipher
+from bot.db import Database
+from bot.followups import (
+    CASE_ESCALATE,
+    CASE_REOPENED,
+    FOLLOWUP_CHECKIN,
+    FOLLOWUP_DUE,
+    FOLLOWUP_NOTICE,
+    FollowUpService,
+)
+from bot.jobs import Job, JobEngine
+
+GUILD, OTHER_GUILD = 1 << 41, 1 << 42
+MOD, MOD2 = 1 << 43, 1 << 44
+MOD_ROLE, OTHER_MOD_ROLE = 1 << 45, 1 << 46
+
+
+def _guild(guild_id: int, role: int) -> dict[str, object]:
+    return {"id": guild_id, "moderator_roles": [role], "channels": {"queue": 1 << 47, "support": 1 << 48}}
+
+
+SETTINGS = parse_settings(
+    {"guilds": [_guild(GUILD, MOD_ROLE), _guild(OTHER_GUILD, OTHER_MOD_ROLE)]}, {"DISCORD_TOKEN": "x"}
+)
+
+
+def mod(user: int = MOD, guild: int = GUILD, role: int = MOD_ROLE) -> Actor:
+    return Actor.of(user, guild, [role])
+
+
+def member(user: int, guild: int = GUILD) -> Actor:
+    return Actor.of(user, guild)
+
+
+async def _noop(job: Job) -> None:
+    return None
+
+
+def case_service(db: Database) -> CaseService:
+    """Cases on a job engine whose handlers do nothing (the items are what these tests check)."""
+    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
+    kinds = (
+        CARD_SYNC,
+        SUPPORT_SETUP,
+        SUPPORT_NUDGE,
+        SUPPORT_SILENCE,
+        SUPPORT_CLOSE,
+        CASE_FOLLOWUP,
+        REPORT_NOTIFY,
+        FOLLOWUP_DUE,
+        FOLLOWUP_CHECKIN,
+        FOLLOWUP_NOTICE,
+        CASE_ESCALATE,
+        CASE_REOPENED,
+    )
+    for kind in kinds:
+        engine.register(kind, _noop)
+    return CaseService(db, engine, Cipher([Cipher.generate_key()]), Authority(SETTINGS))
+
+
+def report_service(cases: CaseService) -> ReportService:
+    return ReportService(cases)
+
+
+def followup_service(cases: CaseService) -> FollowUpService:
+    return FollowUpService(cases.db, cases.jobs, cases.cipher, cases, SETTINGS, cases.clock)
