@@ -23,7 +23,9 @@ from bot.crypto import Cipher, load_cipher
 from bot.db import Database
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from bot.jobs import Job, JobEngine
-from models import AuditEvent, ScheduledItem, utcnow
+from models import AuditEvent, ScheduledItem
+
+from .clock import TestClock
 
 GUILD, OTHER_GUILD = 1 << 41, 1 << 42
 MOD, MOD2 = 1 << 43, 1 << 44
@@ -35,10 +37,11 @@ async def _noop(job: Job) -> None:
 
 @pytest.fixture
 def service(db: Database) -> CaseService:
-    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
+    clock = TestClock()
+    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"), clock=clock)
     for kind in (CARD_SYNC, SUPPORT_SETUP, SUPPORT_NUDGE, SUPPORT_SILENCE, SUPPORT_CLOSE, CASE_FOLLOWUP):
         engine.register(kind, _noop)
-    return CaseService(db, engine, Cipher([Cipher.generate_key()]))
+    return CaseService(db, engine, Cipher([Cipher.generate_key()]), clock)
 
 
 async def open_for(
@@ -101,7 +104,7 @@ async def test_claim_hand_off_close_and_survey(service: CaseService, db: Databas
     with pytest.raises(InvalidInput, match="someone it is about"):
         await service.hand_off(GUILD, case.id, MOD, 9)
     assert (await service.hand_off(GUILD, case.id, MOD, MOD2)).holder_id == MOD2
-    when = utcnow() + timedelta(days=3)
+    when = service.clock() + timedelta(days=3)
     closed = await service.close_support(
         GUILD, case.id, MOD2, reason="resolved", note="talked", followup_at=when, survey=True
     )
