@@ -8,11 +8,12 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Reflection
+from models import Reflection, utcnow
 
 from .crypto import Cipher
 from .db import Database
 from .errors import InvalidInput, NotFound
+from .jobs import Clock
 
 REFLECTION_LIMIT = 2000
 
@@ -26,9 +27,10 @@ class ReflectionView:
 
 
 class ReflectionService:
-    def __init__(self, db: Database, cipher: Cipher):
+    def __init__(self, db: Database, cipher: Cipher, clock: Clock = utcnow):
         self.db = db
         self.cipher = cipher
+        self.clock = clock
 
     async def add(self, guild_id: int, author_id: int, case_id: int | None, text: str) -> int:
         text = text.strip()
@@ -39,7 +41,11 @@ class ReflectionService:
 
         async def work(session: AsyncSession) -> int:
             row = Reflection(
-                guild_id=guild_id, author_id=author_id, case_id=case_id, text_enc=self.cipher.encrypt(text)
+                guild_id=guild_id,
+                author_id=author_id,
+                case_id=case_id,
+                text_enc=self.cipher.encrypt(text),
+                created_at=self.clock(),
             )
             session.add(row)
             await session.flush()

@@ -61,7 +61,7 @@ def build_services(
         cases=cases,
         reports=ReportService(cases),
         distress=DistressService(cases),
-        reflections=ReflectionService(db, cipher),
+        reflections=ReflectionService(db, cipher, clock),
         cipher=cipher,
         followups=followups,
         privacy=PrivacyService(db, jobs, cipher, settings, clock),
