@@ -229,8 +229,13 @@ async def test_member_checkin_answers_ok_talk_and_stop(caring: Tend) -> None:
     await tend.settle()
     case = await only_case(tend)
     assert case.status == "claimed" and case.closed_at is None  # their support case, reopened
-    staff = sim.channel_messages(case.staff_thread_id or 0)
-    assert any("they'd like to talk again (support-0001)" in m["content"] for m in staff)
+    # The moderator is told after the member's reply, still inside the click (no job to settle).
+    staff = case.staff_thread_id or 0
+    await sim.wait_for(
+        lambda: any(
+            "they'd like to talk again (support-0001)" in m["content"] for m in sim.channel_messages(staff)
+        )
+    )
 
     # The next follow-up: "I'm OK"; then one more: "Please stop checking in".
     for answer in ("I'm OK", "Please stop checking in"):
