@@ -112,7 +112,11 @@ class HealthServer:
         for shard_id, shard in bot.shards.items():
             metrics.gateway_connected.labels(shard=str(shard_id)).set(0 if shard.is_closed() else 1)
         await metrics.refresh_from_database(
-            bot.db, bot.jobs.ownership.owns, late_after=bot.jobs.late_after, timeout=self.database_timeout
+            bot.db,
+            bot.jobs.ownership.owns,
+            now=bot.jobs.clock(),
+            late_after=bot.jobs.late_after,
+            timeout=self.database_timeout,
         )
         return web.Response(body=metrics.render(), headers={"Content-Type": CONTENT_TYPE_LATEST})
 

@@ -208,6 +208,7 @@ class JobEngine:
             payload=payload or {},
             created_by=created_by,
             dedupe_key=dedupe_key,
+            created_at=self.clock(),
         )
         if dedupe_key is None:
             session.add(item)
@@ -249,6 +250,7 @@ class JobEngine:
         if delay <= 0:
             self._spawn(item_id)
         elif delay <= self.horizon.total_seconds():
+            # APScheduler runs on the machine's time: the one place the real time is right.
             run_at = datetime.now(UTC) + timedelta(seconds=delay)
             self.scheduler.add_job(
                 self._on_clock,

@@ -26,7 +26,7 @@ import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -45,7 +45,7 @@ from prometheus_client import (
 )
 from sqlalchemy import case, func, select
 
-from models import OPEN_STATUSES, Case, ScheduledItem, utcnow
+from models import OPEN_STATUSES, Case, ScheduledItem
 
 from .errors import TendError
 
@@ -302,12 +302,21 @@ class BotMetrics:
     # -- scrape ---------------------------------------------------------------------------
 
     async def refresh_from_database(
-        self, db: Database, owns: Callable[[int], bool], *, late_after: timedelta, timeout: float = 2.0
+        self,
+        db: Database,
+        owns: Callable[[int], bool],
+        *,
+        now: datetime,
+        late_after: timedelta,
+        timeout: float = 2.0,
     ) -> bool:
-        """Recompute the database gauges (scheduled items, open cases); False if the DB didn't answer."""
+        """Recompute the database gauges (scheduled items, open cases); False if the DB didn't answer.
+
+        An item counts as late once it is ``late_after`` past due at ``now`` (the job engine's time).
+        """
         try:
             async with asyncio.timeout(timeout):
-                scheduled, cases = await _database_counts(db, late_after)
+                scheduled, cases = await _database_counts(db, now - late_after)
         except Exception as exc:  # the page still serves the other metrics
             log.warning("metrics: the database did not answer (%s)", type(exc).__name__)
             self.database_up.set(0)
@@ -333,8 +342,7 @@ class BotMetrics:
         return generate_latest(self.registry)
 
 
-async def _database_counts(db: Database, late_after: timedelta) -> tuple[list[Any], list[Any]]:
-    cutoff = utcnow() - late_after
+async def _database_counts(db: Database, cutoff: datetime) -> tuple[list[Any], list[Any]]:
     async with db.read() as session:
         scheduled = (
             await session.execute(

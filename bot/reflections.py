@@ -84,7 +84,11 @@ class ReflectionService:
 
         async def work(session: AsyncSession) -> int:
             row = Reflection(
-                guild_id=guild_id, author_id=author_id, case_id=case_id, text_enc=self.cipher.encrypt(text)
+                guild_id=guild_id,
+                author_id=author_id,
+                case_id=case_id,
+                text_enc=self.cipher.encrypt(text),
+                created_at=self.cases.clock(),
             )
             session.add(row)
             await session.flush()

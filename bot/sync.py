@@ -16,7 +16,7 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import CommandSync, utcnow
+from models import CommandSync
 
 if TYPE_CHECKING:
     from .core import TendBot
@@ -45,10 +45,11 @@ def _hash(payload: list[dict[str, object]]) -> str:
 async def _remember(bot: TendBot, guild_id: int, digest: str) -> None:
     async def store(session: AsyncSession) -> None:
         row = await session.get(CommandSync, guild_id)
+        now = bot.jobs.clock()
         if row is None:
-            session.add(CommandSync(guild_id=guild_id, payload_hash=digest))
+            session.add(CommandSync(guild_id=guild_id, payload_hash=digest, synced_at=now))
         else:
-            row.payload_hash, row.synced_at = digest, utcnow()
+            row.payload_hash, row.synced_at = digest, now
 
     await bot.db.write(store)
 

@@ -29,6 +29,8 @@ from bot.followups import (
 )
 from bot.jobs import Job, JobEngine
 
+from .clock import TestClock
+
 GUILD, OTHER_GUILD = 1 << 41, 1 << 42
 MOD, MOD2 = 1 << 43, 1 << 44
 MOD_ROLE, OTHER_MOD_ROLE = 1 << 45, 1 << 46
@@ -57,7 +59,8 @@ async def _noop(job: Job) -> None:
 
 def case_service(db: Database) -> CaseService:
     """Cases on a job engine whose handlers do nothing (the items are what these tests check)."""
-    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
+    clock = TestClock()
+    engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"), clock=clock)
     kinds = (
         CARD_SYNC,
         SUPPORT_SETUP,
@@ -74,7 +77,7 @@ def case_service(db: Database) -> CaseService:
     )
     for kind in kinds:
         engine.register(kind, _noop)
-    return CaseService(db, engine, Cipher([Cipher.generate_key()]), Authority(SETTINGS))
+    return CaseService(db, engine, Cipher([Cipher.generate_key()]), Authority(SETTINGS), clock)
 
 
 def report_service(cases: CaseService) -> ReportService:

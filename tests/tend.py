@@ -19,6 +19,7 @@ from bot.crypto import Cipher
 from bot.db import Database
 from bot.services import Services, build_services
 
+from .clock import TestClock
 from .simulator import DiscordSimulator, InteractionHandle
 
 VIEW_CHANNEL, MANAGE_MESSAGES, MANAGE_THREADS, MODERATE_MEMBERS = 1 << 10, 1 << 13, 1 << 34, 1 << 40
@@ -134,10 +135,24 @@ def tend_settings(
 
 
 class Tend:
-    """One running Tend process (in this event loop) against the simulator; restartable."""
+    """One running Tend process (in this event loop) against the simulator; restartable.
 
-    def __init__(self, sim: DiscordSimulator, world: World, settings: Settings, db: Database, cipher: Cipher):
+    ``clock`` is Tend's time (a new :class:`TestClock` unless given): it survives restarts,
+    so a restart never rewinds time, and a second process sharing the database shares it.
+    """
+
+    def __init__(
+        self,
+        sim: DiscordSimulator,
+        world: World,
+        settings: Settings,
+        db: Database,
+        cipher: Cipher,
+        *,
+        clock: TestClock | None = None,
+    ):
         self.sim, self.world, self.settings, self.db, self.cipher = sim, world, settings, db, cipher
+        self.clock = clock or TestClock()
         self._stack: contextlib.AsyncExitStack | None = None
         self.bot: TendBot | None = None
         self.services: Services | None = None
@@ -147,7 +162,9 @@ class Tend:
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.start()
         stack.callback(scheduler.shutdown, wait=False)
-        self.services = build_services(self.settings, self.db, scheduler, cipher=self.cipher)
+        self.services = build_services(
+            self.settings, self.db, scheduler, cipher=self.cipher, clock=self.clock
+        )
         # TendBot points discord.py at api_base_url and gateway_url from its own settings.
         bot = TendBot(settings=self.settings, services=self.services, guild_ready_timeout=0.05)
         await stack.enter_async_context(_connected(bot, self.sim.token))
@@ -210,15 +227,22 @@ async def _connected(bot: TendBot, token: str, timeout: float = 10.0) -> AsyncIt
 
 @contextlib.asynccontextmanager
 async def running_tend(
-    sim: DiscordSimulator, database_url: str, tmp_path: Path, *, world: World | None = None, **settings: Any
+    sim: DiscordSimulator,
+    database_url: str,
+    tmp_path: Path,
+    *,
+    world: World | None = None,
+    clock: TestClock | None = None,
+    **settings: Any,
 ) -> AsyncIterator[Tend]:
+    """Tend on a migrated database, running until the block ends; ``tend.clock`` is its time."""
     world = world or build_world(sim)
     config = tend_settings(sim, world, database_url, tmp_path, **settings)
     from bot.migrate import upgrade
 
     async with Database.open(config.database_url) as db:
         await upgrade(db.engine)
-        tend = Tend(sim, world, config, db, Cipher([Cipher.generate_key()]))
+        tend = Tend(sim, world, config, db, Cipher([Cipher.generate_key()]), clock=clock)
         await tend.start()
         try:
             yield tend

@@ -22,7 +22,7 @@ from bot.cases.service import (
 from bot.crypto import Cipher, load_cipher
 from bot.db import Database
 from bot.errors import InvalidInput, NotAllowed, NotFound
-from models import AuditEvent, ScheduledItem, utcnow
+from models import AuditEvent, ScheduledItem
 
 from .domain import (
     GUILD,
@@ -105,7 +105,7 @@ async def test_claim_hand_off_close_and_survey(service: CaseService, db: Databas
     with pytest.raises(InvalidInput, match="aren't one of the moderators"):
         await service.hand_off(mod(), case.id, MOD2, frozenset())
     assert (await service.hand_off(mod(), case.id, MOD2, frozenset({MOD_ROLE}))).holder_id == MOD2
-    when = utcnow() + timedelta(days=3)
+    when = service.clock() + timedelta(days=3)
     closed = await service.close_support(
         mod(MOD2), case.id, reason="resolved", note="talked", followup_at=when, survey=True
     )
@@ -200,7 +200,7 @@ async def test_reopening_never_makes_a_second_open_support_case(service: CaseSer
         guild_id=GUILD,
         moderator_id=MOD,
         member_id=14,
-        due_at=utcnow() + timedelta(days=1),
+        due_at=service.clock() + timedelta(days=1),
         note=None,
         case_id=first.id,
     )

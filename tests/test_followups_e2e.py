@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time, timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,6 +14,7 @@ from sqlalchemy import select, update
 from bot.followups import after_quiet_hours
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem
 
+from .clock import TestClock
 from .simulator import DiscordSimulator
 from .tend import VIEW_CHANNEL, Tend, running_tend
 from .test_support_e2e import ask_for_support, buttons, only_case
@@ -229,8 +230,13 @@ async def test_member_checkin_answers_ok_talk_and_stop(caring: Tend) -> None:
     await tend.settle()
     case = await only_case(tend)
     assert case.status == "claimed" and case.closed_at is None  # their support case, reopened
-    staff = sim.channel_messages(case.staff_thread_id or 0)
-    assert any("they'd like to talk again (support-0001)" in m["content"] for m in staff)
+    # The moderator is told after the member's reply, still inside the click (no job to settle).
+    staff = case.staff_thread_id or 0
+    await sim.wait_for(
+        lambda: any(
+            "they'd like to talk again (support-0001)" in m["content"] for m in sim.channel_messages(staff)
+        )
+    )
 
     # The next follow-up: "I'm OK"; then one more: "Please stop checking in".
     for answer in ("I'm OK", "Please stop checking in"):
@@ -282,15 +288,18 @@ async def test_checkin_to_closed_dms_is_recorded_and_the_moderator_told(caring: 
 async def test_quiet_hours_hold_the_checkin_until_morning(
     discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
 ) -> None:
-    # Quiet hours from an hour ago until two hours from now (UTC): the check-in must wait.
-    hour = datetime.now(UTC).hour
+    # Quiet hours from an hour ago until two hours from now (UTC, by Tend's clock): the check-in must wait.
+    clock = TestClock()
+    hour = clock().hour
     start, end = time((hour - 1) % 24), time((hour + 2) % 24)
     followups_config = {
         "member_checkins": True,
         "quiet_hours_start": start.isoformat("minutes"),
         "quiet_hours_end": end.isoformat("minutes"),
     }
-    async with running_tend(discord_sim, database_url, tmp_path, followups=followups_config) as tend:
+    async with running_tend(
+        discord_sim, database_url, tmp_path, clock=clock, followups=followups_config
+    ) as tend:
         assert tend.bot is not None
         await slash_followup(tend)
         await fire_due(tend, "followup.due")
@@ -348,7 +357,7 @@ async def test_items_due_while_tend_was_down_fire_once_late_with_an_apology(tend
         await session.execute(
             update(ScheduledItem)
             .where(ScheduledItem.kind == "followup.due")
-            .values(due_at=datetime.now().astimezone() - timedelta(minutes=30))
+            .values(due_at=tend.clock() - timedelta(minutes=30))
         )
     await tend.start()
     await tend.settle()
@@ -372,7 +381,7 @@ async def test_two_processes_racing_for_the_same_reminder_send_it_once(
     if database_url.startswith("sqlite"):
         pytest.skip("two processes share one database only on PostgreSQL")
     async with running_tend(discord_sim, database_url, tmp_path) as first:
-        second = Tend(first.sim, first.world, first.settings, first.db, first.cipher)
+        second = Tend(first.sim, first.world, first.settings, first.db, first.cipher, clock=first.clock)
         await second.start()
         try:
             for n in range(10):
@@ -383,7 +392,7 @@ async def test_two_processes_racing_for_the_same_reminder_send_it_once(
                 await session.execute(
                     update(ScheduledItem)
                     .where(ScheduledItem.kind == "followup.due")
-                    .values(due_at=datetime.now().astimezone() - timedelta(seconds=1))
+                    .values(due_at=first.clock() - timedelta(seconds=1))
                 )
             assert first.bot is not None and second.bot is not None
             await asyncio.gather(first.bot.jobs.sweep(), second.bot.jobs.sweep())

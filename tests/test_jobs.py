@@ -12,20 +12,11 @@ from sqlalchemy import select, update
 
 from bot.db import Database
 from bot.jobs import GiveUp, Job, JobEngine, Ownership, Retry
-from models import ScheduledItem, utcnow
+from models import ScheduledItem
+
+from .clock import TestClock
 
 GUILD = 1 << 40
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = utcnow()
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -36,7 +27,7 @@ async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
     sched.shutdown(wait=False)
 
 
-def make_engine(db: Database, scheduler: AsyncIOScheduler, clock: FakeClock, **kwargs: object) -> JobEngine:
+def make_engine(db: Database, scheduler: AsyncIOScheduler, clock: TestClock, **kwargs: object) -> JobEngine:
     return JobEngine(db, scheduler, clock=clock, sweep_seconds=3600, **kwargs)  # type: ignore[arg-type]
 
 
@@ -59,7 +50,7 @@ async def item(db: Database, item_id: int) -> ScheduledItem:
 
 
 async def test_due_item_fires_once_and_is_done(db: Database, scheduler: AsyncIOScheduler) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     engine = make_engine(db, scheduler, clock)
     fired: list[Job] = []
 
@@ -68,7 +59,7 @@ async def test_due_item_fires_once_and_is_done(db: Database, scheduler: AsyncIOS
 
     engine.register("ping", handler)
     await engine.start()
-    item_id = await schedule(engine, db, "ping", clock.now, payload={"n": 1})
+    item_id = await schedule(engine, db, "ping", clock(), payload={"n": 1})
     await engine.wait_idle()
     assert [j.id for j in fired] == [item_id] and fired[0].payload == {"n": 1} and not fired[0].late
     assert (await item(db, item_id)).status == "done"
@@ -78,7 +69,7 @@ async def test_due_item_fires_once_and_is_done(db: Database, scheduler: AsyncIOS
 async def test_future_item_fires_when_due_through_apscheduler(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     engine = make_engine(db, scheduler, clock)
     done = asyncio.Event()
 
@@ -87,9 +78,9 @@ async def test_future_item_fires_when_due_through_apscheduler(
 
     engine.register("soon", handler)
     await engine.start()
-    item_id = await schedule(engine, db, "soon", clock.now + timedelta(seconds=0.3))
+    item_id = await schedule(engine, db, "soon", clock() + timedelta(seconds=0.3))
     assert scheduler.get_job(f"item:{item_id}") is not None
-    clock.advance(seconds=0.3)  # the claim compares against Tend's clock
+    # No nudge: Tend's clock runs at real speed, in step with APScheduler's, so it is due then.
     await asyncio.wait_for(done.wait(), 5)
     await engine.wait_idle()
     assert (await item(db, item_id)).status == "done"
@@ -98,10 +89,10 @@ async def test_future_item_fires_when_due_through_apscheduler(
 async def test_items_due_while_down_fire_first_in_order_marked_late(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     first = make_engine(db, scheduler, clock)
     first.register("checkin", _noop)
-    ids = [await schedule(first, db, "checkin", clock.now + timedelta(hours=h)) for h in (3, 1, 2)]
+    ids = [await schedule(first, db, "checkin", clock() + timedelta(hours=h)) for h in (3, 1, 2)]
     # "Tend was down" for four hours; a new engine starts.
     clock.advance(hours=4)
     order: list[int] = []
@@ -121,7 +112,7 @@ async def test_items_due_while_down_fire_first_in_order_marked_late(
 async def test_retry_reschedules_without_counting_and_give_up_fails(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     engine = make_engine(db, scheduler, clock)
     calls = {"flaky": 0}
 
@@ -136,8 +127,8 @@ async def test_retry_reschedules_without_counting_and_give_up_fails(
     engine.register("flaky", flaky)
     engine.register("doomed", doomed)
     await engine.start()
-    flaky_id = await schedule(engine, db, "flaky", clock.now)
-    doomed_id = await schedule(engine, db, "doomed", clock.now)
+    flaky_id = await schedule(engine, db, "flaky", clock())
+    doomed_id = await schedule(engine, db, "doomed", clock())
     await engine.wait_idle()
     pending = await item(db, flaky_id)
     assert pending.status == "pending" and pending.attempts == 0 and "503" in (pending.last_error or "")
@@ -153,7 +144,7 @@ async def test_retry_reschedules_without_counting_and_give_up_fails(
 async def test_a_crash_after_claim_is_retried_after_the_lease(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     engine = make_engine(db, scheduler, clock)
     seen: list[int] = []
 
@@ -161,13 +152,13 @@ async def test_a_crash_after_claim_is_retried_after_the_lease(
         seen.append(job.attempts)
 
     engine.register("send", handler)
-    item_id = await schedule(engine, db, "send", clock.now)
+    item_id = await schedule(engine, db, "send", clock())
     # Simulate a process that claimed the item and died before finishing it.
     async with db.transaction() as session:
         await session.execute(
             update(ScheduledItem)
             .where(ScheduledItem.id == item_id)
-            .values(status="running", claimed_at=clock.now)
+            .values(status="running", claimed_at=clock())
         )
     await engine.start()
     await engine.wait_idle()
@@ -181,7 +172,7 @@ async def test_a_crash_after_claim_is_retried_after_the_lease(
 async def test_two_engines_racing_for_the_same_items_fire_each_once(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     fired: list[int] = []
 
     async def handler(job: Job) -> None:
@@ -191,7 +182,7 @@ async def test_two_engines_racing_for_the_same_items_fire_each_once(
     engines = [make_engine(db, scheduler, clock) for _ in range(2)]
     for engine in engines:
         engine.register("race", handler)
-    ids = [await schedule(engines[0], db, "race", clock.now - timedelta(seconds=1)) for _ in range(20)]
+    ids = [await schedule(engines[0], db, "race", clock() - timedelta(seconds=1)) for _ in range(20)]
     await asyncio.gather(*(engine.fire(i) for i in ids for engine in engines))
     assert sorted(fired) == sorted(ids)
 
@@ -199,25 +190,25 @@ async def test_two_engines_racing_for_the_same_items_fire_each_once(
 async def test_dedupe_key_keeps_one_pending_item_and_frees_it_when_claimed(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     engine = make_engine(db, scheduler, clock)
     engine.register("card", _noop)
     await engine.start()
-    first = await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
-    again = await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    first = await schedule(engine, db, "card", clock() + timedelta(hours=2), dedupe_key="card:1")
+    again = await schedule(engine, db, "card", clock() + timedelta(hours=2), dedupe_key="card:1")
     assert again == first
     clock.advance(hours=3)
     await engine.sweep()
     await engine.wait_idle()
     assert (await item(db, first)).status == "done"
-    later = await schedule(engine, db, "card", clock.now + timedelta(hours=2), dedupe_key="card:1")
+    later = await schedule(engine, db, "card", clock() + timedelta(hours=2), dedupe_key="card:1")
     assert later != first
 
 
 async def test_a_process_runs_only_the_guilds_on_its_shards(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     mine, theirs = (0 << 22) | 7, (1 << 22) | 7  # shard 0 and shard 1 of 2
     engine = make_engine(db, scheduler, clock, ownership=Ownership(2, frozenset({0})))
     fired: list[int] = []
@@ -228,7 +219,7 @@ async def test_a_process_runs_only_the_guilds_on_its_shards(
     engine.register("x", handler)
     for guild in (mine, theirs):
         async with db.transaction() as session:
-            await engine.add(session, guild_id=guild, kind="x", due_at=clock.now)
+            await engine.add(session, guild_id=guild, kind="x", due_at=clock())
     await engine.start()
     await engine.wait_idle()
     assert fired == [mine]
@@ -241,7 +232,7 @@ async def _noop(job: Job) -> None:
 async def test_a_recurring_kind_schedules_its_next_run_as_it_finishes_one_pending_per_guild(
     db: Database, scheduler: AsyncIOScheduler
 ) -> None:
-    clock = FakeClock()
+    clock = TestClock()
     engine = make_engine(db, scheduler, clock)
     runs: list[datetime] = []
 
@@ -253,7 +244,7 @@ async def test_a_recurring_kind_schedules_its_next_run_as_it_finishes_one_pendin
     engine.register("digest", digest, every=lambda job: job.due_at + timedelta(days=7))
 
     async def seed(session):  # type: ignore[no-untyped-def]
-        return await engine.ensure_recurring(session, guild_id=GUILD, kind="digest", due_at=clock.now)
+        return await engine.ensure_recurring(session, guild_id=GUILD, kind="digest", due_at=clock())
 
     first = await db.write(seed)
     assert (await db.write(seed)).id == first.id  # seeding twice (or by two processes) adds nothing

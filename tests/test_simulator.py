@@ -7,7 +7,7 @@ import re
 import struct
 import zlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 import discord
 import pytest
@@ -452,6 +452,153 @@ async def test_modal_round_trip_action_row_and_label(
     )
     assert (await submitted.original())["content"] == "thanks"
     assert got == {"reason": "spam", "details": "lots", "severity": ["high"]}
+
+
+# ------------------------------------------------------------------- forgeries
+
+
+class ClaimButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"case:(?P<case>[0-9]+):claim"):
+    """A button that carries its case id, like a bot's lasting buttons do."""
+
+    seen: ClassVar[list[tuple[int, int, int | None]]] = []
+
+    def __init__(self, case: int) -> None:
+        super().__init__(discord.ui.Button(label="Claim", custom_id=f"case:{case}:claim"))
+        self.case = case
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[Any], match: re.Match[str]
+    ) -> ClaimButton:
+        return cls(int(match["case"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        self.seen.append((self.case, interaction.user.id, interaction.guild_id))
+        await interaction.response.defer()
+
+
+class Pick(discord.ui.View):
+    def __init__(self, picked: list[Any]) -> None:
+        super().__init__(timeout=None)
+        self.picked = picked
+
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="pick", max_values=2)
+    async def pick(self, inter: discord.Interaction, select: discord.ui.UserSelect) -> None:
+        self.picked.extend(select.values)
+        await inter.response.send_message("picked", ephemeral=True)
+
+
+async def test_forged_clicks_reach_a_dynamic_item_and_a_select_with_any_custom_id(
+    discord_sim: DiscordSimulator, world: World, start: Any
+) -> None:
+    sim = discord_sim
+    ClaimButton.seen.clear()
+    picked: list[Any] = []
+    bot = make_bot()
+
+    async def setup_hook() -> None:
+        bot.add_dynamic_items(ClaimButton)
+        bot.add_view(Pick(picked))
+
+    bot.setup_hook = setup_hook  # type: ignore[method-assign]
+    # Mallory belongs to another server, not to Haven, where case 42 lives.
+    elsewhere = sim.add_guild("Elsewhere")
+    lobby = sim.add_channel(elsewhere, "lobby")
+    mallory = sim.add_user("mallory")
+    sim.add_member(elsewhere, mallory)
+    await start(bot)
+
+    # No message ever carried "case:42:claim": the forged click comes with a made-up one.
+    forged = await sim.forge_component(elsewhere, lobby, mallory, "case:42:claim")
+    assert (await forged.response())["type"] == 6
+    assert ClaimButton.seen == [(42, mallory, elsewhere)]
+    shown = forged.payload["message"]
+    assert shown["flags"] & 64 and shown["author"]["id"] == str(sim.bot_user_id)
+    assert shown["components"][0]["components"][0]["custom_id"] == "case:42:claim"
+    assert sim.channel_messages(lobby) == []  # the made-up message is in nobody's history
+
+    # A real message rides along as on a real click, even one from another server's channel.
+    card = await bot.get_channel(world.mod_queue).send(
+        "case 7", view=discord.ui.View().add_item(ClaimButton(7))
+    )
+    forged = await sim.forge_component(elsewhere, lobby, mallory, "case:7:claim", message_id=card.id)
+    await forged.response()
+    assert forged.payload["message"]["id"] == str(card.id) and ClaimButton.seen[-1] == (7, mallory, elsewhere)
+
+    # In a DM, and a user select with values resolved like a real one.
+    in_dm = await sim.forge_component(None, None, mallory, "case:9:claim")
+    await in_dm.response()
+    assert ClaimButton.seen[-1] == (9, mallory, None)
+    chose = await sim.forge_component(
+        world.guild, world.general, world.alice, "pick", component_type=5, values=[world.mod, world.alice]
+    )
+    assert (await chose.original())["content"] == "picked"
+    assert [m.id for m in picked] == [world.mod, world.alice] and isinstance(picked[0], discord.Member)
+
+    # Discord still insists on a member who can see the channel, and on custom_id's length.
+    with pytest.raises(ValueError, match="not a member"):
+        await sim.forge_component(world.guild, world.general, mallory, "case:42:claim")
+    with pytest.raises(PermissionError):
+        await sim.forge_component(world.guild, world.mod_queue, world.alice, "case:42:claim")
+    with pytest.raises(ValueError, match="1 to 100"):
+        await sim.forge_component(elsewhere, lobby, mallory, "x" * 101)
+    with pytest.raises(ValueError, match="no values"):
+        await sim.forge_component(elsewhere, lobby, mallory, "case:1:claim", values=["1"])
+
+
+class Appeal(discord.ui.Modal, title="Appeal"):
+    why: discord.ui.TextInput[Any] = discord.ui.TextInput(label="Why", custom_id="why")
+    outcome: discord.ui.Label[Any] = discord.ui.Label(
+        text="Outcome",
+        component=discord.ui.Select(
+            custom_id="outcome",
+            options=[
+                discord.SelectOption(label="Lift it", value="lift"),
+                discord.SelectOption(label="Keep it", value="keep"),
+            ],
+        ),
+    )
+
+    def __init__(self, got: list[Any]) -> None:
+        super().__init__(custom_id="appeal:7")
+        self.got = got
+
+    async def on_submit(self, inter: discord.Interaction) -> None:
+        values = self.outcome.component.values  # type: ignore[attr-defined]
+        self.got.append((inter.user.id, inter.guild_id, self.why.value, values))
+        await inter.response.send_message("appeal received", ephemeral=True)
+
+
+async def test_forged_modal_submit_reaches_on_submit_for_someone_never_shown_it(
+    discord_sim: DiscordSimulator, world: World, start: Any
+) -> None:
+    sim = discord_sim
+    got: list[Any] = []
+    bot = make_bot()
+
+    @bot.tree.command(name="appeal", description="Appeal")
+    async def appeal(inter: discord.Interaction) -> None:
+        await inter.response.send_modal(Appeal(got))
+
+    await start(bot, sync_guild=world.guild)
+    shown = await sim.invoke_slash(world.guild, world.general, world.alice, "appeal")
+    assert (await shown.response())["type"] == 9
+    assert shown.modal is not None and shown.modal["custom_id"] == "appeal:7"
+
+    # The moderator never opened the form; a modified client submits it anyway, as a Label-wrapped
+    # text input and select (the real modal has the text input in an action row).
+    forged = await sim.forge_modal_submit(
+        world.guild, world.general, world.mod, "appeal:7", {"why": "let me off", "outcome": ["lift"]}
+    )
+    assert (await forged.original())["content"] == "appeal received"
+    assert got == [(world.mod, world.guild, "let me off", ["lift"])]
+    rows = forged.payload["data"]["components"]
+    assert [(r["type"], r["component"]["type"]) for r in rows] == [(18, 4), (18, 3)]
+    with pytest.raises(TypeError):
+        await sim.forge_modal_submit(world.guild, world.general, world.mod, "appeal:7", {"why": 3})
+    outsider = sim.add_user("outsider")
+    with pytest.raises(ValueError, match="not a member"):
+        await sim.forge_modal_submit(world.guild, world.general, outsider, "appeal:7", {"why": "x"})
 
 
 # ----------------------------------------------------------------- REST behaviour

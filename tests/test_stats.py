@@ -16,7 +16,7 @@ from models import Case, FollowUp, ScheduledItem
 
 from .simulator import DiscordSimulator
 from .tend import Tend, running_tend
-from .test_followups_e2e import fire_due, pending
+from .test_followups_e2e import pending
 from .test_support_e2e import ask_for_support, only_case
 
 GUILD = 1 << 40
@@ -120,7 +120,10 @@ async def test_weekly_digest_posts_metrics_a_learning_prompt_and_a_png_then_sche
     assert seeded.dedupe_key == f"tend.digest:{world.guild}" and seeded.due_at > tend.bot.jobs.clock()
     assert seeded.due_at.weekday() == 0 and seeded.due_at.hour == 9  # Monday 09:00 UTC by default
 
-    await fire_due(tend, "tend.digest")
+    # Monday 09:00 comes: the digest covers the week up to its slot.
+    tend.clock.set(seeded.due_at)
+    await tend.bot.jobs.sweep()
+    await tend.settle()
     [digest] = [
         m
         for m in sim.channel_messages(world.queue)
@@ -140,6 +143,7 @@ async def test_weekly_digest_posts_metrics_a_learning_prompt_and_a_png_then_sche
     # Exactly one pending digest, a week on; a restart doesn't add another.
     [following] = await pending(tend, "tend.digest")
     assert following.id != seeded.id and following.due_at > tend.bot.jobs.clock() + timedelta(days=6)
+    assert following.due_at == seeded.due_at + timedelta(days=7)
     await tend.restart()
     assert [i.id for i in await pending(tend, "tend.digest")] == [following.id]
     async with tend.db.read() as session:

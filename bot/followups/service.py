@@ -138,6 +138,7 @@ class FollowUpService:
             raise ValueError("due_at must be timezone-aware")
         due_at = due_at.astimezone(UTC)
         followup.due_at = followup.first_due_at = due_at
+        followup.created_at = self.clock()
 
         async def work(session: AsyncSession) -> ScheduledItem:
             session.add(followup)
@@ -200,6 +201,7 @@ class FollowUpService:
                 first_due_at=job.due_at,
                 created_by=job.created_by,
                 origin_item_id=job.id,
+                created_at=self.clock(),
             )
             session.add(followup)
             await session.flush()

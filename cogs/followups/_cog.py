@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -53,7 +53,7 @@ class FollowUpsCog(commands.Cog):
         bot.jobs.register(DIGEST, self.digest.send, every=self.digest.every)
         await seed_recurring(bot, DIGEST, next_digest)
         # dateparser loads its language data on first use; pay that now, not inside an interaction.
-        parse_when("tomorrow 9:00", ZoneInfo("UTC"), datetime.now(UTC))
+        parse_when("tomorrow 9:00", ZoneInfo("UTC"), bot.followups.clock())
 
     @app_commands.command(
         name="followup",

@@ -5,6 +5,11 @@ invoking a command that was never synced (to the guild or globally), an option t
 command doesn't have, a missing required option, a choice not offered, a button that
 doesn't exist or is disabled, a member without the command's default permissions, or a
 user who cannot see the channel.
+
+The ``forge_*`` helpers play an attacker with a modified client instead: any ``custom_id``,
+on a message that never carried it, or a modal submit nobody was shown. They still keep to
+what Discord itself enforces (a known user, a member of the guild who can see the channel,
+a custom_id of 1 to 100 characters).
 """
 
 from __future__ import annotations
@@ -20,10 +25,11 @@ from .interactions import (
     MODAL_SUBMIT,
     InteractionHandle,
 )
+from .messages import EPHEMERAL
 from .payloads import interaction_channel_payload, member_payload, role_payload, user_payload
 from .permissions import ADMINISTRATOR, VIEW_CHANNEL, base_permissions, channel_permissions
 from .routing import UploadedFile
-from .state import Command, StoredFile
+from .state import Command, StoredFile, StoredMessage
 
 if TYPE_CHECKING:
     from .server import DiscordSimulator
@@ -453,5 +459,116 @@ class Actions:
             source_message_id=previous.source_message_id,
         )
 
+    # ------------------------------------------------------------ forgeries
+    def forge_component(
+        self,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        custom_id: str,
+        *,
+        component_type: int = 2,
+        values: list[Any] | None = None,
+        message_id: int | None = None,
+    ) -> InteractionHandle:
+        """A component interaction a modified client could send: any ``custom_id``, on a message
+        that may not carry it. Still only from a member who can see the channel."""
+        guild_id, channel_id = self._context(guild_id, channel_id, user_id)
+        _check_custom_id(custom_id)
+        if component_type == 2:
+            if values is not None:
+                raise ValueError("buttons take no values; pass component_type for a select")
+        elif component_type in SELECT_TYPES:
+            if values is None:
+                raise ValueError(f"a select (type {component_type}) needs values")
+        else:
+            raise ValueError(
+                f"component_type {component_type} is not a button (2) or a select {SELECT_TYPES}"
+            )
+        component = _forged_component(component_type, custom_id, values)
+        data: dict[str, Any] = {"custom_id": custom_id, "component_type": component_type}
+        if values is not None:
+            chosen = [str(v) for v in values] if component_type == 3 else list(values)
+            data["values"], resolved = self._select_values(component, chosen, guild_id, user_id)
+            if resolved:
+                data["resolved"] = resolved
+        stored = self.world.messages.get(message_id) if message_id is not None else None
+        if stored is not None and stored.deleted:
+            raise ValueError(f"message {message_id} was deleted; Discord delivers no clicks on it")
+        if stored is None:
+            stored = self._forged_message(channel_id, component, message_id)
+        return self._dispatch(
+            MESSAGE_COMPONENT,
+            guild_id,
+            channel_id,
+            user_id,
+            data,
+            message=dict(stored.payload),
+            source_message_id=stored.id,
+        )
 
-__all__ = ["Actions", "CommandNotSynced", "StoredFile", "iter_components"]
+    def _forged_message(
+        self, channel_id: int, component: dict[str, Any], message_id: int | None
+    ) -> StoredMessage:
+        """The bot's ephemeral message the forger claims to have been shown, carrying the
+        component (discord.py routes a DynamicItem only if the message has it). Stored, so
+        the bot can defer or update it, but in no channel's history."""
+        body = {"content": "", "flags": EPHEMERAL, "components": [{"type": 1, "components": [component]}]}
+        channel = self.world.channel(channel_id)
+        message = self.sim.messages.build(
+            channel, self.world.bot_user_id, body, webhook=True, message_id=message_id
+        )
+        return self.world.store_message(message)
+
+    def forge_modal_submit(
+        self,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        custom_id: str,
+        values: dict[str, Any],
+    ) -> InteractionHandle:
+        """A modal submit for any ``custom_id``, whether or not the bot showed this user that
+        modal: strings as Label-wrapped text inputs, lists as Label-wrapped string selects."""
+        guild_id, channel_id = self._context(guild_id, channel_id, user_id)
+        _check_custom_id(custom_id)
+        rows: list[dict[str, Any]] = []
+        for input_id, value in values.items():
+            _check_custom_id(input_id)
+            if isinstance(value, str):
+                inner: dict[str, Any] = {"type": 4, "custom_id": input_id, "value": value}
+            elif isinstance(value, list | tuple):
+                inner = {"type": 3, "custom_id": input_id, "values": [str(v) for v in value]}
+            else:
+                raise TypeError(f"modal input {input_id!r}: give a str (text input) or a list (select)")
+            rows.append({"type": 18, "component": inner})
+        data: dict[str, Any] = {"custom_id": custom_id, "components": rows}
+        return self._dispatch(MODAL_SUBMIT, guild_id, channel_id, user_id, data)
+
+
+SELECT_TYPES = (3, 5, 6, 7, 8)
+
+
+def _check_custom_id(custom_id: str) -> None:
+    # Discord itself refuses these, whatever the client sends.
+    if not 1 <= len(custom_id) <= 100:
+        raise ValueError(f"a custom_id is 1 to 100 characters, not {len(custom_id)}")
+
+
+def _forged_component(kind: int, custom_id: str, values: list[Any] | None) -> dict[str, Any]:
+    """The smallest component of ``kind`` that offers ``values``: what the forged message shows."""
+    if kind == 2:
+        return {"type": 2, "style": 2, "label": "…", "custom_id": custom_id}
+    chosen = list(values or [])
+    component: dict[str, Any] = {
+        "type": kind,
+        "custom_id": custom_id,
+        "min_values": min(1, len(chosen)),
+        "max_values": max(1, len(chosen)),
+    }
+    if kind == 3:
+        component["options"] = [{"label": str(v), "value": str(v)} for v in chosen]
+    return component
+
+
+__all__ = ["SELECT_TYPES", "Actions", "CommandNotSynced", "StoredFile", "iter_components"]

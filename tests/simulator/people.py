@@ -103,6 +103,56 @@ class PeopleMixin:
         await asyncio.sleep(0)
         return handle
 
+    async def forge_component(
+        self,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        custom_id: str,
+        *,
+        component_type: int = 2,
+        values: Iterable[Any] | None = None,
+        message_id: int | None = None,
+    ) -> InteractionHandle:
+        """An attacker's click: a MESSAGE_COMPONENT with any ``custom_id``, as ``user_id`` in
+        ``guild_id``'s ``channel_id`` (``guild_id=None``: their DM with the bot).
+
+        ``component_type`` 2 is a button; 3, 5, 6, 7, 8 are selects, given ``values`` (option
+        values, or ids of users, roles, channels that exist, resolved like a real select).
+        With the ``message_id`` of a stored message, that message rides along as on a real
+        click (discord.py then routes a DynamicItem only if the message carries the
+        custom_id). Otherwise the click comes from a made-up ephemeral message of the bot's
+        with just that component (``message_id`` as its id, if given), kept so the bot can
+        defer or update it but in no channel's history. The user must be a member of
+        ``guild_id`` who can see the channel; the custom_id may point anywhere else.
+        """
+        handle = self.actions.forge_component(
+            guild_id,
+            channel_id,
+            user_id,
+            custom_id,
+            component_type=component_type,
+            values=None if values is None else list(values),
+            message_id=message_id,
+        )
+        await asyncio.sleep(0)
+        return handle
+
+    async def forge_modal_submit(
+        self,
+        guild_id: int | None,
+        channel_id: int | None,
+        user_id: int,
+        custom_id: str,
+        values: dict[str, Any],
+    ) -> InteractionHandle:
+        """An attacker's form: a MODAL_SUBMIT with any ``custom_id``, whether or not the bot
+        showed this user that modal. ``values`` maps input custom_ids to a str (a text input)
+        or a list (a string select's values), each wrapped in a Label, as Discord sends them."""
+        handle = self.actions.forge_modal_submit(guild_id, channel_id, user_id, custom_id, values)
+        await asyncio.sleep(0)
+        return handle
+
     async def send_message(
         self,
         channel_id: int,
