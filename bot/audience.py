@@ -45,3 +45,34 @@ async def team_readers(channel: Any, case: Case | None) -> Readers:
     if await can_read(channel, case.subject_id):
         return Readers.team({case.subject_id})
     return TEAM
+
+
+async def message_in(
+    bot: Any, guild_id: int | None, reader_id: int, channel_id: int, message_id: int
+) -> discord.Message:
+    """A message named by ids from a custom_id, looked up on Discord: it must be in ``guild_id``
+    and in a channel ``reader_id`` can read. Its author is then Discord's word, not the id's."""
+    from .errors import NotFound
+
+    gone = NotFound("I can't find that message any more; it may have been deleted.")
+    channel = bot.get_channel(channel_id)
+    if channel is None and channel_id:
+        try:
+            channel = await bot.fetch_channel(channel_id)
+        except (discord.NotFound, discord.Forbidden):
+            raise gone from None
+    if (
+        channel is None
+        or getattr(getattr(channel, "guild", None), "id", None) != guild_id
+        or guild_id is None
+    ):
+        raise gone
+    if not await can_read(channel, reader_id):
+        raise gone
+    cached = bot._connection._get_message(message_id)
+    if cached is not None and cached.channel.id == channel.id:
+        return cached
+    try:
+        return await channel.fetch_message(message_id)
+    except (discord.NotFound, discord.Forbidden):
+        raise gone from None

@@ -143,7 +143,7 @@ class TendBot(commands.AutoShardedBot):
 
     async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
-            self.modals.dispatch(self, interaction)
+            await self.modals.dispatch(self, interaction)
 
     async def close(self) -> None:
         self.jobs.stop()
@@ -192,6 +192,10 @@ class TendBot(commands.AutoShardedBot):
         self, interaction: discord.Interaction[Any], error: Exception, where: str
     ) -> None:
         await report_error(interaction, error, where=where)
+
+    def persistent_items(self) -> list[type[discord.ui.DynamicItem[Any]]]:
+        """Every DynamicItem class registered (buttons and selects that answer after a restart)."""
+        return list(self._connection._view_store._dynamic_items.values())
 
     @property
     def uptime_seconds(self) -> float:

@@ -31,9 +31,21 @@ SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 SNOOZE_LABELS = {"1h": "Snooze 1 h", "1d": "Snooze 1 day", "custom": "Snooze…"}
 
 
+async def _defer_update(interaction: discord.Interaction[TendBot]) -> None:
+    """Defer so the reminder message itself can be updated; a form sent without one (a forged
+    or stale submit) gets a private "thinking" answer instead, as Discord allows nothing else."""
+    if interaction.message is not None:
+        await interaction.response.defer()
+    else:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+
+
 async def _close_message(interaction: discord.Interaction[TendBot], line: str) -> None:
     """Keep the reminder's text, add what happened, and take the buttons away."""
-    content = (interaction.message.content if interaction.message else "") or ""
+    if interaction.message is None:
+        await reply_private(interaction, line)
+        return
+    content = interaction.message.content or ""
     await interaction.edit_original_response(content=fit(f"{content}\n{line}", 2000), view=None)
 
 
@@ -120,7 +132,7 @@ class SnoozeModal(RoutedModal):
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
-        await interaction.response.defer()
+        await _defer_update(interaction)
         followup = await bot.followups.for_actor(actor_of(interaction), self.followup_id)
         guild = bot.guild_config(followup.guild_id)
         until = parse_when(self.when.value, guild.zone, bot.followups.clock())

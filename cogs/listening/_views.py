@@ -11,10 +11,13 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ui import Button, DynamicItem
+from discord.ui import Button, DynamicItem, Select
 
+from bot.audience import message_in
+from bot.authority import snowflake
+from bot.errors import InvalidInput
 from bot.replies import reply_private
-from bot.ui import Guarded, TendView
+from bot.ui import Guarded, button_row
 from cogs.conduct._render import resources_embed
 from cogs.support._outreach import reach_out
 
@@ -41,7 +44,21 @@ class _ListenButton(Guarded):
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(int(match["member"]), int(match["channel"]), int(match["message"]))
+        return cls(snowflake(match["member"]), snowflake(match["channel"]), snowflake(match["message"]))
+
+    async def author(self, interaction: discord.Interaction[TendBot]) -> int:
+        return await author_of(interaction, self.channel_id, self.message_id)
+
+
+async def author_of(interaction: discord.Interaction[TendBot], channel_id: int, message_id: int) -> int:
+    """Who wrote the message, as Discord says (never the member id in the custom_id), once the
+    message is found in this server in a channel the moderator can read."""
+    message = await message_in(
+        interaction.client, interaction.guild_id, interaction.user.id, channel_id, message_id
+    )
+    if message.author.bot:
+        raise InvalidInput("That message is from a bot; the listening prompt is for replying to people.")
+    return message.author.id
 
 
 class ReachOutButton(_ListenButton, DynamicItem[Button], template=TARGET + ":reach-out"):  # type: ignore[misc]
@@ -51,7 +68,7 @@ class ReachOutButton(_ListenButton, DynamicItem[Button], template=TARGET + ":rea
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        where = await reach_out(bot, guild, self.member_id, interaction.user.id)
+        where = await reach_out(bot, guild, await self.author(interaction), interaction.user.id)
         await reply_private(
             interaction, f"You're with them in {where}. They were told they're not in trouble."
         )
@@ -69,7 +86,8 @@ class ShareResourcesButton(_ListenButton, DynamicItem[Button], template=TARGET +
             f"Hi, one of the moderators of {server} thought these might be useful. No need to reply; "
             "they're here whenever you want them."
         )
-        user = bot.get_user(self.member_id) or await bot.fetch_user(self.member_id)
+        member_id = await self.author(interaction)
+        user = bot.get_user(member_id) or await bot.fetch_user(member_id)
         try:
             await user.send(intro, embed=resources_embed(guild.resources, title="Resources"))
         except discord.Forbidden:
@@ -86,32 +104,42 @@ class RemindButton(_ListenButton, DynamicItem[Button], template=TARGET + ":remin
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)
-        view = RemindWhenView(self.member_id)
-        await reply_private(interaction, "When should I remind you?", view=view)
+        picker = RemindWhen(self.member_id, self.channel_id, self.message_id)
+        await reply_private(interaction, "When should I remind you?", view=button_row(picker))
 
 
-class RemindWhenView(TendView):
-    def __init__(self, member_id: int):
-        super().__init__(timeout=600)
-        self.member_id = member_id
-        select: discord.ui.Select[Any] = discord.ui.Select(
+class RemindWhen(Guarded, DynamicItem[Select], template=TARGET + ":remind-when"):  # type: ignore[misc]
+    """The time picker: a DynamicItem too, so it answers after a restart."""
+
+    def __init__(self, member_id: int, channel_id: int, message_id: int):
+        select: Select[Any] = Select(
             placeholder="Pick a time",
+            custom_id=f"listen:{member_id}:{channel_id}:{message_id}:remind-when",
             options=[discord.SelectOption(label=label, value=str(days)) for days, label in REMIND_CHOICES],
         )
-        select.callback = self.chosen  # type: ignore[method-assign,assignment]
-        self.select = select
-        self.add_item(select)
+        super().__init__(select)
+        self.channel_id, self.message_id = channel_id, message_id
 
-    async def chosen(self, interaction: discord.Interaction[TendBot]) -> None:
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(snowflake(match["member"]), snowflake(match["channel"]), snowflake(match["message"]))
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
+        days = dict(REMIND_CHOICES).get(snowflake(self.item.values[0]) if self.item.values else 0)
+        if days is None:
+            raise InvalidInput("Please pick one of the times in the list.")
         await interaction.response.defer(ephemeral=True, thinking=True)
-        due = bot.cases.clock() + timedelta(days=int(self.select.values[0]))
+        member_id = await author_of(interaction, self.channel_id, self.message_id)
+        due = bot.cases.clock() + timedelta(days=snowflake(self.item.values[0]))
         await bot.followups.remind_moderator(
             guild_id=guild.id,
             moderator_id=interaction.user.id,
             created_by=interaction.user.id,
-            member_id=self.member_id,
+            member_id=member_id,
             due_at=due,
             note="Check in after the listening prompt.",
         )
@@ -125,4 +153,4 @@ def listen_buttons(member_id: int, channel_id: int, message_id: int) -> discord.
     return view
 
 
-DYNAMIC_ITEMS = (ReachOutButton, ShareResourcesButton, RemindButton)
+DYNAMIC_ITEMS = (ReachOutButton, ShareResourcesButton, RemindButton, RemindWhen)
