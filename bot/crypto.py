@@ -63,7 +63,12 @@ class Cipher:
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt ``token`` with the newest key."""
-        return self._fernet.rotate(token)
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken:
+            raise EncryptionKeyError(
+                "stored text can't be decrypted with any of the configured keys (a key was removed?)"
+            ) from None
 
 
 def load_cipher(data_dir: Path, environ: Mapping[str, str] | None = None) -> Cipher:

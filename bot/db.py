@@ -19,6 +19,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models import TextCipher, bind_cipher
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -64,6 +66,14 @@ class Database:
             yield cls(engine)
         finally:
             await engine.dispose()
+
+    def seal_with(self, cipher: TextCipher) -> None:
+        """Encrypt and decrypt every sealed column (models/sealed.py) with ``cipher``.
+
+        Bound to this engine's dialect, which is where the column type looks for it: each
+        Database (each engine) carries its own keys.
+        """
+        bind_cipher(self.engine.sync_engine.dialect, cipher)
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -1,6 +1,6 @@
 """What Tend holds about a member, their export, their deletion, and the retention purge.
 
-Rules: a member sees and exports only what is theirs (their own words, decrypted for
+Rules: a member sees and exports only what is theirs (their own words, read back for
 them; never someone else's, never a reporter's name, never moderators' notes); deletion
 removes what moderation doesn't need and unlinks them from what it does; the retention
 purge strips text and member ids from old closed cases but keeps the audit trail, which
@@ -20,7 +20,6 @@ from models import OPEN_STATUSES, AuditEvent, Case, CheckinOptOut, FollowUp, Sch
 
 from .cases.store import audit, reference
 from .config import Settings
-from .crypto import Cipher
 from .db import Database
 from .jobs import Clock, JobEngine
 
@@ -76,12 +75,9 @@ def _iso(value: datetime | None) -> str | None:
 
 
 class PrivacyService:
-    def __init__(
-        self, db: Database, jobs: JobEngine, cipher: Cipher, settings: Settings, clock: Clock = utcnow
-    ):
+    def __init__(self, db: Database, jobs: JobEngine, settings: Settings, clock: Clock = utcnow):
         self.db = db
         self.jobs = jobs
-        self.cipher = cipher
         self.settings = settings
         self.clock = clock
 
@@ -144,7 +140,7 @@ class PrivacyService:
                 "status": c.status,
                 "opened_at": _iso(c.opened_at),
                 "closed_at": _iso(c.closed_at),
-                "what_you_wrote": self.cipher.decrypt(c.body_enc),
+                "what_you_wrote": c.body,
                 "your_survey_answer": c.survey_answer,
             }
             for c in cases
@@ -159,7 +155,7 @@ class PrivacyService:
                 "filed_at": _iso(c.opened_at),
                 "closed_at": _iso(c.closed_at),
                 "outcome": c.outcome,
-                "what_you_wrote": self.cipher.decrypt(c.body_enc),
+                "what_you_wrote": c.body,
             }
             for c in cases
             if c.kind == "report"
@@ -177,7 +173,7 @@ class PrivacyService:
         ]
         reminders = [
             {
-                "text": self.cipher.decrypt(f.note_enc),
+                "text": f.note,
                 "due_at": _iso(f.due_at),
                 "status": f.status,
                 "by_dm": f.by_dm,
@@ -219,8 +215,8 @@ class PrivacyService:
             intake = 0
             unlinked: list[int] = []
             for case in cases:
-                if case.kind == "support" and case.body_enc is not None:
-                    case.body_enc = None
+                if case.kind == "support" and case.body is not None:
+                    case.body = None
                     intake += 1
                 elif case.kind == "report":
                     case.member_id = None
@@ -293,16 +289,16 @@ class PrivacyService:
                         Case.closed_at.is_not(None),
                         Case.closed_at < cutoff,
                         or_(
-                            Case.body_enc.is_not(None),
-                            Case.snapshot_enc.is_not(None),
-                            Case.note_enc.is_not(None),
+                            Case.body.is_not(None),
+                            Case.snapshot.is_not(None),
+                            Case.note.is_not(None),
                             Case.member_id.is_not(None),
                         ),
                     )
                 )
             ).all()
             for case in cases:
-                case.body_enc = case.snapshot_enc = case.note_enc = None
+                case.body = case.snapshot = case.note = None
                 # The reported member (subject_id) stays: a pattern of conduct is moderation's to see.
                 case.member_id = None
                 if case.kind == "support":

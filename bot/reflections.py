@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Reflection
 
-from .crypto import Cipher
 from .db import Database
 from .errors import InvalidInput, NotFound
 
@@ -26,9 +25,8 @@ class ReflectionView:
 
 
 class ReflectionService:
-    def __init__(self, db: Database, cipher: Cipher):
+    def __init__(self, db: Database):
         self.db = db
-        self.cipher = cipher
 
     async def add(self, guild_id: int, author_id: int, case_id: int | None, text: str) -> int:
         text = text.strip()
@@ -38,9 +36,7 @@ class ReflectionService:
             raise InvalidInput(f"Please keep it under {REFLECTION_LIMIT} characters.")
 
         async def work(session: AsyncSession) -> int:
-            row = Reflection(
-                guild_id=guild_id, author_id=author_id, case_id=case_id, text_enc=self.cipher.encrypt(text)
-            )
+            row = Reflection(guild_id=guild_id, author_id=author_id, case_id=case_id, text=text)
             session.add(row)
             await session.flush()
             return row.id
@@ -56,9 +52,7 @@ class ReflectionService:
                     .order_by(Reflection.created_at.desc())
                 )
             ).all()
-        return [
-            ReflectionView(r.id, r.case_id, self.cipher.decrypt(r.text_enc) or "", r.created_at) for r in rows
-        ]
+        return [ReflectionView(r.id, r.case_id, r.text, r.created_at) for r in rows]
 
     async def delete_mine(self, guild_id: int, author_id: int, reflection_id: int) -> None:
         async def work(session: AsyncSession) -> int:

@@ -6,6 +6,19 @@ from .cases import CASE_KINDS, OPEN_STATUSES, Case, CaseCounter
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .reflections import Reflection
+from .sealed import (
+    Retention,
+    Seal,
+    SealedColumn,
+    SealedJSON,
+    SealedText,
+    TextCipher,
+    UnsealedDatabase,
+    bind_cipher,
+    sealed,
+    sealed_columns,
+    sealed_tables,
+)
 from .sync import CommandSync
 
 __all__ = [
@@ -21,7 +34,18 @@ __all__ = [
     "CommandSync",
     "FollowUp",
     "Reflection",
+    "Retention",
     "ScheduledItem",
+    "Seal",
+    "SealedColumn",
+    "SealedJSON",
+    "SealedText",
+    "TextCipher",
     "UTCDateTime",
+    "UnsealedDatabase",
+    "bind_cipher",
+    "sealed",
+    "sealed_columns",
+    "sealed_tables",
     "utcnow",
 ]

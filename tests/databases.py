@@ -8,8 +8,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
+from bot.crypto import Cipher
 from bot.db import Database, normalise_url
 from bot.migrate import upgrade
 
@@ -58,4 +59,15 @@ async def database_url_for(backend: str, tmp_path: os.PathLike[str]) -> str:
 async def migrated_database(url: str) -> AsyncIterator[Database]:
     async with Database.open(url) as db:
         await upgrade(db.engine)
+        db.seal_with(Cipher([Cipher.generate_key()]))
         yield db
+
+
+async def raw_value(
+    where: AsyncSession | AsyncConnection, table: str, column: str, row_id: int
+) -> bytes | None:
+    """What the database itself holds in one cell, bypassing the sealed column type."""
+    found = (
+        await where.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id})
+    ).scalar()
+    return None if found is None else bytes(found)

@@ -38,7 +38,7 @@ def service(db: Database) -> CaseService:
     engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"))
     for kind in (CARD_SYNC, SUPPORT_SETUP, SUPPORT_NUDGE, SUPPORT_SILENCE, SUPPORT_CLOSE, CASE_FOLLOWUP):
         engine.register(kind, _noop)
-    return CaseService(db, engine, Cipher([Cipher.generate_key()]))
+    return CaseService(db, engine)
 
 
 async def open_for(
@@ -160,7 +160,7 @@ async def test_member_text_is_encrypted_at_rest(service: CaseService, db: Databa
             await conn.execute(text("SELECT body_enc FROM cases WHERE id = :id"), {"id": case.id})
         ).scalar()
     assert raw is not None and secret.encode() not in bytes(raw)
-    assert (await service.with_text(GUILD, case.id)).body == secret
+    assert (await service.get(GUILD, case.id)).body == secret
 
 
 def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) -> None:

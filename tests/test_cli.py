@@ -119,30 +119,35 @@ def test_json_logs_are_one_object_per_line(capsys) -> None:  # type: ignore[no-u
 
 
 async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
     from bot.crypto import Cipher
     from bot.db import Database
     from bot.migrate import upgrade
-    from models import Case
+    from models import Case, FollowUp, Reflection, utcnow
 
     old, new = Cipher.generate_key().decode(), Cipher.generate_key().decode()
     url = f"sqlite:///{tmp_path}/t.db"
     async with Database.open(url) as db:
         await upgrade(db.engine)
+        db.seal_with(Cipher([old.encode()]))
         async with db.transaction() as session:
+            session.add(Case(guild_id=1, kind="report", number=1, status="new", body="kept safe"))
+            # Not only cases: a /remind text and a reflection were once left under the old key.
+            now = utcnow()
             session.add(
-                Case(
-                    guild_id=1,
-                    kind="report",
-                    number=1,
-                    status="new",
-                    body_enc=Cipher([old.encode()]).encrypt("kept safe"),
+                FollowUp(
+                    guild_id=1, kind="reminder", owner_id=2, note="stretch", due_at=now, first_due_at=now
                 )
             )
+            session.add(Reflection(guild_id=1, author_id=3, text="I listened"))
     env = {"DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": f"{new},{old}"}
     code, out, err = await tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
-    assert code == 0 and "re-encrypted 1 stored text" in out, err
-    async with Database.open(url) as db, db.read() as session:
-        from sqlalchemy import select
-
-        token = await session.scalar(select(Case.body_enc))
-    assert Cipher([new.encode()]).decrypt(token) == "kept safe"  # readable without the old key
+    assert code == 0 and "re-encrypted 3 stored text" in out, err
+    assert "cases: 1" in out and "follow_ups: 1" in out and "reflections: 1" in out
+    async with Database.open(url) as db:
+        db.seal_with(Cipher([new.encode()]))  # readable without the old key
+        async with db.read() as session:
+            assert await session.scalar(select(Case.body)) == "kept safe"
+            assert await session.scalar(select(FollowUp.note)) == "stretch"
+            assert await session.scalar(select(Reflection.text)) == "I listened"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -99,21 +98,6 @@ async def past_case_count(session: AsyncSession, case: Case, user_id: int) -> in
         )
     )
     return int(count or 0)
-
-
-ENCRYPTED_COLUMNS = ("body_enc", "snapshot_enc", "note_enc")
-
-
-async def rotate_encryption(session: AsyncSession, rotate: Callable[[bytes], bytes]) -> int:
-    """Re-encrypt every stored member text with the newest key; returns how many values changed."""
-    changed = 0
-    for case in (await session.scalars(select(Case))).all():
-        for column in ENCRYPTED_COLUMNS:
-            token = getattr(case, column)
-            if token is not None:
-                setattr(case, column, rotate(token))
-                changed += 1
-    return changed
 
 
 async def open_load(session: AsyncSession, guild_id: int) -> dict[int, int]:

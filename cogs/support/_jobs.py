@@ -43,8 +43,7 @@ class SupportJobs:
     async def setup(self, job: Job) -> None:
         """Create the member's private thread, add them, and welcome them (each step resumable)."""
         guild = self._guild(job)
-        view = await self.bot.cases.with_text(job.guild_id, job.case_id or 0)
-        case = view.case
+        case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
         if not case.is_open:
             return
         try:
@@ -68,7 +67,7 @@ class SupportJobs:
                 thread = await self._thread(thread_id)
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
-                content, embeds = self.welcome(guild, case, view.body, job.payload.get("reached_out_by"))
+                content, embeds = self.welcome(guild, case, case.body, job.payload.get("reached_out_by"))
                 await thread.send(
                     content,
                     embeds=embeds,
