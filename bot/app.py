@@ -12,6 +12,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from .config import Settings
 from .core import TendBot
+from .crypto import load_cipher
 from .db import Database
 from .health import serving_health
 from .migrate import MIGRATE_HINT, schema_state, upgrade
@@ -42,7 +43,7 @@ async def ensure_schema(db: Database, settings: Settings, config_path: str) -> N
         return
     if settings.bot.auto_migrate:
         log.info("migrating the database from %s to %s (bot.auto_migrate)", state.current, state.head)
-        await upgrade(db.engine)
+        await upgrade(db.engine, cipher=lambda: load_cipher(settings.bot.data_dir, create=False))
         return
     raise StartupError(
         f"The database is at revision {state.current or 'none (empty)'}, but this Tend needs {state.head}. "

@@ -59,6 +59,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from .crypto import load_cipher
     from .db import Database
     from .migrate import upgrade
 
@@ -67,7 +68,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     async def go() -> None:
         async with Database.open(settings.database_url) as db:
-            state = await upgrade(db.engine)
+            # The keys are loaded only if a migration has words to encrypt (0007: /support topics).
+            state = await upgrade(db.engine, cipher=lambda: load_cipher(settings.bot.data_dir, create=False))
             print(f"database is at revision {state.current} (latest: {state.head})")
 
     asyncio.run(go())

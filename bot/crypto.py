@@ -71,11 +71,15 @@ class Cipher:
             ) from None
 
 
-def load_cipher(data_dir: Path, environ: Mapping[str, str] | None = None) -> Cipher:
+def load_cipher(data_dir: Path, environ: Mapping[str, str] | None = None, *, create: bool = True) -> Cipher:
+    """The configured keys; with ``create``, a first run makes the key file."""
     env = os.environ if environ is None else environ
     if env.get(KEYS_ENV):
         return Cipher([k.strip().encode() for k in env[KEYS_ENV].split(",") if k.strip()])
     path = data_dir / KEY_FILE
+    if not path.exists() and not create:
+        # Text is already stored, so a key wrote it: a new one would make it unreadable.
+        raise EncryptionKeyError(f"no encryption key: set {KEYS_ENV} or restore {path}")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Create with owner-only permissions from the start; never widen an existing file.

@@ -135,4 +135,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file rather than left in free space
+    # (words cleared by /privacy, the retention purge, or a migration that sealed them).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

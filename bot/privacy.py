@@ -302,14 +302,8 @@ class PrivacyService:
                 # The reported member (subject_id) stays: a pattern of conduct is moderation's to see.
                 case.member_id = None
                 if case.kind == "support":
-                    case.topic = None  # /support's topic may be free text
+                    case.topic = None  # /support's topic is free text; a distress category isn't
                 audit(session, case, "purged", None, retention_days=guild.privacy.retention_days)
-            support_ids = [c.id for c in cases if c.kind == "support"]
-            if support_ids:
-                events = await session.scalars(select(AuditEvent).where(AuditEvent.case_id.in_(support_ids)))
-                for event in events:
-                    if "topic" in (event.detail or {}):
-                        event.detail = {k: v for k, v in event.detail.items() if k != "topic"}
             followups = await session.execute(
                 delete(FollowUp).where(
                     FollowUp.guild_id == guild_id,

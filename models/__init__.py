@@ -5,6 +5,7 @@ from .base import Base, UTCDateTime, utcnow
 from .cases import CASE_KINDS, OPEN_STATUSES, Case, CaseCounter
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
+from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -25,6 +26,8 @@ __all__ = [
     "CASE_KINDS",
     "FOLLOWUP_KINDS",
     "JOB_STATUSES",
+    "KEY_CHECK_ID",
+    "KEY_CHECK_VALUE",
     "OPEN_STATUSES",
     "AuditEvent",
     "Base",
@@ -33,6 +36,7 @@ __all__ = [
     "CheckinOptOut",
     "CommandSync",
     "FollowUp",
+    "KeyCheck",
     "Reflection",
     "Retention",
     "ScheduledItem",

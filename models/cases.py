@@ -1,6 +1,7 @@
 """Cases: support requests, conduct reports and distress notices share one table and one loop.
 
-Words people wrote (intake, report text, the reported message, notes) are sealed columns (models/sealed.py): encrypted at rest, plain text in Python.
+Words people wrote (the /support topic, intake, report text, the reported message, notes)
+are sealed columns (models/sealed.py): encrypted at rest, plain text in Python.
 """
 
 from __future__ import annotations
@@ -41,7 +42,10 @@ class Case(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     # Routed to the escalation channel (e.g. a report about a moderator).
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
-    topic: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Support: the member's /support topic (free text); distress: the signal's category.
+    topic: Mapped[str | None] = sealed(
+        author="member_id", erasable=lambda: Case.kind == "support", column_name="topic_enc"
+    )
     rule_id: Mapped[str | None] = mapped_column(String(40), default=None)
     # What the member wrote: support intake, or the text of a report. Their /privacy delete
     # clears intake; a report stays for moderation (it may protect others) and is unlinked instead.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -61,6 +62,11 @@ async def migrated_database(url: str) -> AsyncIterator[Database]:
         await upgrade(db.engine)
         db.seal_with(Cipher([Cipher.generate_key()]))
         yield db
+
+
+def raw_sqlite_files(folder: Path, name: str = "tend.db") -> bytes:
+    """The SQLite file and its write-ahead log (and any journal), as raw bytes."""
+    return b"".join(p.read_bytes() for p in sorted(folder.glob(f"{name}*")))
 
 
 async def raw_value(

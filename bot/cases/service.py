@@ -143,7 +143,6 @@ class CaseService:
                 case,
                 "opened",
                 reached_out_by or member_id,
-                topic=topic,
                 reached_out=reached_out_by is not None,
             )
             setup = await self.jobs.add(

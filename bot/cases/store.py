@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -39,6 +40,10 @@ async def next_number(session: AsyncSession, guild_id: int, kind: str) -> int:
     return int(number)
 
 
+# What an audit detail may hold: ids, numbers, flags and short labels (a rule id, an outcome key).
+_LABEL = re.compile(r"[A-Za-z0-9_.:-]{0,64}")
+
+
 def audit(
     session: AsyncSession,
     case: Case | None,
@@ -48,7 +53,17 @@ def audit(
     guild_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Record who did what to which case. ``detail`` must never hold member-written text."""
+    """Record who did what to which case.
+
+    ``detail`` holds ids and labels only, never anyone's words: audit events outlive the
+    retention purge and /privacy delete, and aren't encrypted. A string that isn't a short
+    label (spaces, punctuation, length) is refused, so free text can't slip in unnoticed.
+    """
+    for key, value in detail.items():
+        if isinstance(value, str) and not _LABEL.fullmatch(value):
+            raise ValueError(f"audit detail {key!r} looks like free text; record ids and labels only")
+        if not isinstance(value, str | int | float | bool | None):
+            raise ValueError(f"audit detail {key!r} must be an id, a number, a flag or a label")
     session.add(
         AuditEvent(
             guild_id=guild_id if case is None else case.guild_id,
