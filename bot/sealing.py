@@ -1,13 +1,16 @@
 """What every sealed column (models/sealed.py) gets, driven by the declarations alone.
 
-Key rotation walks ``sealed_tables()``: a new sealed column is re-encrypted without anyone
-editing this file. ``rotate_keys`` owns its transactions (a batch each).
+Key rotation, a person's own words for /privacy export and delete, and the retention purge
+all walk ``sealed_columns()``: a new sealed column is covered by each of them without anyone
+editing this file. Nothing here commits except ``rotate_keys``, which owns its transactions.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -15,6 +18,7 @@ from sqlalchemy import (
     LargeBinary,
     Table,
     bindparam,
+    delete,
     or_,
     select,
     type_coerce,
@@ -22,17 +26,27 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Base, SealedColumn, sealed_tables
+from models import Base, SealedColumn, sealed_columns, sealed_tables
 
 from .db import Database
 
 ROTATE_BATCH = 500
+# (table, model attribute, primary key): where one sealed value lives.
+WordsKey = tuple[str, str, Any]
 
 
 def primary_key(table: Table) -> Column[Any]:
     """The one-column primary key every table with sealed columns has (a test checks)."""
     (column,) = table.primary_key.columns
     return column
+
+
+def attribute(sealed: SealedColumn) -> str:
+    """The model attribute behind a sealed column (``body`` for ``cases.body_enc``)."""
+    for mapper in Base.registry.mappers:
+        if mapper.local_table is sealed.table:
+            return str(mapper.get_property_by_column(sealed.column).key)
+    return sealed.column.name
 
 
 # -- key rotation --------------------------------------------------------------------------
@@ -85,3 +99,87 @@ async def _rotate_table(
         total += changed
         if last is None:
             return total
+
+
+# -- a person's own words ----------------------------------------------------------------------
+
+
+async def authored(
+    session: AsyncSession, guild_id: int, person_id: int, *, with_text: bool = True
+) -> dict[WordsKey, Any]:
+    """Every sealed value in the guild whose author is ``person_id`` (values None unless ``with_text``)."""
+    found: dict[WordsKey, Any] = {}
+    for sealed in sealed_columns(Base.metadata):
+        author = sealed.author_column()
+        if author is None:
+            continue
+        table, pk = sealed.table, primary_key(sealed.table)
+        columns = [pk, sealed.column] if with_text else [pk]
+        rows = await session.execute(
+            select(*columns)
+            .where(table.c.guild_id == guild_id, author == person_id, sealed.column.is_not(None))
+            .order_by(pk)
+        )
+        name = attribute(sealed)
+        for row in rows:
+            found[(table.name, name, row[0])] = row[1] if with_text else None
+    return found
+
+
+async def erase_authored(
+    session: AsyncSession, guild_id: int, person_id: int
+) -> dict[tuple[str, str], list[Any]]:
+    """Clear every erasable sealed value ``person_id`` wrote in the guild; a row whose sealed
+    column can't be empty (its words are the row) is deleted. Returns the rows per (table, attribute)."""
+    erased: dict[tuple[str, str], list[Any]] = {}
+    for sealed in sealed_columns(Base.metadata):
+        erasable = sealed.erasable_where()
+        author = sealed.author_column()
+        if erasable is None or author is None:
+            continue
+        table, pk = sealed.table, primary_key(sealed.table)
+        where = (table.c.guild_id == guild_id, author == person_id, sealed.column.is_not(None), erasable)
+        if sealed.column.nullable:
+            statement: Any = update(table).where(*where).values({sealed.column: None}).returning(pk)
+        else:
+            statement = delete(table).where(*where).returning(pk)
+        rows = list((await session.execute(statement)).scalars().all())
+        if rows:
+            erased[(table.name, attribute(sealed))] = rows
+    return erased
+
+
+# -- retention ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expired:
+    """Rows the retention rules touched, per table: ``cleared`` kept their row, ``deleted`` didn't."""
+
+    cleared: dict[str, list[Any]]
+    deleted: dict[str, list[Any]]
+
+
+async def purge_sealed(session: AsyncSession, guild_id: int, cutoff: datetime) -> Expired:
+    """Apply every sealed table's declared retention rule to the guild's rows older than ``cutoff``."""
+    cleared: dict[str, list[Any]] = {}
+    deleted: dict[str, list[Any]] = {}
+    for table, rule, columns in sealed_tables(Base):
+        if rule is None:
+            raise LookupError(f"{table.name} has sealed columns but declares no retention rule")
+        if rule.action == "keep" or rule.after is None:
+            continue
+        pk = primary_key(table)
+        where = [table.c.guild_id == guild_id, table.c[rule.after] < cutoff]
+        if rule.when is not None:
+            where.append(rule.when())
+        if rule.action == "delete":
+            gone = await session.execute(delete(table).where(*where).returning(pk))
+            deleted[table.name] = list(gone.scalars().all())
+            continue
+        also = [table.c[name] for name in rule.also_clear]
+        left = or_(*(c.column.is_not(None) for c in columns), *(c.is_not(None) for c in also))
+        values = {c.column: None for c in columns} | {c: None for c in also}
+        done = await session.execute(update(table).where(*where, left).values(values).returning(pk))
+        cleared[table.name] = list(done.scalars().all())
+    return Expired(cleared, deleted)

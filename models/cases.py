@@ -7,13 +7,13 @@ are sealed columns (models/sealed.py): encrypted at rest, plain text in Python.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
-from .sealed import sealed
+from .sealed import Retention, sealed
 
 CASE_KINDS = ("support", "report", "distress")
 # support: open → claimed → closed; report: new → acknowledged → resolved | dismissed;
@@ -78,6 +78,12 @@ class Case(Base):
     member_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Why a Discord side effect hasn't happened yet (shown on the card; cleared when it does).
     problem: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    # Closed cases past the retention period lose their words and the member they were for;
+    # the reported member (subject_id) stays: a pattern of conduct is moderation's to see.
+    retention: ClassVar[Retention] = Retention.clear(
+        after="closed_at", when=lambda: Case.status.not_in(OPEN_STATUSES), also_clear=("member_id",)
+    )
 
     @property
     def is_open(self) -> bool:

@@ -8,12 +8,13 @@ and schedules a new item; the record stays one row, so "kept vs missed" counts o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
-from .sealed import sealed
+from .sealed import Retention, sealed
 
 # "followup": a moderator checking in on a member (/followup, a closed case, the listening
 # prompt); "reminder": anyone's /remind.
@@ -60,6 +61,11 @@ class FollowUp(Base):
     checkin: Mapped[str | None] = mapped_column(String(16), default=None)
     # A CASE_FOLLOWUP item this follow-up was made from (closing a case), so a retry finds it.
     origin_item_id: Mapped[int | None] = mapped_column(BigInteger, default=None, unique=True)
+
+    # Finished follow-ups and reminders go once their due time is past the retention period.
+    retention: ClassVar[Retention] = Retention.delete(
+        after="due_at", when=lambda: FollowUp.status.in_(("done", "cancelled"))
+    )
 
 
 class CheckinOptOut(Base):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
-from .sealed import sealed
+from .sealed import Retention, sealed
 
 KEY_CHECK_ID = 1
 KEY_CHECK_VALUE = "Tend can read this"
@@ -26,3 +27,5 @@ class KeyCheck(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     value: Mapped[str] = sealed(author=None, erasable=False, nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    retention: ClassVar[Retention] = Retention.keep("a fixed value Tend wrote; no one's words")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
 from sqlalchemy import BigInteger, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
-from .sealed import sealed
+from .sealed import Retention, sealed
 
 
 class Reflection(Base):
@@ -21,3 +22,6 @@ class Reflection(Base):
     case_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     text: Mapped[str] = sealed(author="author_id", erasable=True, column_name="text_enc", nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # A reflection is for learning soon after a case, not an archive: it goes after the retention period.
+    retention: ClassVar[Retention] = Retention.delete(after="created_at")
