@@ -1,8 +1,9 @@
 """What every sealed column (models/sealed.py) gets, driven by the declarations alone.
 
-Key rotation, a person's own words for /privacy export and delete, and the retention purge
-all walk ``sealed_columns()``: a new sealed column is covered by each of them without anyone
-editing this file. Nothing here commits except ``rotate_keys``, which owns its transactions.
+Key rotation, the start-up key check, a person's own words for /privacy export and delete,
+and the retention purge all walk ``sealed_columns()``: a new sealed column is covered by each
+of them without anyone editing this file. Nothing here commits except ``rotate_keys`` and
+``verify_keys``, which own their transactions.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ from sqlalchemy import (
     type_coerce,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Base, SealedColumn, sealed_columns, sealed_tables
+from models import KEY_CHECK_ID, KEY_CHECK_VALUE, Base, KeyCheck, SealedColumn, sealed_columns, sealed_tables
 
+from .crypto import EncryptionKeyError
 from .db import Database
 
 ROTATE_BATCH = 500
@@ -99,6 +102,41 @@ async def _rotate_table(
         total += changed
         if last is None:
             return total
+
+
+# -- the start-up key check ------------------------------------------------------------------
+
+
+class KeysCantRead(Exception):
+    """The configured keys can't read what is stored (another key wrote it)."""
+
+
+async def verify_keys(db: Database) -> None:
+    """Prove the database's keys read what is stored, or raise KeysCantRead.
+
+    Reads the key check and the oldest and newest value of every sealed column (a value left
+    under a removed key is most likely among the oldest), then writes the key check if there
+    is none yet, so the next start with other keys is refused even on an empty database.
+    """
+    async with db.read() as session:
+        for sealed in sealed_columns(Base.metadata):
+            pk = primary_key(sealed.table)
+            for order in (pk.asc(), pk.desc()):
+                query = select(sealed.column).where(sealed.column.is_not(None)).order_by(order).limit(1)
+                try:
+                    value = await session.scalar(query)
+                except EncryptionKeyError:
+                    raise KeysCantRead(sealed.name) from None
+                if sealed.table is KeyCheck.__table__ and value not in (None, KEY_CHECK_VALUE):
+                    raise KeysCantRead(sealed.name)
+        if await session.get(KeyCheck, KEY_CHECK_ID) is not None:
+            return
+    try:
+        async with db.transaction() as session:
+            session.add(KeyCheck(id=KEY_CHECK_ID, value=KEY_CHECK_VALUE))
+    except IntegrityError:
+        # Another process wrote it first: read theirs.
+        await verify_keys(db)
 
 
 # -- a person's own words ----------------------------------------------------------------------

@@ -151,3 +151,44 @@ async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> N
             assert await session.scalar(select(Case.body)) == "kept safe"
             assert await session.scalar(select(FollowUp.note)) == "stretch"
             assert await session.scalar(select(Reflection.text)) == "I listened"
+
+
+async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_fix_it(tmp_path: Path) -> None:
+    from bot.crypto import Cipher
+    from bot.db import Database
+    from bot.migrate import upgrade
+    from bot.sealing import verify_keys
+
+    first = Cipher.generate_key().decode()
+    url = f"sqlite:///{tmp_path}/t.db"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{tmp_path}"\n'
+        "[[guilds]]\nid = 111111111111111111\nmoderator_roles = [222222222222222222]\n"
+        "[guilds.channels]\nqueue = 333333333333333333\nsupport = 444444444444444444\n"
+    )
+    async with Database.open(url) as db:  # a first start wrote the key check with `first`
+        await upgrade(db.engine)
+        db.seal_with(Cipher([first.encode()]))
+        await verify_keys(db)
+
+    another = {
+        "DISCORD_TOKEN": "x",
+        "DATABASE_URL": url,
+        "TEND_ENCRYPTION_KEYS": Cipher.generate_key().decode(),
+    }
+    code, _, err = await tend("run", "--config", str(config), env=another)
+    assert code == 1 and "Traceback" not in err, err
+    assert (
+        "The encryption keys in TEND_ENCRYPTION_KEYS can't read the data already stored (written with "
+        "another key). Put the key that wrote it back (newest first, old after) and run tend rotate-keys."
+    ) in err
+
+    # A new install pointed at the old database: a fresh key file, named in the message.
+    code, _, err = await tend(
+        "run",
+        "--config",
+        str(config),
+        env={"DISCORD_TOKEN": "x", "DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": ""},
+    )
+    assert code == 1 and f"The encryption keys in {tmp_path / 'tend.key'} can't read" in err, err

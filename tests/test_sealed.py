@@ -22,7 +22,7 @@ from bot.crypto import Cipher
 from bot.db import Database
 from bot.jobs import JobEngine
 from bot.privacy import PrivacyService
-from bot.sealing import primary_key, rotate_keys
+from bot.sealing import KeysCantRead, primary_key, rotate_keys, verify_keys
 from models import (
     KEY_CHECK_ID,
     KEY_CHECK_VALUE,
@@ -319,9 +319,29 @@ async def test_rotate_keys_re_encrypts_every_sealed_column_so_the_old_key_can_go
         assert tokens and not tokens & before[name], f"{name} was not re-encrypted"
 
     db.seal_with(Cipher([new]))  # the old key is gone
+    await verify_keys(db)
     for sealed in sealed_columns(Base.metadata):
         for row, value, _author in filled[sealed.name]:
             assert (await current(db, sealed, row))[1] == value, sealed.name
+
+
+async def test_keys_that_cant_read_stored_words_are_refused(db: Database) -> None:
+    old, new = Cipher.generate_key(), Cipher.generate_key()
+    db.seal_with(Cipher([old]))
+    await verify_keys(db)  # an empty database: the key check is written with the old key
+    db.seal_with(Cipher([new]))
+    with pytest.raises(KeysCantRead, match="key_checks"):
+        await verify_keys(db)
+
+    # Rotated, except a reflection someone left under a key that was then removed.
+    db.seal_with(Cipher([new, old]))
+    await rotate_keys(db, Cipher([new, old]).rotate)
+    db.seal_with(Cipher([old]))
+    async with db.transaction() as session:
+        session.add(Reflection(guild_id=GUILD, author_id=MOD, text="written under the old key"))
+    db.seal_with(Cipher([new]))
+    with pytest.raises(KeysCantRead, match="reflections"):
+        await verify_keys(db)
 
 
 async def test_the_audit_trail_refuses_anything_that_looks_like_someones_words(db: Database) -> None:
