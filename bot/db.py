@@ -114,7 +114,9 @@ class Database:
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {}
+    # A failed statement's message would otherwise quote its parameters, which are the plain
+    # words before the sealed column type encrypts them; errors get logged.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
