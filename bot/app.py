@@ -12,9 +12,11 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from .config import Settings
 from .core import TendBot
+from .crypto import Cipher, key_source, load_cipher
 from .db import Database
 from .health import serving_health
 from .migrate import MIGRATE_HINT, schema_state, upgrade
+from .sealing import KeysCantRead, verify_keys
 from .services import build_services
 
 log = logging.getLogger(__name__)
@@ -42,12 +44,32 @@ async def ensure_schema(db: Database, settings: Settings, config_path: str) -> N
         return
     if settings.bot.auto_migrate:
         log.info("migrating the database from %s to %s (bot.auto_migrate)", state.current, state.head)
-        await upgrade(db.engine)
+        await upgrade(db.engine, cipher=lambda: load_cipher(settings.bot.data_dir, create=False))
         return
     raise StartupError(
         f"The database is at revision {state.current or 'none (empty)'}, but this Tend needs {state.head}. "
         f"Run: {MIGRATE_HINT.format(config=config_path)}"
     )
+
+
+async def ensure_keys(db: Database, settings: Settings) -> Cipher:
+    """Seal ``db`` with the configured keys and refuse to run when they can't read what is stored.
+
+    Without this, a process started with other keys (a new install pointed at an old
+    database, a second shard given another key) would fail every job touching text the
+    others wrote, one log line at a time.
+    """
+    cipher = load_cipher(settings.bot.data_dir)
+    db.seal_with(cipher)
+    try:
+        await verify_keys(db)
+        return cipher
+    except KeysCantRead:
+        raise StartupError(
+            f"The encryption keys in {key_source(settings.bot.data_dir)} can't read the data already "
+            "stored (written with another key). Put the key that wrote it back (newest first, old "
+            "after) and run tend rotate-keys."
+        ) from None
 
 
 async def run(settings: Settings, config_path: str) -> None:
@@ -58,7 +80,9 @@ async def run(settings: Settings, config_path: str) -> None:
         )
     async with Database.open(settings.database_url) as db, running_scheduler() as scheduler:
         await ensure_schema(db, settings, config_path)
-        bot = TendBot(settings=settings, services=build_services(settings, db, scheduler))
+        cipher = await ensure_keys(db, settings)  # before Discord: nothing is half-done when it refuses
+        services = build_services(settings, db, scheduler, cipher=cipher)
+        bot = TendBot(settings=settings, services=services)
         # The health endpoint comes up before the gateway, so /livez answers during start-up.
         async with bot, serving_health(bot, settings.bot.health_host, settings.bot.health_port):
             loop = asyncio.get_running_loop()

@@ -59,6 +59,7 @@ def cmd_check_config(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    from .crypto import load_cipher
     from .db import Database
     from .migrate import upgrade
 
@@ -67,7 +68,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     async def go() -> None:
         async with Database.open(settings.database_url) as db:
-            state = await upgrade(db.engine)
+            # The keys are loaded only if a migration has words to encrypt (0007: /support topics).
+            state = await upgrade(db.engine, cipher=lambda: load_cipher(settings.bot.data_dir, create=False))
             print(f"database is at revision {state.current} (latest: {state.head})")
 
     asyncio.run(go())
@@ -75,19 +77,31 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_keys(args: argparse.Namespace) -> int:
-    from .cases.store import rotate_encryption
-    from .crypto import load_cipher
+    from .crypto import EncryptionKeyError, load_cipher
     from .db import Database
+    from .sealing import rotate_keys
 
     settings = _load(args.config)
     cipher = load_cipher(settings.bot.data_dir)
 
-    async def go() -> int:
+    async def go() -> dict[str, int]:
         async with Database.open(settings.database_url) as db:
-            return await db.write(lambda session: rotate_encryption(session, cipher.rotate))
+            db.seal_with(cipher)
+            return await rotate_keys(db, cipher.rotate)
 
-    count = asyncio.run(go())
-    print(f"re-encrypted {count} stored text(s) with the newest key; older keys can now be removed")
+    try:
+        counts = asyncio.run(go())
+    except EncryptionKeyError as exc:
+        print(
+            f"tend rotate-keys stopped: {exc}. Put every key that wrote stored data in the list "
+            "(newest first) and run it again; nothing is lost.",
+            file=sys.stderr,
+        )
+        return 1
+    for table, count in counts.items():
+        print(f"  {table}: {count}")
+    total = sum(counts.values())
+    print(f"re-encrypted {total} stored text(s) with the newest key; older keys can now be removed")
     return 0
 
 
@@ -133,9 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="upgrade the database to the latest schema")
     migrate.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
     migrate.set_defaults(func=cmd_migrate)
-    rotate = sub.add_parser(
-        "rotate-keys", help="re-encrypt stored member text with the newest encryption key"
-    )
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored text with the newest encryption key")
     rotate.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
     rotate.set_defaults(func=cmd_rotate_keys)
     return parser

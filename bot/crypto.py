@@ -1,10 +1,11 @@
-"""Encryption at rest for what members write (report text, snapshots, intake text, notes).
+"""Encryption at rest for the words people write (every sealed column, models/sealed.py).
 
 Keys come from ``TEND_ENCRYPTION_KEYS`` (comma-separated Fernet keys, newest first) or,
 failing that, from ``<data_dir>/tend.key``, created on first run with owner-only
 permissions. Rotation: put a new key first and keep the old ones after it; everything
 stays readable, new writes use the new key, and ``tend rotate-keys`` re-encrypts old rows
-so the old keys can then be removed.
+so the old keys can then be removed. ``tend run`` refuses to start when its keys can't read
+what is already stored (bot/sealing.py ``verify_keys``).
 """
 
 from __future__ import annotations
@@ -63,14 +64,29 @@ class Cipher:
 
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt ``token`` with the newest key."""
-        return self._fernet.rotate(token)
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken:
+            raise EncryptionKeyError(
+                "stored text can't be decrypted with any of the configured keys (a key was removed?)"
+            ) from None
 
 
-def load_cipher(data_dir: Path, environ: Mapping[str, str] | None = None) -> Cipher:
+def key_source(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
+    """Where ``load_cipher`` takes the keys from, for messages people act on."""
+    env = os.environ if environ is None else environ
+    return KEYS_ENV if env.get(KEYS_ENV) else str(data_dir / KEY_FILE)
+
+
+def load_cipher(data_dir: Path, environ: Mapping[str, str] | None = None, *, create: bool = True) -> Cipher:
+    """The configured keys; with ``create``, a first run makes the key file."""
     env = os.environ if environ is None else environ
     if env.get(KEYS_ENV):
         return Cipher([k.strip().encode() for k in env[KEYS_ENV].split(",") if k.strip()])
     path = data_dir / KEY_FILE
+    if not path.exists() and not create:
+        # Text is already stored, so a key wrote it: a new one would make it unreadable.
+        raise EncryptionKeyError(f"no encryption key: set {KEYS_ENV} or restore {path}")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         # Create with owner-only permissions from the start; never widen an existing file.

@@ -19,6 +19,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from models import TextCipher, bind_cipher
+from models.sealed import bound_cipher
+
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
@@ -65,6 +68,19 @@ class Database:
         finally:
             await engine.dispose()
 
+    def seal_with(self, cipher: TextCipher) -> None:
+        """Encrypt and decrypt every sealed column (models/sealed.py) with ``cipher``.
+
+        Bound to this engine's dialect, which is where the column type looks for it: each
+        Database (each engine) carries its own keys.
+        """
+        bind_cipher(self.engine.sync_engine.dialect, cipher)
+
+    @property
+    def cipher(self) -> TextCipher:
+        """The keys this database's sealed columns use (raises when none were bound)."""
+        return bound_cipher(self.engine.sync_engine.dialect)
+
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
         """A session for reads; nothing it does is committed."""
@@ -104,7 +120,9 @@ class Database:
 def create_engine(url: str) -> AsyncEngine:
     url = normalise_url(url)
     parsed = make_url(url)
-    kwargs: dict[str, Any] = {}
+    # A failed statement's message would otherwise quote its parameters, which are the plain
+    # words before the sealed column type encrypts them; errors get logged.
+    kwargs: dict[str, Any] = {"hide_parameters": True}
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -125,4 +143,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA synchronous=NORMAL")
+    # Deleted and overwritten content is zeroed in the file rather than left in free space
+    # (words cleared by /privacy, the retention purge, or a migration that sealed them).
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()

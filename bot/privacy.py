@@ -1,10 +1,11 @@
 """What Tend holds about a member, their export, their deletion, and the retention purge.
 
-Rules: a member sees and exports only what is theirs (their own words, decrypted for
-them; never someone else's, never a reporter's name, never moderators' notes); deletion
-removes what moderation doesn't need and unlinks them from what it does; the retention
-purge strips text and member ids from old closed cases but keeps the audit trail, which
-never held member text.
+Rules: a person sees and exports only what is theirs (every sealed value they wrote, never
+someone else's words, never a reporter's name); deletion removes what moderation doesn't
+need and unlinks them from what it does; the retention purge applies each sealed model's
+declared rule (old closed cases lose their words and member ids) but keeps the audit trail,
+which never holds anyone's words. Which columns hold words, and whose, is declared once on
+the models (models/sealed.py); bot/sealing.py turns that into queries.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import OPEN_STATUSES, AuditEvent, Case, CheckinOptOut, FollowUp, ScheduledItem, utcnow
+from models import AuditEvent, Case, CheckinOptOut, FollowUp, Reflection, ScheduledItem, utcnow
 
 from .cases.store import audit, reference
 from .config import Settings
-from .crypto import Cipher
 from .db import Database
 from .jobs import Clock, JobEngine
+from .sealing import WordsKey, authored, erase_authored, purge_sealed
 
 # Pending work that would name or message the member about a report they filed.
 _REPORTER_JOBS = ("report.notify",)
@@ -41,6 +42,8 @@ class HeldData:
     checkins_stopped: bool
     first_at: datetime | None
     last_at: datetime | None
+    # Anything else they wrote that Tend keeps (a moderator's notes and reflections).
+    other_words: int = 0
 
     @property
     def empty(self) -> bool:
@@ -51,6 +54,7 @@ class HeldData:
                 or self.distress_notices
                 or self.reminders
                 or self.checkins
+                or self.other_words
             )
             and not self.checkins_stopped
         )
@@ -61,12 +65,14 @@ class Deleted:
     intake_texts: int = 0
     reports_unlinked: int = 0
     reminders: int = 0
+    other_texts: int = 0
 
 
 @dataclass(frozen=True)
 class Purged:
     cases: int = 0
     followups: int = 0
+    reflections: int = 0
     jobs: int = 0
     case_ids: list[int] = field(default_factory=list)
 
@@ -75,13 +81,76 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
+_CASES, _FOLLOW_UPS = Case.__tablename__, FollowUp.__tablename__
+# The words a support case's /privacy delete counts as "what you wrote when asking for support".
+_INTAKE = ((_CASES, "body"), (_CASES, "topic"))
+
+
+def _sections(
+    cases: list[Case], followups: list[FollowUp], words: dict[WordsKey, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """The export's sections, each taking its words out of ``words`` (what the person wrote);
+    whatever no section takes is left in ``words`` for the catch-all section."""
+
+    def own(table: str, field: str, row: int) -> Any:
+        return words.pop((table, field, row), None)
+
+    return {
+        "support_requests": [
+            {
+                "reference": reference(c.kind, c.number),
+                "topic": own(_CASES, "topic", c.id),
+                "status": c.status,
+                "opened_at": _iso(c.opened_at),
+                "closed_at": _iso(c.closed_at),
+                "what_you_wrote": own(_CASES, "body", c.id),
+                "your_survey_answer": c.survey_answer,
+            }
+            for c in cases
+            if c.kind == "support"
+        ],
+        "reports_you_filed": [
+            {
+                "reference": reference(c.kind, c.number),
+                "rule": c.rule_id,
+                "anonymous": c.anonymous,
+                "status": c.status,
+                "filed_at": _iso(c.opened_at),
+                "closed_at": _iso(c.closed_at),
+                "outcome": c.outcome,
+                "what_you_wrote": own(_CASES, "body", c.id),
+            }
+            for c in cases
+            if c.kind == "report"
+        ],
+        "distress_notices": [
+            {
+                "reference": reference(c.kind, c.number),
+                "category": own(_CASES, "topic", c.id),
+                "noticed_at": _iso(c.opened_at),
+                "status": c.status,
+                "note": "Tend keeps no copy of the message, only a link to it.",
+            }
+            for c in cases
+            if c.kind == "distress"
+        ],
+        "reminders": [
+            {
+                "text": own(_FOLLOW_UPS, "note", f.id),
+                "due_at": _iso(f.due_at),
+                "status": f.status,
+                "by_dm": f.by_dm,
+            }
+            for f in followups
+            if f.kind == "reminder"
+        ],
+    }
+
+
 class PrivacyService:
-    def __init__(
-        self, db: Database, jobs: JobEngine, cipher: Cipher, settings: Settings, clock: Clock = utcnow
-    ):
+    def __init__(self, db: Database, jobs: JobEngine, settings: Settings, clock: Clock = utcnow):
         self.db = db
         self.jobs = jobs
-        self.cipher = cipher
         self.settings = settings
         self.clock = clock
 
@@ -114,11 +183,14 @@ class PrivacyService:
         )
 
     async def held(self, guild_id: int, member_id: int) -> HeldData:
-        """What Tend holds about the member (their cases, reminders, check-ins): counts and dates."""
+        """What Tend holds about the member (their cases, reminders, check-ins, other words they
+        wrote): counts and dates."""
         async with self.db.read() as session:
             cases = await self._cases(session, guild_id, member_id)
             followups = await self._followups(session, guild_id, member_id)
             stopped = await session.get(CheckinOptOut, (guild_id, member_id)) is not None
+            words = await authored(session, guild_id, member_id, with_text=False)
+        _sections(cases, followups, words)  # what's left in ``words`` is listed as "other"
         dates = [c.opened_at for c in cases] + [f.created_at for f in followups]
         return HeldData(
             support_cases=sum(c.kind == "support" for c in cases),
@@ -129,85 +201,48 @@ class PrivacyService:
             checkins_stopped=stopped,
             first_at=min(dates) if dates else None,
             last_at=max(dates) if dates else None,
+            other_words=len(words),
         )
 
     async def export(self, guild_id: int, member_id: int) -> dict[str, Any]:
-        """Everything that is the member's own, their words decrypted, as JSON-ready data."""
+        """Everything that is the member's own, every word they wrote included, as JSON-ready data.
+
+        The words come from the sealed-column declarations: one a section doesn't place is
+        still exported, under ``other_words_you_wrote``.
+        """
         async with self.db.read() as session:
             cases = await self._cases(session, guild_id, member_id)
             followups = await self._followups(session, guild_id, member_id)
             stopped = await session.get(CheckinOptOut, (guild_id, member_id))
-        support = [
-            {
-                "reference": reference(c.kind, c.number),
-                "topic": c.topic,
-                "status": c.status,
-                "opened_at": _iso(c.opened_at),
-                "closed_at": _iso(c.closed_at),
-                "what_you_wrote": self.cipher.decrypt(c.body_enc),
-                "your_survey_answer": c.survey_answer,
-            }
-            for c in cases
-            if c.kind == "support"
-        ]
-        reports = [
-            {
-                "reference": reference(c.kind, c.number),
-                "rule": c.rule_id,
-                "anonymous": c.anonymous,
-                "status": c.status,
-                "filed_at": _iso(c.opened_at),
-                "closed_at": _iso(c.closed_at),
-                "outcome": c.outcome,
-                "what_you_wrote": self.cipher.decrypt(c.body_enc),
-            }
-            for c in cases
-            if c.kind == "report"
-        ]
-        distress = [
-            {
-                "reference": reference(c.kind, c.number),
-                "category": c.topic,
-                "noticed_at": _iso(c.opened_at),
-                "status": c.status,
-                "note": "Tend keeps no copy of the message, only a link to it.",
-            }
-            for c in cases
-            if c.kind == "distress"
-        ]
-        reminders = [
-            {
-                "text": self.cipher.decrypt(f.note_enc),
-                "due_at": _iso(f.due_at),
-                "status": f.status,
-                "by_dm": f.by_dm,
-            }
-            for f in followups
-            if f.kind == "reminder"
-        ]
+            words = await authored(session, guild_id, member_id)
+        sections = _sections(cases, followups, words)
         checkins = [
             {"due_at": _iso(f.first_due_at), "check_in": f.checkin}
             for f in followups
             if f.kind == "followup" and f.checkin not in (None, "skipped")
         ]
+        other = [
+            {"where": f"{table}.{field}", "id": row, "text": text}
+            for (table, field, row), text in words.items()
+        ]
         return {
             "server_id": str(guild_id),
             "member_id": str(member_id),
             "exported_at": _iso(self.clock()),
-            "support_requests": support,
-            "reports_you_filed": reports,
-            "distress_notices": distress,
-            "reminders": reminders,
+            **sections,
             "check_ins": checkins,
             "check_ins_stopped_at": _iso(stopped.created_at) if stopped else None,
+            # e.g. a moderator's notes on cases they closed, their reflections.
+            "other_words_you_wrote": other,
             "not_included": (
-                "Moderators' own notes and reflections, and anything other people wrote, "
-                "are not yours to export."
+                "Anything other people wrote (other moderators' notes and reflections, a reported "
+                "message) is not yours to export."
             ),
         }
 
     async def delete_mine(self, guild_id: int, member_id: int) -> Deleted:
-        """Delete what can be deleted: intake text, the reporter link on reports, own reminders.
+        """Delete what can be deleted: every erasable word they wrote (support topics and intake,
+        reminders, reflections...), the reporter link on reports, own reminders.
 
         Reports stay for moderation (they may protect others) but no longer name the member.
         A "please stop checking in" choice is kept, so deleting doesn't restart check-ins.
@@ -216,13 +251,9 @@ class PrivacyService:
 
         async def work(session: AsyncSession) -> Deleted:
             cases = await self._cases(session, guild_id, member_id)
-            intake = 0
             unlinked: list[int] = []
             for case in cases:
-                if case.kind == "support" and case.body_enc is not None:
-                    case.body_enc = None
-                    intake += 1
-                elif case.kind == "report":
+                if case.kind == "report":
                     case.member_id = None
                     unlinked.append(case.id)
             if unlinked:
@@ -259,7 +290,16 @@ class PrivacyService:
                     .values(status="cancelled", finished_at=now, dedupe_key=None)
                 )
                 await session.execute(delete(FollowUp).where(FollowUp.id.in_(list(reminders))))
-            result = Deleted(intake_texts=intake, reports_unlinked=len(unlinked), reminders=len(reminders))
+            # Every other word they wrote that moderation doesn't need, as the models declare it.
+            erased = await erase_authored(session, guild_id, member_id)
+            intake = {row for key in _INTAKE for row in erased.get(key, [])}
+            other = sum(len(rows) for key, rows in erased.items() if key not in _INTAKE)
+            result = Deleted(
+                intake_texts=len(intake),
+                reports_unlinked=len(unlinked),
+                reminders=len(reminders),
+                other_texts=other,
+            )
             # The audit trail records that a deletion happened, not who asked for it.
             audit(
                 session,
@@ -270,57 +310,28 @@ class PrivacyService:
                 intake_texts=result.intake_texts,
                 reports_unlinked=result.reports_unlinked,
                 reminders=result.reminders,
+                other_texts=result.other_texts,
             )
             return result
 
         return await self.db.write(work)
 
     async def purge_expired(self, guild_id: int) -> Purged:
-        """The retention purge for one guild: closed cases past ``privacy.retention_days`` lose
-        their text (and the member ids moderation doesn't need); finished reminders and jobs
-        past it are deleted. Audit events stay (they never held member text)."""
+        """The retention purge for one guild: every model with sealed columns applies its declared
+        rule to rows past ``privacy.retention_days`` (closed cases lose their words and the member
+        they were for; finished follow-ups and reflections are deleted); finished jobs past it are
+        deleted too. Audit events stay (they never hold anyone's words)."""
         guild = self.settings.guild(guild_id)
         if guild is None:
             return Purged()
         cutoff = self.clock() - timedelta(days=guild.privacy.retention_days)
 
         async def work(session: AsyncSession) -> Purged:
-            cases = (
-                await session.scalars(
-                    select(Case).where(
-                        Case.guild_id == guild_id,
-                        Case.status.not_in(OPEN_STATUSES),
-                        Case.closed_at.is_not(None),
-                        Case.closed_at < cutoff,
-                        or_(
-                            Case.body_enc.is_not(None),
-                            Case.snapshot_enc.is_not(None),
-                            Case.note_enc.is_not(None),
-                            Case.member_id.is_not(None),
-                        ),
-                    )
-                )
-            ).all()
-            for case in cases:
-                case.body_enc = case.snapshot_enc = case.note_enc = None
-                # The reported member (subject_id) stays: a pattern of conduct is moderation's to see.
-                case.member_id = None
-                if case.kind == "support":
-                    case.topic = None  # /support's topic may be free text
-                audit(session, case, "purged", None, retention_days=guild.privacy.retention_days)
-            support_ids = [c.id for c in cases if c.kind == "support"]
-            if support_ids:
-                events = await session.scalars(select(AuditEvent).where(AuditEvent.case_id.in_(support_ids)))
-                for event in events:
-                    if "topic" in (event.detail or {}):
-                        event.detail = {k: v for k, v in event.detail.items() if k != "topic"}
-            followups = await session.execute(
-                delete(FollowUp).where(
-                    FollowUp.guild_id == guild_id,
-                    FollowUp.status.in_(("done", "cancelled")),
-                    FollowUp.due_at < cutoff,
-                )
-            )
+            expired = await purge_sealed(session, guild_id, cutoff)
+            case_ids = expired.cleared.get(_CASES, [])
+            if case_ids:
+                for case in (await session.scalars(select(Case).where(Case.id.in_(case_ids)))).all():
+                    audit(session, case, "purged", None, retention_days=guild.privacy.retention_days)
             jobs = await session.execute(
                 delete(ScheduledItem).where(
                     ScheduledItem.guild_id == guild_id,
@@ -329,10 +340,11 @@ class PrivacyService:
                 )
             )
             return Purged(
-                cases=len(cases),
-                followups=int(getattr(followups, "rowcount", 0) or 0),
+                cases=len(case_ids),
+                followups=len(expired.deleted.get(_FOLLOW_UPS, [])),
+                reflections=len(expired.deleted.get(Reflection.__tablename__, [])),
                 jobs=int(getattr(jobs, "rowcount", 0) or 0),
-                case_ids=[c.id for c in cases],
+                case_ids=sorted(case_ids),
             )
 
         return await self.db.write(work)

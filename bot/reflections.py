@@ -12,7 +12,6 @@ from models import Case, Reflection
 
 from .authority import CASE_GONE, Actor, conflicted
 from .cases import CaseService, reference
-from .crypto import Cipher
 from .db import Database
 from .errors import InvalidInput, NotFound
 from .followups import FollowUpService
@@ -37,9 +36,8 @@ class Reflected:
 
 
 class ReflectionService:
-    def __init__(self, db: Database, cipher: Cipher, cases: CaseService, followups: FollowUpService):
+    def __init__(self, db: Database, cases: CaseService, followups: FollowUpService):
         self.db = db
-        self.cipher = cipher
         self.cases = cases
         self.followups = followups
 
@@ -87,7 +85,7 @@ class ReflectionService:
                 guild_id=guild_id,
                 author_id=author_id,
                 case_id=case_id,
-                text_enc=self.cipher.encrypt(text),
+                text=text,
                 created_at=self.cases.clock(),
             )
             session.add(row)
@@ -105,9 +103,7 @@ class ReflectionService:
                     .order_by(Reflection.created_at.desc())
                 )
             ).all()
-        return [
-            ReflectionView(r.id, r.case_id, self.cipher.decrypt(r.text_enc) or "", r.created_at) for r in rows
-        ]
+        return [ReflectionView(r.id, r.case_id, r.text, r.created_at) for r in rows]
 
     async def delete_mine(self, guild_id: int, author_id: int, reflection_id: int) -> None:
         async def work(session: AsyncSession) -> int:

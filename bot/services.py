@@ -51,10 +51,12 @@ def build_services(
     clock: Clock = utcnow,
 ) -> Services:
     cipher = cipher or load_cipher(settings.bot.data_dir)
+    # Every sealed column read or written through this database uses these keys.
+    db.seal_with(cipher)
     jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
     authority = Authority(settings)
-    cases = CaseService(db, jobs, cipher, authority, clock)
-    followups = FollowUpService(db, jobs, cipher, cases, settings, clock)
+    cases = CaseService(db, jobs, authority, clock)
+    followups = FollowUpService(db, jobs, cases, settings, clock)
     # A new support case or report schedules its on-call escalation in its own transaction.
     cases.on_open.append(followups.schedule_escalation)
     return Services(
@@ -64,9 +66,9 @@ def build_services(
         cases=cases,
         reports=ReportService(cases),
         distress=DistressService(cases),
-        reflections=ReflectionService(db, cipher, cases, followups),
+        reflections=ReflectionService(db, cases, followups),
         cipher=cipher,
         followups=followups,
-        privacy=PrivacyService(db, jobs, cipher, settings, clock),
+        privacy=PrivacyService(db, jobs, settings, clock),
         authority=authority,
     )

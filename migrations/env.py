@@ -1,6 +1,7 @@
 """Alembic environment: async engines, batch mode for SQLite, URL from Tend's own config.
 
-Two ways in: ``tend migrate`` hands a live connection through ``config.attributes``;
+Two ways in: ``tend migrate`` hands a live connection (and a loader of Tend's keys, for
+migrations that encrypt) through ``config.attributes``;
 the plain ``alembic`` command reads the URL from ``DATABASE_URL`` or from the file
 named by ``TEND_CONFIG`` (default ``config.toml``).
 """
@@ -13,7 +14,7 @@ import os
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from models import Base, UTCDateTime
+from models import Base, SealedJSON, SealedText, UTCDateTime
 
 config = context.config
 target_metadata = Base.metadata
@@ -34,6 +35,9 @@ def _render_item(kind: str, obj: object, autogen_context: object) -> str | bool:
     # Migrations must not import model code: a UTC column is a plain timezone-aware DateTime.
     if kind == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
+    # A sealed column is bytes in the database; encrypting is the model's business.
+    if kind == "type" and isinstance(obj, SealedText | SealedJSON):
+        return "sa.LargeBinary()"
     return False
 
 

@@ -1,17 +1,19 @@
 """Cases: support requests, conduct reports and distress notices share one table and one loop.
 
-Member-written text (intake, report text, message snapshots, notes) is stored encrypted
-(``*_enc`` columns, Fernet); the service layer encrypts and decrypts it.
+Words people wrote (the /support topic, intake, report text, the reported message, notes)
+are sealed columns (models/sealed.py): encrypted at rest, plain text in Python.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, ClassVar
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
+from .sealed import Retention, sealed
 
 CASE_KINDS = ("support", "report", "distress")
 # support: open → claimed → closed; report: new → acknowledged → resolved | dismissed;
@@ -40,10 +42,21 @@ class Case(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     # Routed to the escalation channel (e.g. a report about a moderator).
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)
-    topic: Mapped[str | None] = mapped_column(String(100), default=None)
+    # Support: the member's /support topic (free text); distress: the signal's category.
+    topic: Mapped[str | None] = sealed(
+        author="member_id", erasable=lambda: Case.kind == "support", column_name="topic_enc"
+    )
     rule_id: Mapped[str | None] = mapped_column(String(40), default=None)
-    body_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
-    snapshot_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # What the member wrote: support intake, or the text of a report. Their /privacy delete
+    # clears intake; a report stays for moderation (it may protect others) and is unlinked instead.
+    body: Mapped[str | None] = sealed(
+        author="member_id", erasable=lambda: Case.kind != "report", column_name="body_enc"
+    )
+    # Reports: a copy of the reported message (someone else's words, nobody's to export);
+    # distress: only where the message is.
+    snapshot: Mapped[dict[str, Any] | None] = sealed(
+        author=None, erasable=False, column_name="snapshot_enc", json=True
+    )
     holder_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
@@ -58,12 +71,19 @@ class Case(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     closed_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     outcome: Mapped[str | None] = mapped_column(String(40), default=None)
-    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # The closing moderator's note: moderation's record, so their /privacy delete keeps it.
+    note: Mapped[str | None] = sealed(author="closed_by", erasable=False, column_name="note_enc")
     followup_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     survey_answer: Mapped[str | None] = mapped_column(String(16), default=None)
     member_left_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     # Why a Discord side effect hasn't happened yet (shown on the card; cleared when it does).
     problem: Mapped[str | None] = mapped_column(String(200), default=None)
+
+    # Closed cases past the retention period lose their words and the member they were for;
+    # the reported member (subject_id) stays: a pattern of conduct is moderation's to see.
+    retention: ClassVar[Retention] = Retention.clear(
+        after="closed_at", when=lambda: Case.status.not_in(OPEN_STATUSES), also_clear=("member_id",)
+    )
 
     @property
     def is_open(self) -> bool:

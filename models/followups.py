@@ -8,11 +8,13 @@ and schedules a new item; the record stays one row, so "kept vs missed" counts o
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import BigInteger, Boolean, Index, Integer, LargeBinary, String
+from sqlalchemy import BigInteger, Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
+from .sealed import Retention, sealed
 
 # "followup": a moderator checking in on a member (/followup, a closed case, the listening
 # prompt); "reminder": anyone's /remind.
@@ -39,8 +41,8 @@ class FollowUp(Base):
     # The member to check in on (None for a plain reminder, or once purged/deleted).
     member_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     case_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    # What the reminder says (written by a person: encrypted like every other text).
-    note_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
+    # What the reminder says, written by created_by (the /remind text, a moderator's note).
+    note: Mapped[str | None] = sealed(author="created_by", erasable=True, column_name="note_enc")
     # Where a /remind was asked (delivered there unless by_dm).
     channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     by_dm: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -59,6 +61,11 @@ class FollowUp(Base):
     checkin: Mapped[str | None] = mapped_column(String(16), default=None)
     # A CASE_FOLLOWUP item this follow-up was made from (closing a case), so a retry finds it.
     origin_item_id: Mapped[int | None] = mapped_column(BigInteger, default=None, unique=True)
+
+    # Finished follow-ups and reminders go once their due time is past the retention period.
+    retention: ClassVar[Retention] = Retention.delete(
+        after="due_at", when=lambda: FollowUp.status.in_(("done", "cancelled"))
+    )
 
 
 class CheckinOptOut(Base):

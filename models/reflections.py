@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import ClassVar
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary
+from sqlalchemy import BigInteger, Index, Integer
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .base import Base, UTCDateTime, utcnow
+from .sealed import Retention, sealed
 
 
 class Reflection(Base):
@@ -18,5 +20,8 @@ class Reflection(Base):
     guild_id: Mapped[int] = mapped_column(BigInteger)
     author_id: Mapped[int] = mapped_column(BigInteger)
     case_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    text_enc: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str] = sealed(author="author_id", erasable=True, column_name="text_enc", nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    # A reflection is for learning soon after a case, not an archive: it goes after the retention period.
+    retention: ClassVar[Retention] = Retention.delete(after="created_at")

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
+from bot.crypto import Cipher
 from bot.db import Database, normalise_url
 from bot.migrate import upgrade
 
@@ -58,4 +60,20 @@ async def database_url_for(backend: str, tmp_path: os.PathLike[str]) -> str:
 async def migrated_database(url: str) -> AsyncIterator[Database]:
     async with Database.open(url) as db:
         await upgrade(db.engine)
+        db.seal_with(Cipher([Cipher.generate_key()]))
         yield db
+
+
+def raw_sqlite_files(folder: Path, name: str = "tend.db") -> bytes:
+    """The SQLite file and its write-ahead log (and any journal), as raw bytes."""
+    return b"".join(p.read_bytes() for p in sorted(folder.glob(f"{name}*")))
+
+
+async def raw_value(
+    where: AsyncSession | AsyncConnection, table: str, column: str, row_id: int
+) -> bytes | None:
+    """What the database itself holds in one cell, bypassing the sealed column type."""
+    found = (
+        await where.execute(text(f"SELECT {column} FROM {table} WHERE id = :id"), {"id": row_id})
+    ).scalar()
+    return None if found is None else bytes(found)

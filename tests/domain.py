@@ -17,7 +17,6 @@ from bot.cases.service import (
     SUPPORT_SILENCE,
 )
 from bot.config import parse_settings
-from bot.crypto import Cipher
 from bot.db import Database
 from bot.followups import (
     CASE_ESCALATE,
@@ -77,7 +76,7 @@ def case_service(db: Database) -> CaseService:
     )
     for kind in kinds:
         engine.register(kind, _noop)
-    return CaseService(db, engine, Cipher([Cipher.generate_key()]), Authority(SETTINGS), clock)
+    return CaseService(db, engine, Authority(SETTINGS), clock)
 
 
 def report_service(cases: CaseService) -> ReportService:
@@ -85,4 +84,4 @@ def report_service(cases: CaseService) -> ReportService:
 
 
 def followup_service(cases: CaseService) -> FollowUpService:
-    return FollowUpService(cases.db, cases.jobs, cases.cipher, cases, SETTINGS, cases.clock)
+    return FollowUpService(cases.db, cases.jobs, cases, SETTINGS, cases.clock)

@@ -19,7 +19,7 @@ from bot.cases.service import (
     SUPPORT_SETUP,
     SUPPORT_SILENCE,
 )
-from bot.crypto import Cipher, load_cipher
+from bot.crypto import Cipher, EncryptionKeyError, load_cipher
 from bot.db import Database
 from bot.errors import InvalidInput, NotAllowed, NotFound
 from models import AuditEvent, ScheduledItem
@@ -172,7 +172,7 @@ async def test_member_text_is_encrypted_at_rest(service: CaseService, db: Databa
             await conn.execute(text("SELECT body_enc FROM cases WHERE id = :id"), {"id": case.id})
         ).scalar()
     assert raw is not None and secret.encode() not in bytes(raw)
-    assert (await service.with_text(GUILD, case.id)).body == secret
+    assert (await service.get(GUILD, case.id)).body == secret
 
 
 def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) -> None:
@@ -181,6 +181,12 @@ def test_key_file_is_created_once_with_owner_only_permissions(tmp_path: Path) ->
     assert key_file.stat().st_mode & 0o777 == 0o600
     token = first.encrypt("x")
     assert load_cipher(tmp_path, environ={}).decrypt(token) == "x"
+
+
+def test_a_migration_never_makes_up_a_key_for_text_already_stored(tmp_path: Path) -> None:
+    with pytest.raises(EncryptionKeyError, match="restore"):
+        load_cipher(tmp_path, environ={}, create=False)
+    assert not (tmp_path / "tend.key").exists()
 
 
 def test_rotation_keeps_old_text_readable() -> None:

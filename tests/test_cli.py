@@ -119,30 +119,76 @@ def test_json_logs_are_one_object_per_line(capsys) -> None:  # type: ignore[no-u
 
 
 async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> None:
+    from sqlalchemy import select
+
     from bot.crypto import Cipher
     from bot.db import Database
     from bot.migrate import upgrade
-    from models import Case
+    from models import Case, FollowUp, Reflection, utcnow
 
     old, new = Cipher.generate_key().decode(), Cipher.generate_key().decode()
     url = f"sqlite:///{tmp_path}/t.db"
     async with Database.open(url) as db:
         await upgrade(db.engine)
+        db.seal_with(Cipher([old.encode()]))
         async with db.transaction() as session:
+            session.add(Case(guild_id=1, kind="report", number=1, status="new", body="kept safe"))
+            # Not only cases: a /remind text and a reflection were once left under the old key.
+            now = utcnow()
             session.add(
-                Case(
-                    guild_id=1,
-                    kind="report",
-                    number=1,
-                    status="new",
-                    body_enc=Cipher([old.encode()]).encrypt("kept safe"),
+                FollowUp(
+                    guild_id=1, kind="reminder", owner_id=2, note="stretch", due_at=now, first_due_at=now
                 )
             )
+            session.add(Reflection(guild_id=1, author_id=3, text="I listened"))
     env = {"DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": f"{new},{old}"}
     code, out, err = await tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
-    assert code == 0 and "re-encrypted 1 stored text" in out, err
-    async with Database.open(url) as db, db.read() as session:
-        from sqlalchemy import select
+    assert code == 0 and "re-encrypted 3 stored text" in out, err
+    assert "cases: 1" in out and "follow_ups: 1" in out and "reflections: 1" in out
+    async with Database.open(url) as db:
+        db.seal_with(Cipher([new.encode()]))  # readable without the old key
+        async with db.read() as session:
+            assert await session.scalar(select(Case.body)) == "kept safe"
+            assert await session.scalar(select(FollowUp.note)) == "stretch"
+            assert await session.scalar(select(Reflection.text)) == "I listened"
 
-        token = await session.scalar(select(Case.body_enc))
-    assert Cipher([new.encode()]).decrypt(token) == "kept safe"  # readable without the old key
+
+async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_fix_it(tmp_path: Path) -> None:
+    from bot.crypto import Cipher
+    from bot.db import Database
+    from bot.migrate import upgrade
+    from bot.sealing import verify_keys
+
+    first = Cipher.generate_key().decode()
+    url = f"sqlite:///{tmp_path}/t.db"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{tmp_path}"\n'
+        "[[guilds]]\nid = 111111111111111111\nmoderator_roles = [222222222222222222]\n"
+        "[guilds.channels]\nqueue = 333333333333333333\nsupport = 444444444444444444\n"
+    )
+    async with Database.open(url) as db:  # a first start wrote the key check with `first`
+        await upgrade(db.engine)
+        db.seal_with(Cipher([first.encode()]))
+        await verify_keys(db)
+
+    another = {
+        "DISCORD_TOKEN": "x",
+        "DATABASE_URL": url,
+        "TEND_ENCRYPTION_KEYS": Cipher.generate_key().decode(),
+    }
+    code, _, err = await tend("run", "--config", str(config), env=another)
+    assert code == 1 and "Traceback" not in err, err
+    assert (
+        "The encryption keys in TEND_ENCRYPTION_KEYS can't read the data already stored (written with "
+        "another key). Put the key that wrote it back (newest first, old after) and run tend rotate-keys."
+    ) in err
+
+    # A new install pointed at the old database: a fresh key file, named in the message.
+    code, _, err = await tend(
+        "run",
+        "--config",
+        str(config),
+        env={"DISCORD_TOKEN": "x", "DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": ""},
+    )
+    assert code == 1 and f"The encryption keys in {tmp_path / 'tend.key'} can't read" in err, err

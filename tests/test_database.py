@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.engine import Connection
 
 from bot.app import StartupError, ensure_schema
 from bot.config import parse_settings
@@ -24,6 +25,22 @@ async def test_migrations_upgrade_an_empty_database(database_url: str) -> None:
         assert after.current == head_revision() and after.up_to_date
         # Upgrading again is a no-op.
         assert (await upgrade(db.engine)).up_to_date
+
+
+async def test_the_migrations_build_exactly_what_the_models_declare(database_url: str) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from models import Base
+
+    def differences(connection: Connection) -> list[object]:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, Base.metadata))
+
+    async with Database.open(database_url) as db:
+        await upgrade(db.engine)
+        async with db.engine.connect() as connection:
+            assert await connection.run_sync(differences) == []
 
 
 async def test_run_refuses_a_database_behind_and_names_the_fix(database_url: str) -> None:
@@ -77,6 +94,7 @@ async def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 5000
+        assert (await conn.execute(text("PRAGMA secure_delete"))).scalar() == 1
 
 
 def test_urls_people_paste_get_async_drivers() -> None:

@@ -15,6 +15,7 @@ from bot.followups import after_quiet_hours
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem
 
 from .clock import TestClock
+from .databases import raw_value
 from .simulator import DiscordSimulator
 from .tend import VIEW_CHANNEL, Tend, running_tend
 from .test_support_e2e import ask_for_support, buttons, only_case
@@ -80,7 +81,9 @@ async def test_followup_is_scheduled_delivered_on_time_and_marked_done(tend: Ten
     assert answer["flags"] & EPHEMERAL and "I'll remind you" in answer["content"]
     [followup] = await followups(tend)
     assert followup.owner_id == world.moderator and followup.member_id == world.member
-    assert followup.note_enc is not None and b"move" not in followup.note_enc  # encrypted at rest
+    async with tend.db.read() as session:
+        raw = await raw_value(session, "follow_ups", "note_enc", followup.id)
+    assert followup.note is not None and raw is not None and b"move" not in raw  # encrypted at rest
     [item] = await pending(tend, "followup.due")
     assert item.due_at == followup.due_at > tend.bot.jobs.clock()  # type: ignore[union-attr]
 

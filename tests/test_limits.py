@@ -28,6 +28,7 @@ LIMITS = ReportLimits(burst=3, burst_window=timedelta(minutes=10), daily=10)
 async def second(db: Database, database_url: str) -> AsyncIterator[Database]:
     """Another engine on the same database, as a second process would have."""
     async with Database.open(database_url) as other:
+        other.seal_with(db.cipher)  # several processes share one key
         yield other
 
 

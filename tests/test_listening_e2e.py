@@ -13,6 +13,7 @@ from bot.followups.service import FOLLOWUP_DUE
 from bot.guidance import PromptLibrary
 from models import Case, FollowUp, Reflection, ScheduledItem
 
+from .databases import raw_value
 from .simulator import DiscordSimulator, InteractionHandle
 from .tend import MANAGE_MESSAGES, Tend, build_world, running_tend
 
@@ -227,7 +228,9 @@ async def test_reflection_after_close_is_private_and_deletable(tend: Tend) -> No
     await saved.wait_followup()
     async with tend.db.read() as session:
         (row,) = (await session.scalars(select(Reflection))).all()
-    assert row.author_id == world.moderator and b"rushed" not in row.text_enc  # encrypted at rest
+        raw = await raw_value(session, "reflections", "text_enc", row.id)
+    assert row.author_id == world.moderator and row.text == "I rushed the first reply."
+    assert raw is not None and b"rushed" not in raw  # encrypted at rest
 
     mine = await tend.slash(world.moderator, "reflections")
     await mine.wait_followup()
@@ -347,7 +350,12 @@ async def test_remind_me_to_check_in_stores_a_followup_that_fires(tend: Tend) ->
             and followup.owner_id == world.moderator
             and followup.member_id == world.member
         )
-        assert followup.note_enc is not None  # the note is encrypted, not kept in a job payload
+        # The note is kept sealed on the follow-up, not in a job payload.
+        assert followup.note is not None
+        assert await raw_value(session, "follow_ups", "note_enc", followup.id) not in (
+            None,
+            followup.note.encode(),
+        )
         item = await session.scalar(
             select(ScheduledItem).where(ScheduledItem.kind == FOLLOWUP_DUE, ScheduledItem.status == "pending")
         )

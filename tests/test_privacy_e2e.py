@@ -96,8 +96,8 @@ async def test_privacy_shows_exports_and_deletes_what_is_theirs(tend: Tend) -> N
                 select(AuditEvent).where(AuditEvent.case_id == report.id, AuditEvent.actor_id == world.member)
             )
         ).all()
-    assert support is not None and support.body_enc is None and support.member_id == world.member
-    assert filed is not None and filed.member_id is None and filed.body_enc is not None  # kept, unnamed
+    assert support is not None and support.body is None and support.member_id == world.member
+    assert filed is not None and filed.member_id is None and filed.body is not None  # kept, unnamed
     assert about_them is not None and about_them.subject_id == world.member  # moderation's record stays
     assert reminders == [] and named == []
     assert not await pending(tend, "followup.due")
@@ -134,11 +134,11 @@ async def test_retention_purges_old_closed_cases_and_keeps_one_daily_run(tend: T
             select(AuditEvent).where(AuditEvent.case_id == support.id, AuditEvent.action == "opened")
         )
     old_support, old_report = cases[support.id], cases[report.id]
-    assert old_support.body_enc is None and old_support.note_enc is None and old_support.member_id is None
-    assert old_report.body_enc is None and old_report.member_id is None
+    assert old_support.body is None and old_support.note is None and old_support.member_id is None
+    assert old_report.body is None and old_report.member_id is None
     assert old_report.subject_id == world.member  # the reported member stays on the record
     recent = next(c for c in cases.values() if c.member_id == world.member2 and c.kind == "support")
-    assert recent.body_enc is not None
+    assert recent.body is not None
     assert {e.case_id for e in purged} == {support.id, report.id}
     assert opened is not None and "topic" not in opened.detail  # the audit trail stays, minus text
     [following] = await pending(tend, "tend.retention")

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from models import AuditEvent, Case, ScheduledItem
 
+from .databases import raw_sqlite_files
 from .simulator import DiscordSimulator, InteractionHandle
 from .tend import MANAGE_MESSAGES, Tend, build_world, running_tend
 
@@ -307,13 +308,8 @@ async def test_report_text_is_unreadable_in_the_raw_database_file(
     secret = "he sent me threatening messages about my address"
     async with running_tend(discord_sim, url, tmp_path) as tend:
         await file_report(tend, tend.world.member, tend.world.member2, text=secret)
-    raw = _read_database_files(tmp_path)
+    raw = raw_sqlite_files(tmp_path)
     assert raw and secret.encode() not in raw and b"threatening" not in raw
-
-
-def _read_database_files(folder: Path) -> bytes:
-    """The SQLite file and its write-ahead log, as raw bytes."""
-    return b"".join(p.read_bytes() for p in folder.glob("tend.db*"))
 
 
 async def test_cases_lists_my_open_cases_oldest_first(tend: Tend) -> None:

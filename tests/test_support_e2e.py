@@ -110,7 +110,7 @@ async def test_panel_button_opens_the_same_flow(tend: Tend) -> None:
     await submitted.wait_followup()
     await tend.settle()
     case = await only_case(tend)
-    assert case.member_id == world.member2 and case.body_enc is None and case.thread_id is not None
+    assert case.member_id == world.member2 and case.body is None and case.thread_id is not None
 
 
 async def test_discord_permissions_alone_do_not_make_a_moderator(tend: Tend) -> None:
@@ -287,7 +287,7 @@ async def test_buttons_and_forms_work_after_a_restart(tend: Tend) -> None:
     async with tend.db.read() as session:
         cases = (await session.scalars(select(Case).order_by(Case.number))).all()
     assert [c.status for c in cases] == ["claimed", "open"]
-    assert tend.cipher.decrypt(cases[1].body_enc) == "written during a restart"
+    assert cases[1].body == "written during a restart"
 
 
 async def test_hand_off_to_another_moderator_only(tend: Tend) -> None:

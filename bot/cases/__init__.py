@@ -1,13 +1,12 @@
 """The case lifecycle shared by support requests, conduct reports and distress notices."""
 
-from .service import CLOSE_REASONS, SURVEY_ANSWERS, CaseService, CaseText, CooldownActive, Opened
+from .service import CLOSE_REASONS, SURVEY_ANSWERS, CaseService, CooldownActive, Opened
 from .store import reference
 
 __all__ = [
     "CLOSE_REASONS",
     "SURVEY_ANSWERS",
     "CaseService",
-    "CaseText",
     "CooldownActive",
     "Opened",
     "reference",

@@ -57,9 +57,7 @@ class DistressService:
                 status="new",
                 member_id=member_id,
                 topic=category,
-                snapshot_enc=self.cases.cipher.encrypt_json(
-                    {"channel_id": channel_id, "message_id": message_id, "jump_url": jump_url}
-                ),
+                snapshot={"channel_id": channel_id, "message_id": message_id, "jump_url": jump_url},
                 opened_at=now,
             )
             session.add(case)

@@ -35,7 +35,6 @@ class ReportService:
         self.cases = cases
         self.db = cases.db
         self.jobs = cases.jobs
-        self.cipher = cases.cipher
 
     async def check_limits(
         self, session: AsyncSession, guild_id: int, reporter_id: int, limits: ReportLimits
@@ -104,8 +103,8 @@ class ReportService:
                 rule_id=rule_id,
                 anonymous=anonymous,
                 escalated=escalated,
-                body_enc=self.cipher.encrypt(text),
-                snapshot_enc=self.cipher.encrypt_json(snapshot),
+                body=text,
+                snapshot=snapshot,
                 opened_at=now,
             )
             session.add(case)
@@ -192,7 +191,7 @@ class ReportService:
             self.cases.require_open(case)
             self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)
             case.holder_id = case.holder_id or moderator_id
-            case.note_enc = self.cipher.encrypt(note) if note else None
+            case.note = note or None
             audit(session, case, status, moderator_id, outcome=outcome)
             if case.member_id is not None:
                 await self.cases.notify_member(session, case, f"outcome.{outcome}")

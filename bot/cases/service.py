@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import Case, ScheduledItem, utcnow
 
 from ..authority import CASE_GONE, Actor, Authority, may_hold, require_case_member
-from ..crypto import Cipher
 from ..db import Database
 from ..errors import InvalidInput, NotFound, TryLater
 from ..jobs import Clock, JobEngine
@@ -62,23 +61,10 @@ class Opened:
     setup_job: ScheduledItem | None = None
 
 
-@dataclass(frozen=True)
-class CaseText:
-    """A case with its member-written text decrypted, for rendering to moderators."""
-
-    case: Case
-    body: str | None
-    note: str | None
-    snapshot: dict[str, Any] | None
-
-
 class CaseService:
-    def __init__(
-        self, db: Database, jobs: JobEngine, cipher: Cipher, authority: Authority, clock: Clock = utcnow
-    ):
+    def __init__(self, db: Database, jobs: JobEngine, authority: Authority, clock: Clock = utcnow):
         self.db = db
         self.jobs = jobs
-        self.cipher = cipher
         self.authority = authority
         self.clock = clock
         # Called inside the transaction that opens a support case or files a report
@@ -124,15 +110,6 @@ class CaseService:
             raise NotFound(CASE_GONE)
         require_case_member(actor, case)
         return case
-
-    async def with_text(self, guild_id: int, case_id: int) -> CaseText:
-        case = await self.get(guild_id, case_id)
-        return CaseText(
-            case=case,
-            body=self.cipher.decrypt(case.body_enc),
-            note=self.cipher.decrypt(case.note_enc),
-            snapshot=self.cipher.decrypt_json(case.snapshot_enc),
-        )
 
     async def by_thread(self, thread_id: int) -> Case | None:
         async with self.db.read() as session:
@@ -184,7 +161,7 @@ class CaseService:
                 status="open",
                 member_id=member_id,
                 topic=topic,
-                body_enc=self.cipher.encrypt(text) if text else None,
+                body=text or None,
                 opened_at=now,
                 member_active_at=now,
             )
@@ -198,7 +175,6 @@ class CaseService:
                 case,
                 "opened",
                 reached_out_by or member_id,
-                topic=topic,
                 reached_out=reached_out_by is not None,
             )
             setup = await self.jobs.add(
@@ -355,7 +331,7 @@ class CaseService:
             self._require_open(case)
             # A member closing an unclaimed case hasn't been acknowledged by anyone.
             self.mark_closed(case, status="closed", outcome=reason, actor_id=actor_id, acknowledge=False)
-            case.note_enc = self.cipher.encrypt(note) if note else None
+            case.note = note or None
             case.followup_at = followup_at
             await self.jobs.cancel(session, case_id=case.id, kinds=[SUPPORT_NUDGE, SUPPORT_SILENCE])
             audit(session, case, "closed", actor_id, reason=reason, by_member=by_member, survey=survey)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -59,6 +59,10 @@ async def next_number(session: AsyncSession, guild_id: int, kind: str) -> int:
     return int(number)
 
 
+# What an audit detail may hold: ids, numbers, flags and short labels (a rule id, an outcome key).
+_LABEL = re.compile(r"[A-Za-z0-9_.:-]{0,64}")
+
+
 def audit(
     session: AsyncSession,
     case: Case | None,
@@ -68,7 +72,17 @@ def audit(
     guild_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Record who did what to which case. ``detail`` must never hold member-written text."""
+    """Record who did what to which case.
+
+    ``detail`` holds ids and labels only, never anyone's words: audit events outlive the
+    retention purge and /privacy delete, and aren't encrypted. A string that isn't a short
+    label (spaces, punctuation, length) is refused, so free text can't slip in unnoticed.
+    """
+    for key, value in detail.items():
+        if isinstance(value, str) and not _LABEL.fullmatch(value):
+            raise ValueError(f"audit detail {key!r} looks like free text; record ids and labels only")
+        if not isinstance(value, str | int | float | bool | None):
+            raise ValueError(f"audit detail {key!r} must be an id, a number, a flag or a label")
     session.add(
         AuditEvent(
             guild_id=guild_id if case is None else case.guild_id,
@@ -118,21 +132,6 @@ async def past_case_count(session: AsyncSession, case: Case, user_id: int) -> in
         )
     )
     return int(count or 0)
-
-
-ENCRYPTED_COLUMNS = ("body_enc", "snapshot_enc", "note_enc")
-
-
-async def rotate_encryption(session: AsyncSession, rotate: Callable[[bytes], bytes]) -> int:
-    """Re-encrypt every stored member text with the newest key; returns how many values changed."""
-    changed = 0
-    for case in (await session.scalars(select(Case))).all():
-        for column in ENCRYPTED_COLUMNS:
-            token = getattr(case, column)
-            if token is not None:
-                setattr(case, column, rotate(token))
-                changed += 1
-    return changed
 
 
 async def open_load(session: AsyncSession, guild_id: int) -> dict[int, int]:

@@ -19,7 +19,6 @@ from ..cases import CaseService, reference
 from ..cases.service import SUPPORT_SILENCE
 from ..cases.store import audit, lock_counter, open_case_of
 from ..config import GuildConfig, Settings
-from ..crypto import Cipher
 from ..db import Database
 from ..disclosure import tend_checks_in_for
 from ..errors import InvalidInput, NotAllowed, NotFound
@@ -41,7 +40,7 @@ GONE = "I can't find that reminder any more. It may have been deleted."
 
 @dataclass(frozen=True)
 class Delivery:
-    """A follow-up that is due now, with its note decrypted, for the cog to render."""
+    """A follow-up that is due now, with its note, for the cog to render."""
 
     followup: FollowUp
     note: str | None
@@ -61,14 +60,12 @@ class FollowUpService:
         self,
         db: Database,
         jobs: JobEngine,
-        cipher: Cipher,
         cases: CaseService,
         settings: Settings,
         clock: Clock = utcnow,
     ):
         self.db = db
         self.jobs = jobs
-        self.cipher = cipher
         self.cases = cases
         self.settings = settings
         self.clock = clock
@@ -95,7 +92,7 @@ class FollowUpService:
                 owner_id=moderator_id,
                 member_id=member_id,
                 case_id=case_id,
-                note_enc=self._note(note),
+                note=self._note(note),
                 created_by=created_by or moderator_id,
             ),
             due_at,
@@ -119,7 +116,7 @@ class FollowUpService:
                 guild_id=guild_id,
                 kind="reminder",
                 owner_id=user_id,
-                note_enc=self._note(text),
+                note=self._note(text),
                 channel_id=channel_id,
                 by_dm=by_dm,
                 created_by=user_id,
@@ -127,11 +124,11 @@ class FollowUpService:
             due_at,
         )
 
-    def _note(self, note: str | None) -> bytes | None:
+    def _note(self, note: str | None) -> str | None:
         note = (note or "").strip()
         if len(note) > NOTE_LIMIT:
             raise InvalidInput(f"Please keep the note under {NOTE_LIMIT} characters (it has {len(note)}).")
-        return self.cipher.encrypt(note) if note else None
+        return note or None
 
     async def _create(self, followup: FollowUp, due_at: datetime) -> ScheduledItem:
         if due_at.tzinfo is None:
@@ -196,7 +193,7 @@ class FollowUpService:
                 owner_id=job.target_id or (case.closed_by or case.holder_id if case else None) or 0,
                 member_id=int(member) if member else None,
                 case_id=case.id if case is not None else None,
-                note_enc=self._note(str(note)[:NOTE_LIMIT]) if note else None,
+                note=self._note(str(note)[:NOTE_LIMIT]) if note else None,
                 due_at=job.due_at,
                 first_due_at=job.due_at,
                 created_by=job.created_by,
@@ -205,7 +202,7 @@ class FollowUpService:
             )
             session.add(followup)
             await session.flush()
-            if note:  # the note now lives encrypted on the follow-up, not in the job's payload
+            if note:  # the note now lives sealed on the follow-up, not in the job's payload
                 payload = {k: v for k, v in job.payload.items() if k != "note"}
                 await session.execute(
                     update(ScheduledItem).where(ScheduledItem.id == job.id).values(payload=payload)
@@ -255,7 +252,7 @@ class FollowUpService:
                             dedupe_key=f"checkin:{followup.id}",
                         )
                     )
-            return Delivery(followup, self.cipher.decrypt(followup.note_enc), case)
+            return Delivery(followup, followup.note, case)
 
         delivery = await self.db.write(work)
         for item in checkin:
@@ -284,9 +281,6 @@ class FollowUpService:
         if followup is None:
             raise NotFound(GONE)
         return followup
-
-    async def note_of(self, followup: FollowUp) -> str | None:
-        return self.cipher.decrypt(followup.note_enc)
 
     # -- the reminder's buttons --------------------------------------------------------------
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cases import CLOSE_REASONS, CaseText, reference
+from bot.cases import CLOSE_REASONS, reference
 from bot.disclosure import Readers, name, reporter_hidden
 from bot.text import fit, quote
 from models import Case
@@ -63,12 +63,11 @@ def member_line(facts: MemberFacts | None) -> str:
     return " · ".join(parts)
 
 
-def support_card(view: CaseText, facts: MemberFacts | None, guild: GuildConfig) -> discord.Embed:
-    case = view.case
+def support_card(case: Case, facts: MemberFacts | None, guild: GuildConfig) -> discord.Embed:
     title = f"{reference(case.kind, case.number)} · {fit(case.topic or 'Support', 80)}"
     description = (
-        quote(view.body, _BODY_LIMIT)
-        if view.body
+        quote(case.body, _BODY_LIMIT)
+        if case.body
         else "*They didn't write anything yet; they can talk in the thread.*"
     )
     embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
@@ -145,14 +144,13 @@ def snapshot_text(snapshot: dict[str, object]) -> str:
 
 
 def report_card(
-    view: CaseText, subject: MemberFacts | None, guild: GuildConfig, readers: Readers
+    case: Case, subject: MemberFacts | None, guild: GuildConfig, readers: Readers
 ) -> discord.Embed:
-    case = view.case
     rule = guild.rule(case.rule_id or "")
     title = (
         f"{reference(case.kind, case.number)} · {fit(rule.title if rule else (case.rule_id or 'Report'), 80)}"
     )
-    description = quote(view.body or "", _BODY_LIMIT) if view.body else "*(no description)*"
+    description = quote(case.body, _BODY_LIMIT) if case.body else "*(no description)*"
     embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
     if rule is not None:
         embed.add_field(name=f"Rule: {fit(rule.title, 200)}", value=fit(rule.text, 1024), inline=False)
@@ -160,8 +158,8 @@ def report_card(
     embed.add_field(name="Reporter", value=reporter_line(case, guild, readers), inline=True)
     embed.add_field(name="Status", value=report_status_line(case), inline=True)
     embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
-    if view.snapshot:
-        embed.add_field(name="Reported message", value=snapshot_text(view.snapshot), inline=False)
+    if case.snapshot:
+        embed.add_field(name="Reported message", value=snapshot_text(case.snapshot), inline=False)
     threads = []
     if case.thread_id:
         threads.append(f"with the reporter: <#{case.thread_id}>")
@@ -194,16 +192,15 @@ def distress_status_line(case: Case) -> str:
     return "Reached out" if case.outcome == "reached_out" else "Marked not needed"
 
 
-def distress_card(view: CaseText, facts: MemberFacts | None, next_step: str) -> discord.Embed:
+def distress_card(case: Case, facts: MemberFacts | None, next_step: str) -> discord.Embed:
     """A quiet card: the category and a link, never a copy of the message."""
-    case = view.case
     label = DISTRESS_LABELS.get(case.topic or "", case.topic or "Distress")
     embed = discord.Embed(
         title=f"{reference(case.kind, case.number)} · {label}",
         description="A message may show someone is struggling. Tend keeps no copy of it: follow the link to read it.",
         colour=STATUS_COLOURS.get(case.status),
     )
-    link = (view.snapshot or {}).get("jump_url")
+    link = (case.snapshot or {}).get("jump_url")
     if link:
         embed.add_field(name="Where", value=f"[Go to the message]({link})", inline=False)
     embed.add_field(name="Member", value=member_line(facts), inline=False)

@@ -58,8 +58,7 @@ class CaseJobs:
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
             raise GiveUp("the server is no longer in the config")
-        view = await self.bot.cases.with_text(job.guild_id, job.case_id)
-        case = view.case
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
         channel_id = (
             case.card_channel_id
             or (guild.channels.escalation if case.escalated else None)
@@ -71,12 +70,12 @@ class CaseJobs:
             # The card names the reporter only where the reported member can't read it.
             readers = await team_readers(channel, case)
             facts = await self.member_facts(case, case.subject_id)
-            embed = report_card(view, facts, guild, readers)
+            embed = report_card(case, facts, guild, readers)
         elif case.kind == "distress":
             next_step = self.bot.prompts(guild.id).distress_prompt(case.topic or "overwhelmed").next_action
-            embed = distress_card(view, await self.member_facts(case, case.member_id), next_step)
+            embed = distress_card(case, await self.member_facts(case, case.member_id), next_step)
         else:
-            embed = support_card(view, await self.member_facts(case, case.member_id), guild)
+            embed = support_card(case, await self.member_facts(case, case.member_id), guild)
         if case.is_open and case.holder_id is None:
             async with self.bot.db.read() as session:
                 load = await open_load(session, guild.id)

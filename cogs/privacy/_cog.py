@@ -56,6 +56,11 @@ def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
             f"Your reminders: **{held.reminders}**",
             f"Check-ins sent to you: **{held.checkins}**"
             + (" (you asked us to stop)" if held.checkins_stopped else ""),
+            *(
+                [f"Other things you wrote (notes, reflections): **{held.other_words}**"]
+                if held.other_words
+                else []
+            ),
             f"From {_date(held.first_at)} to {_date(held.last_at)}.",
         ]
         embed.description = "\n".join(lines)
@@ -63,7 +68,7 @@ def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
         name="How it's kept",
         value=(
             "What you write is stored encrypted. Closed cases lose their text and your name after "
-            f"{retention_days} days. Moderators' own notes and reflections aren't listed here."
+            f"{retention_days} days. Other people's words about you aren't listed here."
         ),
         inline=False,
     )
@@ -97,8 +102,9 @@ class PrivacyView(TendView):
     async def delete(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
         await reply_private(
             interaction,
-            "This deletes what you wrote when asking for support and your reminders, and removes your "
-            "name from reports you filed (the reports stay, so the moderators can still act on them). "
+            "This deletes what you wrote when asking for support, your reminders and anything else "
+            "you wrote that the team doesn't need (your reflections), and removes your name from "
+            "reports you filed (the reports stay, so the moderators can still act on them). "
             "It can't be undone. Delete now?",
             view=ConfirmDeleteView(self.guild_id, self.member_id),
         )
@@ -122,7 +128,9 @@ class ConfirmDeleteView(TendView):
         await reply_private(
             interaction,
             "Done. Deleted: "
-            f"{deleted.intake_texts} support message(s), {deleted.reminders} reminder(s); "
+            f"{deleted.intake_texts} support message(s), {deleted.reminders} reminder(s)"
+            + (f", {deleted.other_texts} other thing(s) you wrote" if deleted.other_texts else "")
+            + "; "
             f"your name is off {deleted.reports_unlinked} report(s).",
         )
 
@@ -148,11 +156,12 @@ class PrivacyCog(commands.Cog):
 
     async def purge(self, job: Job) -> None:
         purged = await self.bot.privacy.purge_expired(job.guild_id)
-        if purged.cases or purged.followups or purged.jobs:
+        if purged.cases or purged.followups or purged.reflections or purged.jobs:
             log.info(
-                "retention: purged %d case(s), %d reminder(s), %d finished job(s)",
+                "retention: purged %d case(s), %d reminder(s), %d reflection(s), %d finished job(s)",
                 purged.cases,
                 purged.followups,
+                purged.reflections,
                 purged.jobs,
                 extra={"guild_id": job.guild_id},
             )

@@ -43,8 +43,7 @@ class SupportJobs:
     async def setup(self, job: Job) -> None:
         """Create the member's private thread, add them, and welcome them (each step resumable)."""
         guild = self._guild(job)
-        view = await self.bot.cases.with_text(job.guild_id, job.case_id or 0)
-        case = view.case
+        case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
         if not case.is_open:
             return
         try:
@@ -78,7 +77,7 @@ class SupportJobs:
                 if case.holder_id is not None:
                     # Whoever claimed it (or had it handed to them) while the thread was pending.
                     await thread.add_user(discord.Object(case.holder_id))
-                content, embeds = self.welcome(guild, case, view.body, job.payload.get("reached_out_by"))
+                content, embeds = self.welcome(guild, case, case.body, job.payload.get("reached_out_by"))
                 await thread.send(
                     content,
                     embeds=embeds,
