@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .cases import CASE_KINDS, OPEN_STATUSES, Case, CaseCounter
+from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
@@ -38,6 +39,7 @@ __all__ = [
     "FollowUp",
     "KeyCheck",
     "Reflection",
+    "ReportDraft",
     "Retention",
     "ScheduledItem",
     "Seal",

@@ -27,6 +27,7 @@ class Case(Base):
         UniqueConstraint("guild_id", "kind", "number"),
         Index("ix_cases_guild_member", "guild_id", "member_id"),
         Index("ix_cases_guild_status", "guild_id", "status"),
+        Index("ix_cases_source_channel", "source_channel_id", "opened_at"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
@@ -57,6 +58,8 @@ class Case(Base):
     snapshot: Mapped[dict[str, Any] | None] = sealed(
         author=None, erasable=False, column_name="snapshot_enc", json=True
     )
+    # Distress: the channel the message was in (its per-channel hourly cap counts these).
+    source_channel_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     holder_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     staff_thread_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, Case, ScheduledItem
+from models import AuditEvent, Case, ReportDraft, ScheduledItem
 
 from .databases import raw_sqlite_files
 from .simulator import DiscordSimulator, InteractionHandle
-from .tend import MANAGE_MESSAGES, Tend, build_world, running_tend
+from .tend import MANAGE_MESSAGES, Tend, build_world, guild_table, running_tend
 
 EPHEMERAL = 64
 
@@ -39,6 +39,11 @@ async def file_report(
     await submitted.wait_followup()
     await tend.settle()
     return submitted
+
+
+def said(handle: InteractionHandle, first: str = "") -> str:
+    """Everything an interaction's person read, after ``first``: its followups' texts."""
+    return first + "".join(m.get("content") or "" for m in handle.followups)
 
 
 def last_followup(handle: InteractionHandle) -> dict[str, Any]:
@@ -146,7 +151,8 @@ async def test_report_message_keeps_the_evidence_after_deletion(tend: Tend) -> N
         world.guild, world.general, world.member, "Report message", int(bad["id"])
     )
     assert (await opened.response())["type"] == 9
-    await sim.delete_user_message(int(bad["id"]))  # deleted while the reporter writes
+    await sim.delete_user_message(int(bad["id"]))  # deleted while the reporter writes,
+    await tend.restart()  # and Tend restarts meanwhile: the evidence is in the database
     submitted = await sim.submit_modal(
         opened,
         world.member,
@@ -163,6 +169,63 @@ async def test_report_message_keeps_the_evidence_after_deletion(tend: Tend) -> N
         and f"<@{world.member2}>" in evidence
     )
     assert str(bad["id"]) in evidence  # the jump link
+    async with tend.db.read() as session:
+        assert (await session.scalars(select(ReportDraft))).all() == []  # filed: the draft is gone
+
+
+async def test_report_message_form_names_only_its_draft(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    """A forged Report message submit can't point Tend at a message in another server's private
+    thread (the old custom_id carried channel, message and author): the form names a draft
+    that belongs to the member who opened it, in the server where they opened it."""
+    sim = discord_sim
+    world = build_world(sim)
+    other = sim.add_guild("Elsewhere")
+    b_role = sim.add_role(other, "B moderators", permissions=MANAGE_MESSAGES)
+    b_general = sim.add_channel(other, "general")
+    mallory = sim.add_user("mallory")
+    sim.add_member(world.guild, mallory)
+    sim.add_member(other, mallory)
+    table_b = guild_table(world, id=other, name="Elsewhere", moderator_roles=[b_role])
+    table_b["channels"] = {
+        "queue": sim.add_channel(other, "queue"),
+        "support": sim.add_channel(other, "support"),
+    }
+    async with running_tend(sim, database_url, tmp_path, world=world, extra_guilds=[table_b]) as tend:
+        secret = await sim.send_message(world.general, world.member, "something only Haven sees")
+        opened = await sim.invoke_message_command(
+            world.guild, world.general, world.member2, "Report message", int(secret["id"])
+        )
+        form = (await opened.response())["data"]
+        draft_id = form["custom_id"].removeprefix("tend:report-msg:")
+        assert draft_id == str(opened.id)  # nothing but the draft in the custom_id
+        values = {"rule": ["respect"], "what": "Look at what they wrote over there.", "anonymous": ["0"]}
+        for custom_id, user, guild, channel in (
+            (form["custom_id"], mallory, other, b_general),  # someone else's draft, from B
+            (form["custom_id"], mallory, world.guild, world.general),  # someone else's, in A
+            # The old shape: a channel, a message and an author of the attacker's choosing.
+            (
+                f"tend:report-msg:{world.general}:{secret['id']}:{world.member}",
+                mallory,
+                other,
+                b_general,
+            ),
+        ):
+            forged = await sim.forge_modal_submit(guild, channel, user, custom_id, values)
+            refusal = (await forged.answer()).get("content") or ""
+            await sim.wait_for(lambda h=forged, r=refusal: "Look at what they wrote" in said(h, r))
+            assert "something only Haven sees" not in said(forged, refusal)  # only their words came back
+        await tend.settle()
+        assert await reports(tend) == []
+        # The member who opened it can still send it.
+        sent = await sim.submit_modal(opened, world.member2, values)
+        await sent.wait_followup()
+        await tend.settle()
+        assert [c.guild_id for c in await reports(tend)] == [world.guild]
+        assert "something only Haven sees" not in "".join(
+            m["content"] or "" for m in sim.channel_messages(table_b["channels"]["queue"])
+        )
 
 
 async def test_members_cannot_report_themselves_or_the_bot(tend: Tend) -> None:

@@ -31,6 +31,7 @@ from models import (
     FollowUp,
     KeyCheck,
     Reflection,
+    ReportDraft,
     SealedColumn,
     UnsealedDatabase,
     sealed_columns,
@@ -179,8 +180,19 @@ async def fill(db: Database) -> dict[str, list[tuple[int, Any, int | None]]]:
     )
     reflection = Reflection(guild_id=GUILD, author_id=MEMBER, text=sentinel("reflections.text_enc"))
     key_check = KeyCheck(id=KEY_CHECK_ID, value=KEY_CHECK_VALUE)  # what `tend run` writes first
+    # OTHER opened Report message on a message of MOD's and hasn't sent the form yet.
+    draft = ReportDraft(
+        id=1 << 50,
+        guild_id=GUILD,
+        reporter_id=OTHER,
+        channel_id=1 << 51,
+        message_id=1 << 52,
+        author_id=MOD,
+        snapshot={"content": sentinel("report_drafts.snapshot"), "author_id": str(MOD)},
+        created_at=now,
+    )
     async with db.transaction() as session:
-        session.add_all([support, report, reminder, followup, reflection, key_check])
+        session.add_all([support, report, reminder, followup, reflection, key_check, draft])
     filled: dict[str, list[tuple[int, Any, int | None]]] = {}
     async with db.read() as session:
         for sealed in sealed_columns(Base.metadata):
@@ -274,6 +286,8 @@ async def test_retention_purge_clears_every_sealed_word_of_expired_rows(db: Data
             followup.status, followup.due_at = "done", long_ago
         for reflection in (await session.scalars(select(Reflection))).all():
             reflection.created_at = long_ago
+        for draft in (await session.scalars(select(ReportDraft))).all():
+            draft.created_at = long_ago
 
     purged = await privacy_service(db).purge_expired(GUILD)
     assert purged.cases == 2 and purged.followups == 2 and purged.reflections == 1

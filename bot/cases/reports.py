@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models import Case
+from models import Case, ReportDraft
 
 from ..authority import Actor, require_reveal
-from ..errors import InvalidInput, TryLater
+from ..errors import InvalidInput, NotFound, TryLater
 from .service import CARD_SYNC, CASE_FOLLOWUP, CaseService
 from .store import audit, lock_counter, next_number, reference
 
 FOLLOW_WITH = ("reporter", "reported")
+DRAFT_LOOKS = 6
+DRAFT_GONE = (
+    "I've lost track of which message that form was about, so I can't file it. "
+    "Here is what you wrote; please use **Report message** on it again."
+)
 
 
 @dataclass(frozen=True)
@@ -81,8 +87,10 @@ class ReportService:
         anonymous: bool,
         escalated: bool,
         limits: ReportLimits,
+        draft_id: int | None = None,
     ) -> Case:
-        """Store a report (committed before anything reaches Discord) and schedule its card."""
+        """Store a report (committed before anything reaches Discord) and schedule its card;
+        the Report message draft it came from goes in the same transaction."""
         if subject_id == reporter_id:
             raise InvalidInput(
                 "You can't report yourself. If something is weighing on you, `/support` is here."
@@ -93,6 +101,8 @@ class ReportService:
             # Simultaneous reports wait for each other here, so the limits count every one.
             await lock_counter(session, guild_id, "report")
             await self.check_limits(session, guild_id, reporter_id, limits)
+            if draft_id is not None:
+                await session.execute(delete(ReportDraft).where(ReportDraft.id == draft_id))
             case = Case(
                 guild_id=guild_id,
                 kind="report",
@@ -132,6 +142,53 @@ class ReportService:
         case = await self.db.write(work)
         await self.cases.arm(case.id)
         return case
+
+    # -- Report message: the message as Discord resolved it, kept between form and submit ---
+
+    async def save_draft(
+        self,
+        *,
+        draft_id: int,
+        guild_id: int,
+        reporter_id: int,
+        channel_id: int,
+        message_id: int,
+        author_id: int,
+        snapshot: dict[str, Any],
+    ) -> None:
+        """Keep what Discord told us about the reported message, under the interaction's id."""
+
+        async def work(session: AsyncSession) -> None:
+            session.add(
+                ReportDraft(
+                    id=draft_id,
+                    guild_id=guild_id,
+                    reporter_id=reporter_id,
+                    channel_id=channel_id,
+                    message_id=message_id,
+                    author_id=author_id,
+                    snapshot=snapshot,
+                    created_at=self.cases.clock(),
+                )
+            )
+
+        await self.db.write(work)
+
+    async def draft_for(self, actor: Actor, draft_id: int) -> ReportDraft:
+        """The draft ``actor`` opened in this server (the form's id is all the submit carries).
+
+        A submit can beat the draft's write by a moment, so a missing one is looked for again
+        briefly; anyone else's draft, or another server's, is treated as missing."""
+        for attempt in range(DRAFT_LOOKS):
+            async with self.db.read() as session:
+                draft = await session.get(ReportDraft, draft_id) if draft_id else None
+            if draft is not None:
+                if draft.reporter_id != actor.user_id or draft.guild_id != actor.guild_id:
+                    break
+                return draft
+            if attempt + 1 < DRAFT_LOOKS:
+                await asyncio.sleep(0.25)
+        raise NotFound(DRAFT_GONE)
 
     async def set_conversation(self, case_id: int, which: str, thread_id: int, moderator_id: int) -> None:
         async def work(session: AsyncSession) -> None:

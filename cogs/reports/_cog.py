@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 import discord
@@ -14,20 +15,20 @@ from bot.jobs import GiveUp, Job
 from bot.text import fit
 from cogs.conduct._render import rule_choices
 
-from ._views import ReportMessageModal, ReportModal, SnapshotCache, require_reports
+from ._views import NOT_A_BOT, ReportMessageModal, ReportModal, message_snapshot, require_reports
 
 if TYPE_CHECKING:
     from bot.core import TendBot
 
+log = logging.getLogger(__name__)
+
 NOT_YOURSELF = "You can't report yourself. If something is weighing on you, `/support` is here."
-NOT_A_BOT = "Bots can't be reported. If a bot is misbehaving, please tell a moderator directly."
 DMS_CLOSED = 50007
 
 
 class ReportsCog(commands.Cog):
     def __init__(self, bot: TendBot):
         self.bot = bot
-        self.snapshots = SnapshotCache()
         self.report_message_menu = app_commands.ContextMenu(
             name="Report message", callback=self.report_message, extras={"feature": "reports"}
         )
@@ -94,10 +95,22 @@ class ReportsCog(commands.Cog):
             raise InvalidInput(
                 "This server hasn't written its Code of Conduct into Tend yet; please message a moderator."
             )
-        # Keep the evidence now: the message may be deleted while the member writes.
-        self.snapshots.remember(interaction.user.id, message)
-        modal = ReportMessageModal(message.channel.id, message.id, message.author.id, guild)
-        await self.bot.modals.open(interaction, modal)
+        # The form names only this interaction; the message, its channel and its author are kept
+        # as Discord resolved them (the evidence survives a deletion or a restart meanwhile).
+        await self.bot.modals.open(interaction, ReportMessageModal(interaction.id, guild))
+        try:
+            await self.bot.reports.save_draft(
+                draft_id=interaction.id,
+                guild_id=guild.id,
+                reporter_id=interaction.user.id,
+                channel_id=message.channel.id,
+                message_id=message.id,
+                author_id=message.author.id,
+                snapshot=message_snapshot(message),
+            )
+        except Exception:
+            # The submit won't find it, says so kindly and gives the member their words back.
+            log.exception("could not keep the reported message for a Report message form")
 
     async def notify_member(self, job: Job) -> None:
         """DM the member one of the library's messages (acknowledgement, outcome); names no one."""

@@ -9,12 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
+from bot.authority import snowflake
 from bot.cases import reference
 from bot.cases.reports import ReportLimits
 from bot.errors import InvalidInput, NotConfigured
 from bot.modals import RoutedModal
+from bot.permissions import is_moderator
 from bot.replies import give_back_words, reply_private
 from bot.text import fit
+from bot.ui import actor_of
 from cogs.conduct._render import resources_embed
 
 if TYPE_CHECKING:
@@ -22,6 +25,7 @@ if TYPE_CHECKING:
     from bot.core import TendBot
 
 TEXT_LIMIT = 4000
+NOT_A_BOT = "Bots can't be reported. If a bot is misbehaving, please tell a moderator directly."
 
 
 def require_reports(bot: TendBot, guild_id: int | None) -> GuildConfig:
@@ -38,14 +42,25 @@ def limits_of(guild: GuildConfig) -> ReportLimits:
     return ReportLimits(settings.burst_limit, timedelta(minutes=settings.burst_minutes), settings.daily_limit)
 
 
-async def is_moderator_member(bot: TendBot, guild: GuildConfig, user_id: int) -> bool:
+async def reported_is_moderator(bot: TendBot, guild: GuildConfig, user_id: int) -> bool:
+    """Look the reported person up on Discord (a form's custom_id is untrusted): someone real and
+    not a bot, in the server or not any more; returns whether they moderate it (escalation)."""
     discord_guild = bot.get_guild(guild.id)
     member = discord_guild.get_member(user_id) if discord_guild else None
     if member is None and discord_guild is not None:
         with contextlib.suppress(discord.NotFound):
             member = await discord_guild.fetch_member(user_id)
+    user: discord.abc.User | None = member
+    if user is None and user_id:
+        with contextlib.suppress(discord.NotFound):
+            user = bot.get_user(user_id) or await bot.fetch_user(user_id)
+    if user is None:
+        raise InvalidInput("I can't find the person this report is about. Please use `/report` again.")
+    if user.bot:
+        raise InvalidInput(NOT_A_BOT)
     roles = [r.id for r in member.roles] if member else []
-    return bot.is_moderator_of(guild, user_id, roles)
+    owner = discord_guild is not None and discord_guild.owner_id == user_id
+    return is_moderator(guild, roles, is_guild_owner=owner)
 
 
 class _ReportForm(RoutedModal):
@@ -61,6 +76,7 @@ class _ReportForm(RoutedModal):
         rule_id: str,
         anonymous: bool,
         snapshot: dict[str, Any] | None,
+        draft_id: int | None = None,
     ) -> None:
         bot = interaction.client
         guild = require_reports(bot, interaction.guild_id)
@@ -74,7 +90,7 @@ class _ReportForm(RoutedModal):
                 f"Please tell the moderators a little more (at least {guild.reports.min_length} characters), "
                 "so they can act on it."
             )
-        escalated = await is_moderator_member(bot, guild, subject_id)
+        escalated = await reported_is_moderator(bot, guild, subject_id)
         case = await bot.reports.file(
             guild_id=guild.id,
             reporter_id=interaction.user.id,
@@ -85,6 +101,7 @@ class _ReportForm(RoutedModal):
             anonymous=anonymous and guild.reports.anonymous,
             escalated=escalated,
             limits=limits_of(guild),
+            draft_id=draft_id,
         )
         receipt = bot.prompts(guild.id).message("report_receipt", reference=reference(case.kind, case.number))
         embeds = [resources_embed(guild.resources, title="If you need support")] if guild.resources else []
@@ -125,7 +142,7 @@ class ReportModal(_ReportForm):
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ReportModal:
         guild = bot.guild_config(interaction.guild_id)
-        return cls(int(match["subject"]), match["rule"], match["anon"] == "1", guild.reports.min_length)
+        return cls(snowflake(match["subject"]), match["rule"], match["anon"] == "1", guild.reports.min_length)
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -139,17 +156,13 @@ class ReportModal(_ReportForm):
 
 
 class ReportMessageModal(_ReportForm):
-    pattern = re.compile(
-        r"tend:report-msg:(?P<channel>[0-9]{1,19}):(?P<message>[0-9]{1,19}):(?P<author>[0-9]{1,19})"
-    )
+    """Report message's form: its custom_id names the draft (this interaction), nothing else."""
 
-    def __init__(self, channel_id: int, message_id: int, author_id: int, guild: GuildConfig):
-        super().__init__(
-            title="Report this message",
-            custom_id=f"tend:report-msg:{channel_id}:{message_id}:{author_id}",
-            timeout=None,
-        )
-        self.channel_id, self.message_id, self.author_id = channel_id, message_id, author_id
+    pattern = re.compile(r"tend:report-msg:(?P<draft>[0-9]{1,19})")
+
+    def __init__(self, draft_id: int, guild: GuildConfig):
+        super().__init__(title="Report this message", custom_id=f"tend:report-msg:{draft_id}", timeout=None)
+        self.draft_id = draft_id
         self.rule: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="rule",
             options=[
@@ -175,23 +188,25 @@ class ReportMessageModal(_ReportForm):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ReportMessageModal:
-        guild = bot.guild_config(interaction.guild_id)
-        return cls(int(match["channel"]), int(match["message"]), int(match["author"]), guild)
+        return cls(snowflake(match["draft"]), bot.guild_config(interaction.guild_id))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         await interaction.response.defer(ephemeral=True, thinking=True)
-        bot = interaction.client
-        snapshot = await snapshot_for(
-            bot, interaction.user.id, self.channel_id, self.message_id, self.author_id
-        )
+        draft = await interaction.client.reports.draft_for(actor_of(interaction), self.draft_id)
         anonymous = bool(self.anonymous and self.anonymous.values and self.anonymous.values[0] == "1")
         rule = self.rule.values[0] if self.rule.values else ""
         await self.file(
-            interaction, subject_id=self.author_id, rule_id=rule, anonymous=anonymous, snapshot=snapshot
+            interaction,
+            subject_id=draft.author_id,
+            rule_id=rule,
+            anonymous=anonymous,
+            snapshot=draft.snapshot,
+            draft_id=draft.id,
         )
 
 
 def message_snapshot(message: discord.Message) -> dict[str, Any]:
+    """The reported message as evidence, from what Discord resolved (kept sealed)."""
     return {
         "message_id": message.id,
         "channel_id": message.channel.id,
@@ -201,42 +216,3 @@ def message_snapshot(message: discord.Message) -> dict[str, Any]:
         "jump_url": message.jump_url,
         "attachments": [a.filename for a in message.attachments],
     }
-
-
-class SnapshotCache:
-    """Snapshots taken when a member opens the form, so the evidence survives a deletion while
-    they type. A restart empties it; the message is then fetched again (or noted as deleted)."""
-
-    def __init__(self) -> None:
-        self._kept: dict[tuple[int, int], dict[str, Any]] = {}
-
-    def remember(self, user_id: int, message: discord.Message) -> None:
-        if len(self._kept) > 1000:  # forms abandoned long ago
-            self._kept.clear()
-        self._kept[(user_id, message.id)] = message_snapshot(message)
-
-    def take(self, user_id: int, message_id: int) -> dict[str, Any] | None:
-        return self._kept.pop((user_id, message_id), None)
-
-
-async def snapshot_for(
-    bot: TendBot, user_id: int, channel_id: int, message_id: int, author_id: int
-) -> dict[str, Any]:
-    cog = bot.get_cog("ReportsCog")
-    kept = cog.snapshots.take(user_id, message_id) if cog is not None else None  # type: ignore[attr-defined]
-    if kept is not None:
-        return kept
-    guild_id = next((g.id for g in bot.guilds if g.get_channel_or_thread(channel_id)), None)
-    jump = f"https://discord.com/channels/{guild_id or '@me'}/{channel_id}/{message_id}"
-    try:
-        channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
-        message = await channel.fetch_message(message_id)  # type: ignore[union-attr]
-    except (discord.NotFound, discord.Forbidden):
-        return {
-            "deleted_before_report": True,
-            "message_id": message_id,
-            "channel_id": channel_id,
-            "author_id": author_id,
-            "jump_url": jump,
-        }
-    return message_snapshot(message)
