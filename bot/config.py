@@ -227,6 +227,8 @@ class FollowUpSettings(_Strict):
     # Equal times switch quiet hours off.
     quiet_hours_start: TimeOfDay = TimeOfDay(22, 0)
     quiet_hours_end: TimeOfDay = TimeOfDay(8, 0)
+    # How many /remind reminders one person may have waiting in this server at once.
+    max_pending_reminders: Annotated[int, Field(ge=1, le=1000)] = 25
 
 
 class OnCallSettings(_Strict):

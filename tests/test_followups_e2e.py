@@ -169,6 +169,24 @@ async def test_remind_in_the_channel_and_by_dm_pings_only_the_person(tend: Tend)
     await sim.wait_for(lambda: "✅ Done" in sim.message(int(by_dm["id"]))["content"])
 
 
+async def test_a_person_can_keep_only_so_many_reminders_waiting(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    async with running_tend(
+        discord_sim, database_url, tmp_path, followups={"max_pending_reminders": 2}
+    ) as tend:
+        world = tend.world
+        for when in ("1h", "2h"):
+            asked = await tend.slash(world.member, "remind", when=when, text="stretch")
+            assert "I'll remind you" in (await asked.original())["content"]
+        third = await (await tend.slash(world.member, "remind", when="3h", text="stretch")).original()
+        assert "already have 2 reminders waiting" in third["content"] and third["flags"] & EPHEMERAL
+        # Someone else's reminders don't count against them.
+        other = await (await tend.slash(world.member2, "remind", when="3h", text="water")).original()
+        assert "I'll remind you" in other["content"]
+        assert len([f for f in await followups(tend) if f.owner_id == world.member]) == 2
+
+
 async def test_closing_a_case_with_a_followup_delivers_the_reminder_and_reopens_the_case(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
     assert tend.bot is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -157,7 +158,7 @@ async def _has_cases(tend: Tend, kind: str, count: int) -> bool:
 
 
 async def test_the_channel_rate_limit_and_unwatched_channels(
-    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     async with await watched_tend(discord_sim, database_url, tmp_path) as tend:
         sim, world = tend.sim, tend.world
@@ -172,6 +173,21 @@ async def test_the_channel_rate_limit_and_unwatched_channels(
         distress = await cases_of(tend, "distress")
         assert len(distress) == 2  # channel_cards_per_hour = 2
         assert world.member not in {c.member_id for c in distress}
+
+        # The cap is counted in the database: a restart doesn't reset it within the hour...
+        await tend.restart()
+        late = sim.add_user("late")
+        sim.add_member(world.guild, late)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="bot.cases.distress"):
+            await sim.send_message(world.general, late, "im so overwhelmed with everything")
+            await sim.wait_for(lambda: "channel limit reached" in caplog.text)
+        await tend.settle()
+        assert len(await cases_of(tend, "distress")) == 2
+        # ...and an hour later the channel may have cards again.
+        tend.clock.advance(hours=1, minutes=1)
+        await sim.send_message(world.general, late, "im so overwhelmed with everything")
+        await sim.wait_for(lambda: _has_cases(tend, "distress", 3))
 
 
 async def test_no_watch_without_the_message_content_intent(

@@ -6,9 +6,10 @@ the member wrote.
 
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case
@@ -17,6 +18,8 @@ from ..authority import Actor
 from ..errors import InvalidInput
 from .service import CARD_SYNC, CaseService
 from .store import audit, lock_counter, next_number
+
+log = logging.getLogger(__name__)
 
 
 class DistressService:
@@ -34,12 +37,15 @@ class DistressService:
         message_id: int,
         jump_url: str,
         member_cooldown: timedelta,
+        channel_cards_per_hour: int | None = None,
     ) -> Case | None:
-        """Open a distress case, unless this member had one within the cooldown (then None)."""
+        """Open a distress case, unless this member had one within the cooldown or the channel
+        has had ``channel_cards_per_hour`` in the last hour (then None). Both counts are in the
+        database, so they hold across restarts and processes."""
         now = self.cases.clock()
 
         async def work(session: AsyncSession) -> Case | None:
-            await lock_counter(session, guild_id, "distress")  # the cooldown check sees every notice
+            await lock_counter(session, guild_id, "distress")  # the checks see every notice
             recent = await session.scalar(
                 select(Case.id).where(
                     Case.guild_id == guild_id,
@@ -50,6 +56,19 @@ class DistressService:
             )
             if recent is not None:
                 return None
+            if channel_cards_per_hour is not None:
+                in_channel = await session.scalar(
+                    select(func.count())
+                    .select_from(Case)
+                    .where(
+                        Case.source_channel_id == channel_id,
+                        Case.kind == "distress",
+                        Case.opened_at > now - timedelta(hours=1),
+                    )
+                )
+                if int(in_channel or 0) >= channel_cards_per_hour:
+                    log.info("distress card skipped: channel limit reached", extra={"guild_id": guild_id})
+                    return None
             case = Case(
                 guild_id=guild_id,
                 kind="distress",
@@ -57,6 +76,7 @@ class DistressService:
                 status="new",
                 member_id=member_id,
                 topic=category,
+                source_channel_id=channel_id,
                 snapshot={"channel_id": channel_id, "message_id": message_id, "jump_url": jump_url},
                 opened_at=now,
             )

@@ -6,10 +6,11 @@ so a crash or a Discord outage delays a reminder but never loses or doubles it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem, utcnow
@@ -86,6 +87,7 @@ class FollowUpService:
         """Remind a moderator at ``due_at`` to check in on a member (and, if the guild opted in,
         DM the member a gentle check-in then). Returns the delivering job."""
         return await self._create(
+            None,
             FollowUp(
                 guild_id=guild_id,
                 kind="followup",
@@ -111,7 +113,29 @@ class FollowUpService:
         """Anyone's /remind: delivered in ``channel_id`` or by DM."""
         if not text.strip():
             raise InvalidInput("What should I remind you of? Please write a few words.")
+        guild = self.settings.guild(guild_id)
+        cap = guild.followups.max_pending_reminders if guild else 25
+
+        async def within_cap(session: AsyncSession) -> None:
+            await lock_counter(session, guild_id, "reminder")  # concurrent /reminds count each other
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(FollowUp)
+                .where(
+                    FollowUp.guild_id == guild_id,
+                    FollowUp.kind == "reminder",
+                    FollowUp.owner_id == user_id,
+                    FollowUp.status.in_(("scheduled", "due")),
+                )
+            )
+            if int(waiting or 0) >= cap:
+                raise InvalidInput(
+                    f"You already have {cap} reminders waiting here, which is as many as I keep for one "
+                    "person. Mark one done (its **Done** button) or let one pass, then ask again."
+                )
+
         return await self._create(
+            within_cap,
             FollowUp(
                 guild_id=guild_id,
                 kind="reminder",
@@ -130,7 +154,12 @@ class FollowUpService:
             raise InvalidInput(f"Please keep the note under {NOTE_LIMIT} characters (it has {len(note)}).")
         return note or None
 
-    async def _create(self, followup: FollowUp, due_at: datetime) -> ScheduledItem:
+    async def _create(
+        self,
+        check: Callable[[AsyncSession], Awaitable[None]] | None,
+        followup: FollowUp,
+        due_at: datetime,
+    ) -> ScheduledItem:
         if due_at.tzinfo is None:
             raise ValueError("due_at must be timezone-aware")
         due_at = due_at.astimezone(UTC)
@@ -138,6 +167,8 @@ class FollowUpService:
         followup.created_at = self.clock()
 
         async def work(session: AsyncSession) -> ScheduledItem:
+            if check is not None:
+                await check(session)  # a limit, checked in the same transaction as the insert
             session.add(followup)
             await session.flush()
             audit(

@@ -1,9 +1,6 @@
 from __future__ import annotations
 
-import asyncio
 import logging
-import time
-from collections import defaultdict, deque
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -36,12 +33,8 @@ class ListeningCog(commands.Cog):
         )
         self.listening_menu.guild_only = True
         self.listening_menu.default_permissions = discord.Permissions(manage_messages=True)
+        # In memory, safe to lose: each guild's compiled signals, rebuilt from the config on use.
         self._signals: dict[int, DistressSignals] = {}
-        # Recent distress cards per channel (monotonic times), for the per-channel rate limit.
-        self._channel_cards: dict[int, deque[float]] = defaultdict(deque)
-        # Notices are rare; handling them one at a time makes the member cooldown (a check then an
-        # insert) and the channel cap exact. A guild's messages all reach the process of its shard.
-        self._noticing = asyncio.Lock()
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.listening_menu)
@@ -86,12 +79,6 @@ class ListeningCog(commands.Cog):
         watched = set(guild.listening.distress_channels)
         return channel.id in watched or getattr(channel, "parent_id", None) in watched
 
-    def channel_allows(self, guild: GuildConfig, channel_id: int) -> bool:
-        recent, now = self._channel_cards[channel_id], time.monotonic()
-        while recent and now - recent[0] > 3600:
-            recent.popleft()
-        return len(recent) < guild.listening.channel_cards_per_hour
-
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
         """A quiet card, never a public reply, when a message sounds like someone is struggling."""
@@ -103,24 +90,19 @@ class ListeningCog(commands.Cog):
         signal = match_distress(message.content, self.signals(guild))
         if signal is None:
             return
-        async with self._noticing:
-            if not self.channel_allows(guild, message.channel.id):
-                log.info("distress card skipped: channel limit reached", extra={"guild_id": guild.id})
-                return
-            case = await self.bot.distress.notice(
-                guild_id=guild.id,
-                member_id=message.author.id,
-                category=signal.category,
-                channel_id=message.channel.id,
-                message_id=message.id,
-                jump_url=message.jump_url,
-                member_cooldown=timedelta(hours=guild.listening.member_cooldown_hours),
-            )
-            if case is not None:
-                # Only cards actually opened count toward the channel's cap: one member's repeats
-                # (held back by their own cooldown) must not crowd out someone else's card.
-                self._channel_cards[message.channel.id].append(time.monotonic())
-                log.info("distress notice opened", extra={"guild_id": guild.id, "case_id": case.id})
+        # The member's cooldown and the channel's hourly cap are counted in the database.
+        case = await self.bot.distress.notice(
+            guild_id=guild.id,
+            member_id=message.author.id,
+            category=signal.category,
+            channel_id=message.channel.id,
+            message_id=message.id,
+            jump_url=message.jump_url,
+            member_cooldown=timedelta(hours=guild.listening.member_cooldown_hours),
+            channel_cards_per_hour=guild.listening.channel_cards_per_hour,
+        )
+        if case is not None:
+            log.info("distress notice opened", extra={"guild_id": guild.id, "case_id": case.id})
 
     # -- reflections ----------------------------------------------------------------------
 
