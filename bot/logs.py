@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
+from typing import TextIO
 
 CONTEXT_KEYS = ("guild_id", "case_id", "ref", "shard_id")
 
@@ -38,12 +39,15 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
-def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
-    handler = logging.StreamHandler(sys.stderr)
+def setup_logging(level: str = "INFO", fmt: str = "text", stream: TextIO | None = None) -> None:
+    handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else TextFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # discord.py's gateway chatter is useful at DEBUG only.
+    # DEBUG is for Tend's own lines. The libraries below log raw gateway payloads, SQL and its
+    # parameters (member ids, a reporter's among them) at DEBUG and INFO, so they stay above.
     logging.getLogger("discord").setLevel(max(logging.getLevelName(level), logging.INFO))
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(max(logging.getLevelName(level), logging.INFO))
+    for library in ("aiosqlite", "asyncpg", "sqlalchemy", "aiohttp", "apscheduler"):
+        logging.getLogger(library).setLevel(max(logging.getLevelName(level), logging.WARNING))
