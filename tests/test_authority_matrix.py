@@ -376,3 +376,39 @@ def test_every_template_is_understood(scene: Scene) -> None:
     assert bot is not None
     names = {c.__name__ for c in bot.persistent_items()} | {f.__name__ for f in bot.modals.routes}
     assert names >= PUBLIC
+
+
+async def test_ids_out_of_range_are_unknown_even_to_moderators(scene: Scene) -> None:
+    """A 19-digit id past what Discord or the database can hold is answered like an unknown
+    case or reminder, never with an apology for an error."""
+    tend, sim, bot = scene.tend, scene.tend.sim, scene.tend.bot
+    assert bot is not None
+    world = tend.world
+    huge = 9_999_999_999_999_999_999
+    ctx: dict[str, list[object]] = {
+        "case_id": [huge],
+        "case": [huge],
+        "guild": [world.guild],
+        "followup": [huge],
+        "answer": ["ok", "yes"],
+        "span": ["1h"],
+        "member": [huge],
+        "channel": [huge],
+        "message": [huge],
+    }
+    before = await snapshot(scene)
+    checked = 0
+    for cls in bot.persistent_items():
+        for custom_id in examples(cls.__discord_ui_compiled_template__, ctx):
+            if str(huge) not in custom_id:
+                continue
+            kind = component_type(cls)
+            values: list[object] | None = ["1"] if kind == 3 else [world.moderator2] if kind == 5 else None
+            handle = await sim.forge_component(
+                world.guild, world.general, world.moderator, custom_id, component_type=kind, values=values
+            )
+            await answered_kindly(sim, handle, f"moderator: {cls.__name__} {custom_id}")
+            checked += 1
+    assert checked > 15
+    await tend.settle()
+    assert await snapshot(scene) == before

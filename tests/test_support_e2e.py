@@ -267,6 +267,69 @@ async def test_thread_creation_refused_keeps_the_case_and_tells_everyone(tend: T
     fixed = await only_case(tend)
     assert fixed.thread_id is not None and fixed.problem is None
     assert len(sim.threads(world.support)) == 1
+    shown = {f["name"]: f["value"] for f in card_of(tend, fixed)["embeds"][0]["fields"]}
+    assert "⚠ Needs attention" not in shown and shown["Thread"] == f"<#{fixed.thread_id}>"
+
+
+async def test_a_5xx_storm_then_the_thread_and_a_card_that_says_so(tend: Tend) -> None:
+    """Discord fails thread creation for a while (retried beyond discord.py's own retries);
+    once it works, the card stops saying it couldn't."""
+    sim, world = tend.sim, tend.world
+    sim.inject_failure("POST", "/channels/{channel_id}/threads", status=503, times=8)
+    await ask_for_support(tend, world.member, "please help")
+    case = await only_case(tend)
+    assert case.thread_id is None and "Discord is busy" in (case.problem or "")
+    assert tend.bot is not None
+    while (await only_case(tend)).thread_id is None:
+        async with tend.db.transaction() as session:
+            item = await session.scalar(
+                select(ScheduledItem).where(
+                    ScheduledItem.kind == "support.setup", ScheduledItem.status == "pending"
+                )
+            )
+            assert item is not None
+            item.due_at = tend.bot.jobs.clock()
+        await tend.bot.jobs.sweep()
+        await tend.settle()
+    fixed = await only_case(tend)
+    shown = {f["name"]: f["value"] for f in card_of(tend, fixed)["embeds"][0]["fields"]}
+    assert "⚠ Needs attention" not in shown and fixed.problem is None
+    assert len(sim.threads(world.support)) == 1
+
+
+async def test_a_crash_after_discord_made_the_thread_adopts_it(
+    tend: Tend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord created the thread, then Tend died before storing it: the retry finds the thread
+    it made (threads carry no nonce) instead of making a second one."""
+    sim, world = tend.sim, tend.world
+    assert tend.bot is not None
+    cases = tend.bot.cases
+    real = cases.set_thread
+
+    async def crash(case_id: int, thread_id: int) -> None:
+        monkeypatch.setattr(cases, "set_thread", real)
+        raise RuntimeError("the process died here")
+
+    monkeypatch.setattr(cases, "set_thread", crash)
+    await ask_for_support(tend, world.member, "please help")
+    assert len(sim.threads(world.support)) == 1 and (await only_case(tend)).thread_id is None
+    await tend.restart()
+    assert tend.bot is not None
+    async with tend.db.transaction() as session:
+        item = await session.scalar(
+            select(ScheduledItem).where(
+                ScheduledItem.kind == "support.setup", ScheduledItem.status == "pending"
+            )
+        )
+        assert item is not None
+        item.due_at = tend.bot.jobs.clock()
+    await tend.bot.jobs.sweep()
+    await tend.settle()
+    case = await only_case(tend)
+    [thread] = sim.threads(world.support)
+    assert case.thread_id == int(thread["id"]) and world.member in sim.thread_members(int(thread["id"]))
+    assert len(sim.channel_messages(int(thread["id"]))) == 1  # one welcome
 
 
 async def test_buttons_and_forms_work_after_a_restart(tend: Tend) -> None:
