@@ -20,7 +20,7 @@ from .guidance import PromptLibrary
 from .metrics import BotMetrics
 from .modals import ModalRouter
 from .permissions import is_moderator
-from .replies import report_error
+from .replies import reply_private, report_error
 from .services import Services
 from .sync import sync_commands
 from .ui import actor_of
@@ -28,6 +28,15 @@ from .ui import actor_of
 log = logging.getLogger(__name__)
 
 NOT_SET_UP = "Tend isn't set up for this server yet. A server owner can add it to Tend's config file."
+# Where to get fresh buttons, by the first part of an old custom_id.
+FRESH_BUTTONS = {"privacy": "run `/privacy` again", "reflections": "run `/reflections` again"}
+
+
+def stale_component_text(interaction: discord.Interaction[Any]) -> str:
+    data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+    prefix = str(data.get("custom_id", "")).split(":", 1)[0]
+    what = FRESH_BUTTONS.get(prefix, "run the command again, or use the buttons on a newer message")
+    return f"That button is from before I restarted or has expired, so it does nothing now: {what}."
 
 
 def configure_discord_endpoints(bot_settings: BotSettings) -> None:
@@ -116,6 +125,7 @@ class TendBot(commands.AutoShardedBot):
         self.followups = services.followups
         self.privacy = services.privacy
         self.started_monotonic = time.monotonic()
+        # In memory, safe to lose: each guild's prompt library, rebuilt from the config on use.
         self._libraries: dict[int, PromptLibrary] = {}
         self.modals = ModalRouter()
         self.metrics = metrics
@@ -144,6 +154,20 @@ class TendBot(commands.AutoShardedBot):
     async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
         if interaction.type is discord.InteractionType.modal_submit:
             await self.modals.dispatch(self, interaction)
+        elif interaction.type is discord.InteractionType.component and not self.knows_component(interaction):
+            # discord.py drops a component nothing handles; Discord would show "This interaction
+            # failed". Nobody meets silence: say what happened and what to do.
+            await reply_private(interaction, stale_component_text(interaction))
+
+    def knows_component(self, interaction: discord.Interaction[Any]) -> bool:
+        """Whether a registered DynamicItem or a live view will answer this component."""
+        data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
+        custom_id, kind = str(data.get("custom_id", "")), int(data.get("component_type", 0))
+        store = self._connection._view_store
+        if any(pattern.fullmatch(custom_id) for pattern in store._dynamic_items):
+            return True
+        message_id = interaction.message.id if interaction.message else None
+        return any((kind, custom_id) in store._views.get(key, {}) for key in (message_id, None))
 
     async def close(self) -> None:
         self.jobs.stop()

@@ -57,6 +57,7 @@ class Database:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False)
         self.is_sqlite = engine.dialect.name == "sqlite"
+        # In memory, safe to lose: it only orders this process's writers (SQLite has one at a time).
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @classmethod

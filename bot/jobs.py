@@ -102,6 +102,12 @@ class JobEngine:
         self.horizon = horizon
         self.sweep_seconds = sweep_seconds
         self.max_failures = max_failures
+        # In memory, and safe to lose (a restart rebuilds or doesn't need them):
+        # - handlers and recurrences: registered from code at every start;
+        # - the slots, the sweep lock and `ready`: this process's pacing only;
+        # - in-flight tasks: each item's row says "running" with a lease, so an item a crash
+        #   interrupted goes back to pending and runs again (nonces keep Discord from doubling it);
+        # - APScheduler's timers: the sweep re-arms every pending item from the database at start.
         self._handlers: dict[str, Handler] = {}
         self._recurring: dict[str, Recurrence] = {}
         self._slots = asyncio.Semaphore(concurrency)

@@ -135,6 +135,7 @@ class BotMetrics:
     def __init__(self, *, version: str = "", clock: Callable[[], float] = time.perf_counter):
         self.registry = CollectorRegistry()
         self._clock = clock
+        # In memory, safe to lose: timings of interactions not yet answered, for metrics only.
         self._pending: dict[int, _Pending] = {}
         self._received = 0
         self._api_base_path = ""

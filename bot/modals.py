@@ -39,6 +39,7 @@ class RoutedModal(TendModal):
 
 class ModalRouter:
     def __init__(self) -> None:
+        # Registered from code at every start; a form carries all it needs in its custom_id.
         self._routes: list[type[RoutedModal]] = []
 
     @property

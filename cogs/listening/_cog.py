@@ -13,7 +13,7 @@ from bot.guidance import DistressSignals, load_signals, match_distress, render_p
 from bot.replies import reply_private
 from bot.text import quote
 
-from ._reflection import ReflectButton, ReflectionModal, show_reflections
+from ._reflection import DeleteReflection, ReflectButton, ReflectionModal, show_reflections
 from ._views import DYNAMIC_ITEMS, listen_buttons
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class ListeningCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.listening_menu)
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS, ReflectButton)
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS, ReflectButton, DeleteReflection)
         self.bot.modals.register(ReflectionModal)
 
     async def cog_unload(self) -> None:

@@ -8,14 +8,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
-from discord.ui import Button, DynamicItem
+from discord.ui import Button, DynamicItem, Select
 
 from bot.authority import snowflake
 from bot.cases import reference
 from bot.modals import RoutedModal
 from bot.replies import reply_private
 from bot.text import fit
-from bot.ui import Guarded, TendView, actor_of
+from bot.ui import Guarded, actor_of, button_row
 
 if TYPE_CHECKING:
     from bot.core import TendBot
@@ -141,28 +141,36 @@ async def show_reflections(bot: TendBot, interaction: discord.Interaction[TendBo
     for item in mine[:10]:
         when = discord.utils.format_dt(item.created_at, "D")
         embed.add_field(name=f"#{item.id} · {when}", value=fit(item.text, 1000), inline=False)
-    await reply_private(
-        interaction, embed=embed, view=DeleteReflectionView([(r.id, fit(r.text, 80)) for r in mine[:25]])
-    )
+    picker = DeleteReflection([(r.id, fit(r.text, 80)) for r in mine[:25]])
+    await reply_private(interaction, embed=embed, view=button_row(picker))
 
 
-class DeleteReflectionView(TendView):
-    def __init__(self, choices: list[tuple[int, str]]):
-        super().__init__(timeout=600)
-        select: discord.ui.Select[Any] = discord.ui.Select(
+class DeleteReflection(Guarded, DynamicItem[Select], template=r"reflections:delete"):  # type: ignore[misc]
+    """Pick one of your reflections to delete. A DynamicItem (answers after a restart); the pick
+    is checked against its author, so only your own can go."""
+
+    def __init__(self, choices: list[tuple[int, str]] | None = None):
+        select: Select[Any] = Select(
             placeholder="Delete one of them…",
+            custom_id="reflections:delete",
             options=[
                 discord.SelectOption(label=f"#{rid}", value=str(rid), description=text or None)
-                for rid, text in choices
-            ],
+                for rid, text in (choices or [])
+            ]
+            or [discord.SelectOption(label="(none)", value="0")],
         )
-        select.callback = self.delete  # type: ignore[method-assign,assignment]
-        self.select = select
-        self.add_item(select)
+        super().__init__(select)
 
-    async def delete(self, interaction: discord.Interaction[TendBot]) -> None:
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls()
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.guild_config(interaction.guild_id)
+        chosen = snowflake(self.item.values[0]) if self.item.values else 0
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await bot.reflections.delete_mine(guild.id, interaction.user.id, int(self.select.values[0]))
+        await bot.reflections.delete_mine(guild.id, interaction.user.id, chosen)
         await reply_private(interaction, "Deleted. It's gone for good.")

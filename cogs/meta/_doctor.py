@@ -57,6 +57,7 @@ class StartupCheck(commands.Cog):
 
     def __init__(self, bot: TendBot):
         self.bot = bot
+        # In memory, safe to lose: the check is logged once per process, again after a restart.
         self._done = False
 
     @commands.Cog.listener()

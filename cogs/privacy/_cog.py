@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 from datetime import datetime
 from datetime import time as TimeOfDay
 from typing import TYPE_CHECKING, Any
@@ -15,11 +16,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from discord.ui import Button, DynamicItem
 
+from bot.authority import snowflake
+from bot.errors import NotAllowed
 from bot.followups import next_daily
 from bot.jobs import Job
 from bot.replies import reply_private
-from bot.ui import TendView
+from bot.ui import Guarded, button_row
 from cogs.followups._digest import seed_recurring
 
 if TYPE_CHECKING:
@@ -75,56 +79,56 @@ def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
     return embed
 
 
-class PrivacyView(TendView):
-    """Short-lived (ephemeral): export, or delete with a confirmation step."""
+PRIVACY = r"privacy:(?P<member>[0-9]{1,19}):(?P<action>export|delete|confirm|cancel)"
+PRIVACY_LABELS = {
+    "export": ("Export my data", discord.ButtonStyle.primary),
+    "delete": ("Delete what can be deleted…", discord.ButtonStyle.danger),
+    "confirm": ("Yes, delete", discord.ButtonStyle.danger),
+    "cancel": ("Keep everything", discord.ButtonStyle.secondary),
+}
+NOT_YOURS = (
+    "These buttons are for the person who ran `/privacy`. Run `/privacy` to see what Tend holds about you."
+)
 
-    def __init__(self, guild_id: int, member_id: int):
-        super().__init__(timeout=600)
-        self.guild_id, self.member_id = guild_id, member_id
 
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        return interaction.user.id == self.member_id
+class PrivacyButton(Guarded, DynamicItem[Button], template=PRIVACY):  # type: ignore[misc]
+    """Export, delete, and the delete's confirmation. DynamicItems like every button, so a member
+    taking their data out after a restart gets an answer (the message itself is private to them)."""
 
-    @discord.ui.button(label="Export my data", style=discord.ButtonStyle.primary, custom_id="privacy:export")
-    async def export(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
+    def __init__(self, member_id: int, action: str):
+        label, style = PRIVACY_LABELS[action]
+        super().__init__(Button(label=label, style=style, custom_id=f"privacy:{member_id}:{action}"))
+        self.member_id, self.action = member_id, action
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(snowflake(match["member"]), match["action"])
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        # Only ever the data of the person pressing, in the server they press it in.
+        guild = bot.guild_config(interaction.guild_id)
+        if interaction.user.id != self.member_id:
+            raise NotAllowed(NOT_YOURS)
+        if self.action == "delete":
+            await reply_private(interaction, CONFIRM_DELETE, view=button_row(*self.confirmation()))
+            return
+        if self.action == "cancel":
+            await reply_private(interaction, "Nothing was deleted.")
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        data = await interaction.client.privacy.export(self.guild_id, self.member_id)
-        payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
-        await reply_private(
-            interaction,
-            "Here is everything that is yours, your own words included. Only you can see this.",
-            file=discord.File(io.BytesIO(payload), filename=EXPORT_NAME),
-        )
-
-    @discord.ui.button(
-        label="Delete what can be deleted…", style=discord.ButtonStyle.danger, custom_id="privacy:delete"
-    )
-    async def delete(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
-        await reply_private(
-            interaction,
-            "This deletes what you wrote when asking for support, your reminders and anything else "
-            "you wrote that the team doesn't need (your reflections), and removes your name from "
-            "reports you filed (the reports stay, so the moderators can still act on them). "
-            "It can't be undone. Delete now?",
-            view=ConfirmDeleteView(self.guild_id, self.member_id),
-        )
-
-
-class ConfirmDeleteView(TendView):
-    def __init__(self, guild_id: int, member_id: int):
-        super().__init__(timeout=300)
-        self.guild_id, self.member_id = guild_id, member_id
-
-    async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
-        return interaction.user.id == self.member_id
-
-    @discord.ui.button(label="Yes, delete", style=discord.ButtonStyle.danger, custom_id="privacy:confirm")
-    async def confirm(
-        self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]
-    ) -> None:
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        deleted = await interaction.client.privacy.delete_mine(self.guild_id, self.member_id)
-        self.stop()
+        if self.action == "export":
+            data = await bot.privacy.export(guild.id, self.member_id)
+            payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
+            await reply_private(
+                interaction,
+                "Here is everything that is yours, your own words included. Only you can see this.",
+                file=discord.File(io.BytesIO(payload), filename=EXPORT_NAME),
+            )
+            return
+        deleted = await bot.privacy.delete_mine(guild.id, self.member_id)
         await reply_private(
             interaction,
             "Done. Deleted: "
@@ -134,12 +138,16 @@ class ConfirmDeleteView(TendView):
             f"your name is off {deleted.reports_unlinked} report(s).",
         )
 
-    @discord.ui.button(
-        label="Keep everything", style=discord.ButtonStyle.secondary, custom_id="privacy:cancel"
-    )
-    async def cancel(self, interaction: discord.Interaction[TendBot], button: discord.ui.Button[Any]) -> None:
-        self.stop()
-        await reply_private(interaction, "Nothing was deleted.")
+    def confirmation(self) -> tuple[PrivacyButton, PrivacyButton]:
+        return PrivacyButton(self.member_id, "confirm"), PrivacyButton(self.member_id, "cancel")
+
+
+CONFIRM_DELETE = (
+    "This deletes what you wrote when asking for support, your reminders and anything else "
+    "you wrote that the team doesn't need (your reflections), and removes your name from "
+    "reports you filed (the reports stay, so the moderators can still act on them). "
+    "It can't be undone. Delete now?"
+)
 
 
 class PrivacyCog(commands.Cog):
@@ -147,6 +155,7 @@ class PrivacyCog(commands.Cog):
         self.bot = bot
 
     async def cog_load(self) -> None:
+        self.bot.add_dynamic_items(PrivacyButton)
         self.bot.jobs.register(RETENTION, self.purge, every=self.every)
         await seed_recurring(self.bot, RETENTION, next_purge)
 
@@ -172,7 +181,12 @@ class PrivacyCog(commands.Cog):
         guild = self.bot.guild_config(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         held = await self.bot.privacy.held(guild.id, interaction.user.id)
-        view = None if held.empty else PrivacyView(guild.id, interaction.user.id)
+        member = interaction.user.id
+        view = (
+            None
+            if held.empty
+            else button_row(PrivacyButton(member, "export"), PrivacyButton(member, "delete"))
+        )
         if view is None:
             await reply_private(interaction, embed=held_embed(held, guild.privacy.retention_days))
         else:
