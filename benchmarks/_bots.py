@@ -26,12 +26,13 @@ import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
 
-from bot.config import parse_settings
-from bot.core import TendBot
-from bot.crypto import Cipher
-from bot.db import Database
-from bot.migrate import upgrade
-from bot.services import build_services
+from bot.domain.config import parse_settings
+from bot.domain.services import build_services
+from bot.infra.crypto import Cipher
+from bot.infra.db import Database
+from bot.infra.migrate import upgrade
+from bot.runtime.core import TendBot
+from cogs import EXTENSIONS
 
 
 def say(line: str) -> None:
@@ -104,7 +105,7 @@ async def main(kind: str, data: dict[str, Any]) -> None:
         scheduler = AsyncIOScheduler(timezone="UTC")
         scheduler.start()
         services = build_services(settings, db, scheduler, cipher=Cipher([Cipher.generate_key()]))
-        tend = TendBot(settings=settings, services=services, guild_ready_timeout=0.05)
+        tend = TendBot(settings=settings, services=services, extensions=EXTENSIONS, guild_ready_timeout=0.05)
         await run_until_stdin_closes(tend, token, tend.jobs.wait_idle)
         scheduler.shutdown(wait=False)
 

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.metrics import route_template
+from bot.runtime.metrics import route_template
 from tests.simulator import DiscordSimulator, InteractionHandle
 from tests.tend import World, build_world, guild_table
 

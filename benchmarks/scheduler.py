@@ -30,10 +30,10 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import insert
 
-from bot.db import Database
-from bot.followups import FOLLOWUP_DUE
-from bot.jobs import Job, JobEngine
-from bot.migrate import upgrade
+from bot.domain.followups import FOLLOWUP_DUE
+from bot.infra.db import Database
+from bot.infra.jobs import Job, JobEngine
+from bot.infra.migrate import upgrade
 from models import FollowUp, ScheduledItem, utcnow
 
 GUILD = 1 << 40

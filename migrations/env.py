@@ -23,10 +23,10 @@ target_metadata = Base.metadata
 def _url() -> str:
     url = config.attributes.get("url") or os.environ.get("DATABASE_URL")
     if not url:
-        from bot.config import load_settings
+        from bot.domain.config import load_settings
 
         url = load_settings(os.environ.get("TEND_CONFIG", "config.toml")).database_url
-    from bot.db import normalise_url
+    from bot.infra.db import normalise_url
 
     return normalise_url(url)
 
@@ -54,7 +54,7 @@ def _configure(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    from bot.db import create_engine
+    from bot.infra.db import create_engine
 
     engine = create_engine(_url())
     try:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db import Database
+from bot.infra.db import Database
 
 from .databases import database_url_for, migrated_database
 

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, create_async_engine
 
-from bot.crypto import Cipher
-from bot.db import Database, normalise_url
-from bot.migrate import upgrade
+from bot.infra.crypto import Cipher
+from bot.infra.db import Database, normalise_url
+from bot.infra.migrate import upgrade
 
 DEFAULT_PG = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 _pg_problem: list[str | None] = []

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.authority import Actor, Authority
-from bot.cases import CaseService
-from bot.cases.reports import ReportService
-from bot.cases.service import (
+from bot.domain.authority import Actor, Authority
+from bot.domain.cases import CaseService
+from bot.domain.cases.reports import ReportService
+from bot.domain.cases.service import (
     CARD_SYNC,
     CASE_FOLLOWUP,
     REPORT_NOTIFY,
@@ -16,9 +16,8 @@ from bot.cases.service import (
     SUPPORT_SETUP,
     SUPPORT_SILENCE,
 )
-from bot.config import parse_settings
-from bot.db import Database
-from bot.followups import (
+from bot.domain.config import parse_settings
+from bot.domain.followups import (
     CASE_ESCALATE,
     CASE_REOPENED,
     FOLLOWUP_CHECKIN,
@@ -26,7 +25,8 @@ from bot.followups import (
     FOLLOWUP_NOTICE,
     FollowUpService,
 )
-from bot.jobs import Job, JobEngine
+from bot.infra.db import Database
+from bot.infra.jobs import Job, JobEngine
 
 from .clock import TestClock
 

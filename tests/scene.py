@@ -19,8 +19,8 @@ from typing import Any
 import discord
 from sqlalchemy import select
 
-from bot.core import TendBot
-from bot.replies import OUR_FAULT
+from bot.runtime.core import TendBot
+from bot.runtime.replies import OUR_FAULT
 from models import AuditEvent, Case, CheckinOptOut, FollowUp, Reflection, ScheduledItem
 
 from .custom_ids import examples

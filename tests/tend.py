@@ -12,12 +12,13 @@ from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.authority import Actor
-from bot.config import Settings, parse_settings
-from bot.core import TendBot
-from bot.crypto import Cipher
-from bot.db import Database
-from bot.services import Services, build_services
+from bot.domain.authority import Actor
+from bot.domain.config import Settings, parse_settings
+from bot.domain.services import Services, build_services
+from bot.infra.crypto import Cipher
+from bot.infra.db import Database
+from bot.runtime.core import TendBot
+from cogs import EXTENSIONS
 
 from .clock import TestClock
 from .simulator import DiscordSimulator, InteractionHandle
@@ -166,7 +167,9 @@ class Tend:
             self.settings, self.db, scheduler, cipher=self.cipher, clock=self.clock
         )
         # TendBot points discord.py at api_base_url and gateway_url from its own settings.
-        bot = TendBot(settings=self.settings, services=self.services, guild_ready_timeout=0.05)
+        bot = TendBot(
+            settings=self.settings, services=self.services, extensions=EXTENSIONS, guild_ready_timeout=0.05
+        )
         await stack.enter_async_context(_connected(bot, self.sim.token))
         self._stack, self.bot = stack, bot
         await asyncio.wait_for(bot.jobs.ready.wait(), timeout=5)
@@ -238,7 +241,7 @@ async def running_tend(
     """Tend on a migrated database, running until the block ends; ``tend.clock`` is its time."""
     world = world or build_world(sim)
     config = tend_settings(sim, world, database_url, tmp_path, **settings)
-    from bot.migrate import upgrade
+    from bot.infra.migrate import upgrade
 
     async with Database.open(config.database_url) as db:
         await upgrade(db.engine)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.logs import JsonFormatter, setup_logging
+from bot.infra.logs import JsonFormatter, setup_logging
 
 from .flows import EPHEMERAL, buttons, card, cases, click, fire_due, pending, report
 from .simulator import DiscordSimulator

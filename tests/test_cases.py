@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bot.authority import Actor
-from bot.cases import CaseService, CooldownActive
-from bot.cases.service import (
+from bot.domain.authority import Actor
+from bot.domain.cases import CaseService, CooldownActive
+from bot.domain.cases.service import (
     CARD_SYNC,
     CASE_FOLLOWUP,
     SUPPORT_CLOSE,
@@ -19,9 +19,9 @@ from bot.cases.service import (
     SUPPORT_SETUP,
     SUPPORT_SILENCE,
 )
-from bot.crypto import Cipher, EncryptionKeyError, load_cipher
-from bot.db import Database
-from bot.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.infra.crypto import Cipher, EncryptionKeyError, load_cipher
+from bot.infra.db import Database
 from models import AuditEvent, ScheduledItem
 
 from .domain import (

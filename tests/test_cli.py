@@ -108,7 +108,7 @@ async def test_run_connects_through_the_configured_urls_and_stops_cleanly_on_sig
 def test_json_logs_are_one_object_per_line(capsys) -> None:  # type: ignore[no-untyped-def]
     import logging
 
-    from bot.logs import setup_logging
+    from bot.infra.logs import setup_logging
 
     setup_logging("INFO", "json")
     logging.getLogger("tend.test").info("card posted", extra={"guild_id": 1, "case_id": 2})
@@ -121,9 +121,9 @@ def test_json_logs_are_one_object_per_line(capsys) -> None:  # type: ignore[no-u
 async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> None:
     from sqlalchemy import select
 
-    from bot.crypto import Cipher
-    from bot.db import Database
-    from bot.migrate import upgrade
+    from bot.infra.crypto import Cipher
+    from bot.infra.db import Database
+    from bot.infra.migrate import upgrade
     from models import Case, FollowUp, Reflection, utcnow
 
     old, new = Cipher.generate_key().decode(), Cipher.generate_key().decode()
@@ -154,10 +154,10 @@ async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> N
 
 
 async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_fix_it(tmp_path: Path) -> None:
-    from bot.crypto import Cipher
-    from bot.db import Database
-    from bot.migrate import upgrade
-    from bot.sealing import verify_keys
+    from bot.infra.crypto import Cipher
+    from bot.infra.db import Database
+    from bot.infra.migrate import upgrade
+    from bot.infra.sealing import verify_keys
 
     first = Cipher.generate_key().decode()
     url = f"sqlite:///{tmp_path}/t.db"

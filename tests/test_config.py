@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import BaseModel
 
-from bot.config import ConfigError, Settings, load_settings, parse_settings
+from bot.domain.config import ConfigError, Settings, load_settings, parse_settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -137,7 +137,7 @@ def test_prompt_and_message_overrides_are_checked_with_their_key_path() -> None:
 
 
 def test_valid_overrides_reach_the_library() -> None:
-    from bot.guidance import PromptLibrary
+    from bot.domain.guidance import PromptLibrary
 
     guild = {**MINIMAL["guilds"][0], "prompts": {"first_reply": {"intro": "Listen first."}}}
     config = parse_settings({"guilds": [guild]}, {}).guilds[0]

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
 
-from bot.app import StartupError, ensure_schema
-from bot.config import parse_settings
-from bot.db import Database, normalise_url
-from bot.migrate import head_revision, schema_state, upgrade
+from bot.domain.config import parse_settings
+from bot.infra.db import Database, normalise_url
+from bot.infra.migrate import head_revision, schema_state, upgrade
+from bot.process.app import StartupError, ensure_schema
 from models import AuditEvent
 
 from .test_config import MINIMAL

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 
 import discord
 
-from bot.config import GuildConfig
-from bot.doctor import Finding, check_guild
+from bot.domain.config import GuildConfig
+from bot.runtime.doctor import Finding, check_guild
 
 GUILD, MODS, HELPERS, QUEUE, SUPPORT, ESCALATION = (1 << 40) + 1, 1 << 41, 1 << 42, 1 << 43, 1 << 44, 1 << 45
 EVERYTHING = discord.Permissions.all()

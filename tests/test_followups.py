@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.errors import InvalidInput
-from bot.followups import after_quiet_hours, in_quiet_hours, next_daily, next_weekly, parse_when
+from bot.domain.errors import InvalidInput
+from bot.domain.followups import after_quiet_hours, in_quiet_hours, next_daily, next_weekly, parse_when
 
 BERLIN = ZoneInfo("Europe/Berlin")
 LONDON = ZoneInfo("Europe/London")

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.followups import after_quiet_hours
+from bot.domain.followups import after_quiet_hours
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem
 
 from .clock import TestClock

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.guidance import (
+from bot.domain.guidance import (
     DISTRESS_CATEGORIES,
     LEARNING_TOPICS,
     MESSAGE_KEYS,
@@ -23,7 +23,7 @@ from bot.guidance import (
     render_prompt_text,
     signal_problems,
 )
-from bot.guidance.catalogue import placeholders
+from bot.domain.guidance.catalogue import placeholders
 
 # Fill values for every placeholder any message can use.
 SAMPLE_VALUES = {

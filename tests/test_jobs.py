@@ -10,8 +10,8 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, update
 
-from bot.db import Database
-from bot.jobs import GiveUp, Job, JobEngine, Ownership, Retry
+from bot.infra.db import Database
+from bot.infra.jobs import GiveUp, Job, JobEngine, Ownership, Retry
 from models import ScheduledItem
 
 from .clock import TestClock

@@ -14,9 +14,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.cases import CaseService
-from bot.cases.reports import ReportLimited, ReportLimits
-from bot.db import Database
+from bot.domain.cases import CaseService
+from bot.domain.cases.reports import ReportLimited, ReportLimits
+from bot.infra.db import Database
 from models import Case
 
 from .domain import GUILD, case_service, report_service

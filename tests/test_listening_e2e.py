@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.followups.service import FOLLOWUP_DUE
-from bot.guidance import PromptLibrary
+from bot.domain.followups.service import FOLLOWUP_DUE
+from bot.domain.guidance import PromptLibrary
 from models import Case, FollowUp, Reflection, ScheduledItem
 
 from .databases import raw_value
@@ -179,7 +179,7 @@ async def test_the_channel_rate_limit_and_unwatched_channels(
         late = sim.add_user("late")
         sim.add_member(world.guild, late)
         caplog.clear()
-        with caplog.at_level(logging.INFO, logger="bot.cases.distress"):
+        with caplog.at_level(logging.INFO, logger="bot.domain.cases.distress"):
             await sim.send_message(world.general, late, "im so overwhelmed with everything")
             await sim.wait_for(lambda: "channel limit reached" in caplog.text)
         await tend.settle()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from discord import app_commands
 
-from bot.config import ConfigError, parse_settings
-from bot.errors import NotAllowed
-from bot.metrics import BotMetrics, custom_id_shape, interaction_label, outcome_of, route_template
+from bot.domain.config import ConfigError, parse_settings
+from bot.domain.errors import NotAllowed
+from bot.runtime.metrics import BotMetrics, custom_id_shape, interaction_label, outcome_of, route_template
 
 MINIMAL = {
     "guilds": [

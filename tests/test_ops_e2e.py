@@ -15,9 +15,9 @@ import aiohttp
 import discord
 import pytest
 
-from bot.db import Database, create_engine
-from bot.health import HealthServer
-from bot.logs import setup_logging
+from bot.infra.db import Database, create_engine
+from bot.infra.logs import setup_logging
+from bot.process.health import HealthServer
 
 from .simulator import DiscordSimulator
 from .tend import Tend, build_world, running_tend

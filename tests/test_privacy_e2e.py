@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.cases.reports import ReportLimits
+from bot.domain.cases.reports import ReportLimits
 from models import AuditEvent, Case, FollowUp, ScheduledItem
 
 from .simulator import DiscordSimulator

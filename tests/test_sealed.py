@@ -16,13 +16,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import JSON, LargeBinary, String, Text, func, select, text
 from sqlalchemy.exc import StatementError
 
-from bot.cases.store import audit
-from bot.config import parse_settings
-from bot.crypto import Cipher
-from bot.db import Database
-from bot.jobs import JobEngine
-from bot.privacy import PrivacyService
-from bot.sealing import KeysCantRead, primary_key, rotate_keys, verify_keys
+from bot.domain.cases.store import audit
+from bot.domain.config import parse_settings
+from bot.domain.privacy import PrivacyService
+from bot.infra.crypto import Cipher
+from bot.infra.db import Database
+from bot.infra.jobs import JobEngine
+from bot.infra.sealing import KeysCantRead, primary_key, rotate_keys, verify_keys
 from models import (
     KEY_CHECK_ID,
     KEY_CHECK_VALUE,
@@ -111,7 +111,7 @@ def test_every_table_with_words_declares_how_they_expire_and_whose_they_are() ->
 
 
 async def test_a_database_without_keys_refuses_sealed_columns(database_url: str) -> None:
-    from bot.migrate import upgrade
+    from bot.infra.migrate import upgrade
 
     async with Database.open(database_url) as db:
         await upgrade(db.engine)

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text
 
-from bot.crypto import Cipher
-from bot.db import Database
-from bot.migrate import upgrade
-from bot.sealing import verify_keys
+from bot.infra.crypto import Cipher
+from bot.infra.db import Database
+from bot.infra.migrate import upgrade
+from bot.infra.sealing import verify_keys
 from models import AuditEvent, Base, Case, FollowUp, utcnow
 
 from .databases import raw_sqlite_files

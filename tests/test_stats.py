@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.charts import weekly_chart
-from bot.db import Database
-from bot.stats import duration_text, team_stats
+from bot.domain.stats import duration_text, team_stats
+from bot.infra.db import Database
+from bot.runtime.charts import weekly_chart
 from models import Case, FollowUp, ScheduledItem
 
 from .simulator import DiscordSimulator

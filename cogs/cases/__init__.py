@@ -12,8 +12,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cases.service import CARD_SYNC, CASE_NOTICE
-from bot.replies import reply_private
+from bot.domain.cases.service import CARD_SYNC, CASE_NOTICE
+from bot.runtime.replies import reply_private
 
 from ._jobs import CaseJobs
 from ._layout import DYNAMIC_ITEMS
@@ -22,7 +22,7 @@ from ._reports import REPORT_MODALS
 from ._support import CloseSupportModal
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 
 class CasesCog(commands.Cog):

@@ -9,11 +9,11 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button
 
-from bot.authority import snowflake
-from bot.ui import Guarded, actor_of
+from bot.domain.authority import snowflake
+from bot.runtime.ui import Guarded, actor_of
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 CASE = r"case:(?P<case_id>[0-9]{1,19})"
 

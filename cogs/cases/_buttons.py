@@ -12,19 +12,19 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button, DynamicItem, UserSelect
 
-from bot.authority import snowflake
-from bot.cases import reference
-from bot.errors import InvalidInput
-from bot.guidance import render_prompt_text
-from bot.permissions import is_moderator
-from bot.replies import reply_private
-from bot.ui import Guarded, actor_of, button_row
+from bot.domain.authority import snowflake
+from bot.domain.cases import reference
+from bot.domain.errors import InvalidInput
+from bot.domain.guidance import render_prompt_text
+from bot.domain.permissions import is_moderator
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import Guarded, actor_of, button_row
 
 from . import _support
 from ._base import CASE, _CaseButton, precheck
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
     from models import Case
 
 
@@ -164,7 +164,7 @@ async def suggest_break_if_carrying_too_much(
     bot: TendBot, interaction: discord.Interaction[TendBot], guild_id: int
 ) -> None:
     """Gently, privately: someone holding more than the configured number of cases may need a rest."""
-    from bot.cases.store import open_load
+    from bot.domain.cases.store import open_load
 
     async with bot.db.read() as session:
         held = (await open_load(session, guild_id)).get(interaction.user.id, 0)

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cases import CLOSE_REASONS, reference
-from bot.disclosure import Readers, name, reporter_hidden
-from bot.text import fit, quote
+from bot.domain.cases import CLOSE_REASONS, reference
+from bot.domain.disclosure import Readers, name, reporter_hidden
+from bot.domain.text import fit, quote
 from models import Case
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
+    from bot.domain.config import GuildConfig
 
 STATUS_COLOURS = {
     "open": discord.Colour.orange(),

@@ -7,16 +7,16 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ui import Button, DynamicItem
 
-from bot.cases import reference
-from bot.errors import InvalidInput
-from bot.replies import reply_private
-from bot.ui import actor_of
+from bot.domain.cases import reference
+from bot.domain.errors import InvalidInput
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import actor_of
 from cogs.support._outreach import reach_out
 
 from ._base import CASE, _CaseButton
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 
 class DistressReachOutButton(_CaseButton, DynamicItem[Button], template=CASE + ":reach-out"):  # type: ignore[misc]

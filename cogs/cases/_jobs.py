@@ -6,18 +6,18 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.audience import team_readers
-from bot.cases import reference
-from bot.cases.store import open_load, past_case_count
-from bot.delivery import retry_on_discord_errors
-from bot.jobs import GiveUp, Job
-from bot.text import fit
+from bot.domain.cases import reference
+from bot.domain.cases.store import open_load, past_case_count
+from bot.domain.text import fit
+from bot.infra.jobs import GiveUp, Job
+from bot.runtime.audience import team_readers
+from bot.runtime.delivery import retry_on_discord_errors
 
 from ._card import MemberFacts, distress_card, load_note, report_card, support_card
 from ._layout import card_buttons
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
     from models import Case
 
 _THREAD_NAME_LIMIT = 100

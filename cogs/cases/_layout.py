@@ -18,7 +18,7 @@ from ._reports import (
 )
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
+    from bot.domain.config import GuildConfig
     from models import Case
 
 

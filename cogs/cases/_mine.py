@@ -8,8 +8,8 @@ import discord
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.cases import reference
-from bot.text import fit
+from bot.domain.cases import reference
+from bot.domain.text import fit
 from models import OPEN_STATUSES, Case
 
 _LIST_LIMIT = 3800

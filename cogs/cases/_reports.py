@@ -9,21 +9,21 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button, DynamicItem
 
-from bot.authority import snowflake
-from bot.cases import reference
-from bot.errors import InvalidInput
-from bot.guidance import render_prompt_text
-from bot.modals import RoutedModal
-from bot.replies import reply_private
-from bot.ui import actor_of
+from bot.domain.authority import snowflake
+from bot.domain.cases import reference
+from bot.domain.errors import InvalidInput
+from bot.domain.guidance import render_prompt_text
+from bot.runtime.modals import RoutedModal
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import actor_of
 from cogs.listening._reflection import offer_reflection
 
 from ._base import CASE, _CaseButton, precheck
 from ._card import OUTCOME_LABELS
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
     from models import Case
 
 _COLOUR = discord.Colour.blue()

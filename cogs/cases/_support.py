@@ -8,17 +8,17 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.authority import snowflake
-from bot.cases import CLOSE_REASONS, reference
-from bot.guidance import render_prompt_text
-from bot.modals import RoutedModal
-from bot.replies import reply_private
-from bot.ui import actor_of
+from bot.domain.authority import snowflake
+from bot.domain.cases import CLOSE_REASONS, reference
+from bot.domain.guidance import render_prompt_text
+from bot.runtime.modals import RoutedModal
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import actor_of
 from cogs.listening._reflection import offer_reflection
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
     from models import Case
 
 _MODERATOR_REASONS = [(key, label) for key, label in CLOSE_REASONS.items() if key != "member_closed"]

@@ -6,13 +6,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.replies import reply_private
-from bot.text import fit, matches
+from bot.domain.text import fit, matches
+from bot.runtime.replies import reply_private
 
 from ._render import conduct_embed, resources_embed, rule_embed
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 _MAX_CHOICES = 25
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import discord
 from discord import app_commands
 
-from bot.config import GuildConfig, Resource, Rule
-from bot.text import fit, matches
+from bot.domain.config import GuildConfig, Resource, Rule
+from bot.domain.text import fit, matches
 
 CONDUCT_COLOUR = discord.Colour.from_rgb(88, 129, 87)
 _EMBED_BUDGET = 5800  # Discord allows 6000 characters across a message's embeds

@@ -10,9 +10,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cases.service import CASE_FOLLOWUP
-from bot.errors import InvalidInput
-from bot.followups import (
+from bot.domain.cases.service import CASE_FOLLOWUP
+from bot.domain.errors import InvalidInput
+from bot.domain.followups import (
     CASE_ESCALATE,
     CASE_REOPENED,
     FOLLOWUP_CHECKIN,
@@ -20,14 +20,14 @@ from bot.followups import (
     FOLLOWUP_NOTICE,
     parse_when,
 )
-from bot.replies import reply_private
+from bot.runtime.replies import reply_private
 
 from ._digest import DIGEST, Digest, next_digest, seed_recurring
 from ._jobs import FollowUpJobs
 from ._views import DYNAMIC_ITEMS, MODALS
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 
 def _when(due: datetime) -> str:

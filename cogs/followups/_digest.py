@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING
 import discord
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.delivery import retry_on_discord_errors
-from bot.followups import next_weekly
-from bot.jobs import Job
-from bot.text import fit
+from bot.domain.followups import next_weekly
+from bot.domain.text import fit
+from bot.infra.jobs import Job
+from bot.runtime.delivery import retry_on_discord_errors
 from cogs.meta._stats import stats_message
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
-    from bot.guidance import PromptLibrary
+    from bot.domain.config import GuildConfig
+    from bot.domain.guidance import PromptLibrary
+    from bot.runtime.core import TendBot
 
 DIGEST = "tend.digest"
 

@@ -6,18 +6,18 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.audience import team_readers
-from bot.cases import reference
-from bot.delivery import retry_on_discord_errors
-from bot.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
-from bot.jobs import GiveUp, Job
-from bot.text import fit, quote
+from bot.domain.cases import reference
+from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
+from bot.domain.text import fit, quote
+from bot.infra.jobs import GiveUp, Job
+from bot.runtime.audience import team_readers
+from bot.runtime.delivery import retry_on_discord_errors
 
 from ._views import checkin_buttons, reminder_buttons
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
-    from bot.followups import Delivery
+    from bot.domain.followups import Delivery
+    from bot.runtime.core import TendBot
 
 DMS_CLOSED = 50007
 _QUOTE_LIMIT = 1500

@@ -13,17 +13,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord.ui import Button, DynamicItem
 
-from bot.authority import snowflake
-from bot.cases import reference
-from bot.disclosure import name, tend_checks_in_for, unchecked
-from bot.followups import parse_when
-from bot.modals import RoutedModal
-from bot.replies import reply_private
-from bot.text import fit
-from bot.ui import Guarded, actor_of
+from bot.domain.authority import snowflake
+from bot.domain.cases import reference
+from bot.domain.disclosure import name, tend_checks_in_for, unchecked
+from bot.domain.followups import parse_when
+from bot.domain.text import fit
+from bot.runtime.modals import RoutedModal
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import Guarded, actor_of
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
     from models import FollowUp
 
 FOLLOWUP = r"fu:(?P<followup>[0-9]{1,19})"

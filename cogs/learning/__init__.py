@@ -8,12 +8,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.guidance import LearningTopic
-from bot.replies import reply_private
-from bot.text import fit, matches
+from bot.domain.guidance import LearningTopic
+from bot.domain.text import fit, matches
+from bot.runtime.replies import reply_private
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 _COLOUR = discord.Colour.from_rgb(120, 94, 160)
 

@@ -8,17 +8,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.errors import InvalidInput
-from bot.guidance import DistressSignals, load_signals, match_distress, render_prompt_text
-from bot.replies import reply_private
-from bot.text import quote
+from bot.domain.errors import InvalidInput
+from bot.domain.guidance import DistressSignals, load_signals, match_distress, render_prompt_text
+from bot.domain.text import quote
+from bot.runtime.replies import reply_private
 
 from ._reflection import DeleteReflection, ReflectButton, ReflectionModal, show_reflections
 from ._views import DYNAMIC_ITEMS, listen_buttons
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
 
 log = logging.getLogger(__name__)
 _COLOUR = discord.Colour.blue()

@@ -10,15 +10,15 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button, DynamicItem, Select
 
-from bot.authority import snowflake
-from bot.cases import reference
-from bot.modals import RoutedModal
-from bot.replies import reply_private
-from bot.text import fit
-from bot.ui import Guarded, actor_of, button_row
+from bot.domain.authority import snowflake
+from bot.domain.cases import reference
+from bot.domain.text import fit
+from bot.runtime.modals import RoutedModal
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import Guarded, actor_of, button_row
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
     from models import Case
 
 _COLOUR = discord.Colour.from_rgb(120, 94, 160)

@@ -13,16 +13,16 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord.ui import Button, DynamicItem, Select
 
-from bot.audience import message_in
-from bot.authority import snowflake
-from bot.errors import InvalidInput
-from bot.replies import reply_private
-from bot.ui import Guarded, button_row
+from bot.domain.authority import snowflake
+from bot.domain.errors import InvalidInput
+from bot.runtime.audience import message_in
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import Guarded, button_row
 from cogs.conduct._render import resources_embed
 from cogs.support._outreach import reach_out
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 TARGET = r"listen:(?P<member>[0-9]{1,19}):(?P<channel>[0-9]{1,19}):(?P<message>[0-9]{1,19})"
 REMIND_CHOICES = ((1, "Tomorrow"), (3, "In 3 days"), (7, "In a week"))

@@ -8,7 +8,7 @@ from ._cog import MetaCog
 from ._doctor import StartupCheck
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 
 async def setup(bot: TendBot) -> None:

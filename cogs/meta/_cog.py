@@ -8,15 +8,15 @@ from discord import app_commands
 from discord.ext import commands
 
 import bot as tend_package
-from bot.errors import NotAllowed
-from bot.replies import reply_private
-from bot.sync import sync_commands
+from bot.domain.errors import NotAllowed
+from bot.runtime.replies import reply_private
+from bot.runtime.sync import sync_commands
 
 from ._doctor import doctor_embed, findings_for
 from ._stats import PERIODS, stats_message
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 FEATURE_LABELS = {
     "support": "private support threads (/support)",

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.doctor import Finding, check_guild
-from bot.text import fit
+from bot.domain.text import fit
+from bot.runtime.doctor import Finding, check_guild
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
 
 log = logging.getLogger(__name__)
 

@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.charts import weekly_chart
-from bot.stats import TeamStats, duration_text, team_stats
-from bot.text import fit
+from bot.domain.stats import TeamStats, duration_text, team_stats
+from bot.domain.text import fit
+from bot.runtime.charts import weekly_chart
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
 
 CHART_NAME = "tend-stats.png"
 COLOUR = discord.Colour.from_rgb(88, 129, 87)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from ._cog import PrivacyCog
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 
 async def setup(bot: TendBot) -> None:

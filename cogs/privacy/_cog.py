@@ -18,18 +18,18 @@ from discord import app_commands
 from discord.ext import commands
 from discord.ui import Button, DynamicItem
 
-from bot.authority import snowflake
-from bot.errors import NotAllowed
-from bot.followups import next_daily
-from bot.jobs import Job
-from bot.replies import reply_private
-from bot.ui import Guarded, button_row
+from bot.domain.authority import snowflake
+from bot.domain.errors import NotAllowed
+from bot.domain.followups import next_daily
+from bot.infra.jobs import Job
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import Guarded, button_row
 from cogs.followups._digest import seed_recurring
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
-    from bot.privacy import HeldData
+    from bot.domain.config import GuildConfig
+    from bot.domain.privacy import HeldData
+    from bot.runtime.core import TendBot
 
 log = logging.getLogger(__name__)
 

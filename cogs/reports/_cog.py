@@ -7,18 +7,18 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cases import reference
-from bot.cases.service import REPORT_NOTIFY
-from bot.delivery import retry_on_discord_errors
-from bot.errors import InvalidInput
-from bot.jobs import GiveUp, Job
-from bot.text import fit
+from bot.domain.cases import reference
+from bot.domain.cases.service import REPORT_NOTIFY
+from bot.domain.errors import InvalidInput
+from bot.domain.text import fit
+from bot.infra.jobs import GiveUp, Job
+from bot.runtime.delivery import retry_on_discord_errors
 from cogs.conduct._render import rule_choices
 
 from ._views import NOT_A_BOT, ReportMessageModal, ReportModal, message_snapshot, require_reports
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 log = logging.getLogger(__name__)
 

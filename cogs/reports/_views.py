@@ -9,20 +9,20 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot.authority import snowflake
-from bot.cases import reference
-from bot.cases.reports import ReportLimits
-from bot.errors import InvalidInput, NotConfigured
-from bot.modals import RoutedModal
-from bot.permissions import is_moderator
-from bot.replies import give_back_words, reply_private
-from bot.text import fit
-from bot.ui import actor_of
+from bot.domain.authority import snowflake
+from bot.domain.cases import reference
+from bot.domain.cases.reports import ReportLimits
+from bot.domain.errors import InvalidInput, NotConfigured
+from bot.domain.permissions import is_moderator
+from bot.domain.text import fit
+from bot.runtime.modals import RoutedModal
+from bot.runtime.replies import give_back_words, reply_private
+from bot.runtime.ui import actor_of
 from cogs.conduct._render import resources_embed
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
 
 TEXT_LIMIT = 4000
 NOT_A_BOT = "Bots can't be reported. If a bot is misbehaving, please tell a moderator directly."

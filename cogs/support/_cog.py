@@ -6,12 +6,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.cases import reference
-from bot.cases.service import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
-from bot.disclosure import announce_departure
-from bot.replies import reply_private
-from bot.text import fit, matches
-from bot.ui import button_row
+from bot.domain.cases import reference
+from bot.domain.cases.service import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
+from bot.domain.disclosure import announce_departure
+from bot.domain.text import fit, matches
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import button_row
 
 from ._jobs import SupportJobs
 from ._views import (
@@ -24,7 +24,7 @@ from ._views import (
 )
 
 if TYPE_CHECKING:
-    from bot.core import TendBot
+    from bot.runtime.core import TendBot
 
 PANEL_TEXT = (
     "If something is weighing on you, or something happened here that you'd like help with, "

@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.cases import reference
-from bot.delivery import retry_on_discord_errors
-from bot.jobs import GiveUp, Job, Retry
-from bot.text import fit, quote
-from bot.ui import button_row
+from bot.domain.cases import reference
+from bot.domain.text import fit, quote
+from bot.infra.jobs import GiveUp, Job, Retry
+from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.ui import button_row
 from cogs.conduct._render import resources_embed
 
 from ._views import KeepOpenButton, MemberCloseButton, SurveyButton
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
     from models import Case
 
 _QUOTE_LIMIT = 3500

@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.errors import NotConfigured
+from bot.domain.errors import NotConfigured
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
 
 REACHED_OUT_TOPIC = "A moderator reached out"
 

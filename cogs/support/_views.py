@@ -10,17 +10,17 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import discord
 from discord.ui import Button, DynamicItem
 
-from bot.authority import snowflake
-from bot.cases import CooldownActive, reference
-from bot.errors import NotConfigured
-from bot.modals import RoutedModal
-from bot.replies import give_back_words, reply_private
-from bot.ui import Guarded, actor_of
+from bot.domain.authority import snowflake
+from bot.domain.cases import CooldownActive, reference
+from bot.domain.errors import NotConfigured
+from bot.runtime.modals import RoutedModal
+from bot.runtime.replies import give_back_words, reply_private
+from bot.runtime.ui import Guarded, actor_of
 from cogs.conduct._render import resources_embed
 
 if TYPE_CHECKING:
-    from bot.config import GuildConfig
-    from bot.core import TendBot
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
 
 INTAKE_LIMIT = 4000  # Discord's limit for one text input
 FEATURE_OFF = (
@@ -38,7 +38,7 @@ def require_support(bot: TendBot, guild_id: int | None) -> GuildConfig:
 async def refusal_before_form(bot: TendBot, guild: GuildConfig, member_id: int) -> str | None:
     """Why the member can't open a support case now (an open thread, the cooldown), found by a
     quick look before the form, so nobody types their story only to be turned away. None: go on."""
-    from bot.cases.store import latest_case_of, open_case_of
+    from bot.domain.cases.store import latest_case_of, open_case_of
 
     async def look() -> str | None:
         async with bot.db.read() as session:

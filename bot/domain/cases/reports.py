@@ -1,0 +1,290 @@
+"""Conduct reports: filed safely, rate-limited, acted on, and closed with a notice to the reporter."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.authority import Actor, require_reveal
+from bot.domain.cases.service import CARD_SYNC, CASE_FOLLOWUP, CaseService
+from bot.domain.cases.store import audit, lock_counter, next_number, reference
+from bot.domain.errors import InvalidInput, NotFound, TryLater
+from models import Case, ReportDraft
+
+FOLLOW_WITH = ("reporter", "reported")
+DRAFT_LOOKS = 6
+DRAFT_GONE = (
+    "I've lost track of which message that form was about, so I can't file it. "
+    "Here is what you wrote; please use **Report message** on it again."
+)
+
+
+@dataclass(frozen=True)
+class ReportLimits:
+    burst: int
+    burst_window: timedelta
+    daily: int
+
+
+class ReportLimited(TryLater):
+    """Too many reports in a short time; the message says when the member can report again."""
+
+
+class ReportService:
+    def __init__(self, cases: CaseService):
+        self.cases = cases
+        self.db = cases.db
+        self.jobs = cases.jobs
+
+    async def check_limits(
+        self, session: AsyncSession, guild_id: int, reporter_id: int, limits: ReportLimits
+    ) -> None:
+        now = self.cases.clock()
+
+        async def count_since(since: Any) -> int:
+            found = await session.scalar(
+                select(func.count())
+                .select_from(Case)
+                .where(
+                    Case.guild_id == guild_id,
+                    Case.kind == "report",
+                    Case.member_id == reporter_id,
+                    Case.opened_at > since,
+                )
+            )
+            return int(found or 0)
+
+        if await count_since(now - limits.burst_window) >= limits.burst:
+            minutes = int(limits.burst_window.total_seconds() // 60)
+            raise ReportLimited(
+                f"You've sent {limits.burst} reports in the last {minutes} minutes, so I've paused new ones for a "
+                "little while. Nothing you sent is lost. If someone is in danger right now, please message a "
+                "moderator directly.",
+                retry_after=limits.burst_window.total_seconds(),
+            )
+        if await count_since(now - timedelta(days=1)) >= limits.daily:
+            raise ReportLimited(
+                f"You've reached today's limit of {limits.daily} reports. The moderators have every one you sent. "
+                "If something urgent happens, please message a moderator directly.",
+                retry_after=86400,
+            )
+
+    async def file(
+        self,
+        *,
+        guild_id: int,
+        reporter_id: int,
+        subject_id: int,
+        rule_id: str,
+        text: str,
+        snapshot: dict[str, Any] | None,
+        anonymous: bool,
+        escalated: bool,
+        limits: ReportLimits,
+        draft_id: int | None = None,
+    ) -> Case:
+        """Store a report (committed before anything reaches Discord) and schedule its card;
+        the Report message draft it came from goes in the same transaction."""
+        if subject_id == reporter_id:
+            raise InvalidInput(
+                "You can't report yourself. If something is weighing on you, `/support` is here."
+            )
+        now = self.cases.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            # Simultaneous reports wait for each other here, so the limits count every one.
+            await lock_counter(session, guild_id, "report")
+            await self.check_limits(session, guild_id, reporter_id, limits)
+            if draft_id is not None:
+                await session.execute(delete(ReportDraft).where(ReportDraft.id == draft_id))
+            case = Case(
+                guild_id=guild_id,
+                kind="report",
+                number=await next_number(session, guild_id, "report"),
+                status="new",
+                member_id=reporter_id,
+                subject_id=subject_id,
+                rule_id=rule_id,
+                anonymous=anonymous,
+                escalated=escalated,
+                body=text,
+                snapshot=snapshot,
+                opened_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            # The audit trail never names an anonymous reporter.
+            audit(
+                session,
+                case,
+                "reported",
+                None if anonymous else reporter_id,
+                rule=rule_id,
+                escalated=escalated,
+            )
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=CARD_SYNC,
+                due_at=now,
+                case_id=case.id,
+                dedupe_key=f"card:{case.id}",
+            )
+            await self.cases.opened(session, case)  # on-open hooks (escalation, bot/followups)
+            return case
+
+        case = await self.db.write(work)
+        await self.cases.arm(case.id)
+        return case
+
+    # -- Report message: the message as Discord resolved it, kept between form and submit ---
+
+    async def save_draft(
+        self,
+        *,
+        draft_id: int,
+        guild_id: int,
+        reporter_id: int,
+        channel_id: int,
+        message_id: int,
+        author_id: int,
+        snapshot: dict[str, Any],
+    ) -> None:
+        """Keep what Discord told us about the reported message, under the interaction's id."""
+
+        async def work(session: AsyncSession) -> None:
+            session.add(
+                ReportDraft(
+                    id=draft_id,
+                    guild_id=guild_id,
+                    reporter_id=reporter_id,
+                    channel_id=channel_id,
+                    message_id=message_id,
+                    author_id=author_id,
+                    snapshot=snapshot,
+                    created_at=self.cases.clock(),
+                )
+            )
+
+        await self.db.write(work)
+
+    async def draft_for(self, actor: Actor, draft_id: int) -> ReportDraft:
+        """The draft ``actor`` opened in this server (the form's id is all the submit carries).
+
+        A submit can beat the draft's write by a moment, so a missing one is looked for again
+        briefly; anyone else's draft, or another server's, is treated as missing."""
+        for attempt in range(DRAFT_LOOKS):
+            async with self.db.read() as session:
+                draft = await session.get(ReportDraft, draft_id) if draft_id else None
+            if draft is not None:
+                if draft.reporter_id != actor.user_id or draft.guild_id != actor.guild_id:
+                    break
+                return draft
+            if attempt + 1 < DRAFT_LOOKS:
+                await asyncio.sleep(0.25)
+        raise NotFound(DRAFT_GONE)
+
+    async def set_conversation(self, case_id: int, which: str, thread_id: int, moderator_id: int) -> None:
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return
+            if which == "reporter":
+                case.thread_id = thread_id
+            else:
+                case.subject_thread_id = thread_id
+            audit(session, case, f"talk_{which}", moderator_id)
+            await self.cases.refresh_card(session, case)
+
+        await self.db.write(work)
+        await self.cases.arm(case_id)
+
+    async def resolve(
+        self,
+        actor: Actor,
+        case_id: int,
+        *,
+        outcome: str,
+        note: str | None,
+        follow_with: str | None = None,
+        follow_after: timedelta | None = None,
+    ) -> Case:
+        return await self._close(actor, case_id, "resolved", outcome, note, follow_with, follow_after)
+
+    async def dismiss(self, actor: Actor, case_id: int, *, reason: str) -> Case:
+        if not reason.strip():
+            raise InvalidInput("Please say why the report is dismissed; the team will need it later.")
+        return await self._close(actor, case_id, "dismissed", "dismissed", reason, None, None)
+
+    async def _close(
+        self,
+        actor: Actor,
+        case_id: int,
+        status: str,
+        outcome: str,
+        note: str | None,
+        follow_with: str | None,
+        follow_after: timedelta | None,
+    ) -> Case:
+        if follow_with is not None and follow_with not in FOLLOW_WITH:
+            raise InvalidInput("Please pick who to follow up with from the list.")
+        now = self.cases.clock()
+        moderator_id = actor.user_id
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.cases.moderated(session, actor, case_id)
+            if case.kind != "report":
+                raise InvalidInput("That isn't a report.")
+            guild_id = case.guild_id
+            guild = self.cases.authority.settings.guild(guild_id)
+            if status == "resolved" and (guild is None or outcome not in guild.reports.outcomes):
+                raise InvalidInput("Please pick one of the listed outcomes.")
+            self.cases.require_open(case)
+            self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)
+            case.holder_id = case.holder_id or moderator_id
+            case.note = note or None
+            audit(session, case, status, moderator_id, outcome=outcome)
+            if case.member_id is not None:
+                await self.cases.notify_member(session, case, f"outcome.{outcome}")
+            if follow_with and follow_after:
+                case.followup_at = now + follow_after
+                target = case.member_id if follow_with == "reporter" else case.subject_id
+                await self.jobs.add(
+                    session,
+                    guild_id=guild_id,
+                    kind=CASE_FOLLOWUP,
+                    due_at=case.followup_at,
+                    case_id=case.id,
+                    target_id=moderator_id,
+                    created_by=moderator_id,
+                    payload={"with": follow_with, "member": target},
+                )
+            await self.cases.refresh_card(session, case)
+            return case
+
+        case = await self.db.write(work)
+        await self.cases.arm(case_id)
+        return case
+
+    async def reveal(self, actor: Actor, case_id: int) -> Case:
+        """Who filed an anonymous report: only for the role the owner chose, and audited."""
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.cases.moderated(session, actor, case_id)
+            guild = self.cases.authority.settings.guild(case.guild_id)
+            assert guild is not None
+            require_reveal(actor, guild)
+            if case.kind != "report":
+                raise InvalidInput("That isn't a report.")
+            audit(session, case, "reporter_revealed", actor.user_id)
+            return case
+
+        return await self.db.write(work)
+
+
+__all__ = ["FOLLOW_WITH", "ReportLimited", "ReportLimits", "ReportService", "reference"]

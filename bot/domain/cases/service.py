@@ -1,0 +1,532 @@
+"""The case lifecycle: what happens to a case, committed before anything reaches Discord.
+
+Every Discord side effect (the queue card, the private thread, a nudge) is a durable job
+added in the same transaction as the state change it follows, so a crash or a Discord
+outage delays it but never loses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.domain.authority import CASE_GONE, Actor, Authority, may_hold, require_case_member
+from bot.domain.cases.store import audit, latest_case_of, lock_counter, next_number, open_case_of, reference
+from bot.domain.errors import InvalidInput, NotFound, TryLater
+from bot.infra.db import Database
+from bot.infra.jobs import Clock, JobEngine
+from models import Case, ScheduledItem, utcnow
+
+# Job kinds the case lifecycle schedules; the cogs register their handlers.
+CARD_SYNC = "case.card"
+SUPPORT_SETUP = "support.setup"
+SUPPORT_NUDGE = "support.nudge"
+SUPPORT_SILENCE = "support.silence"
+SUPPORT_CLOSE = "support.close"
+CASE_FOLLOWUP = "case.followup"
+CASE_NOTICE = "case.notice"
+REPORT_NOTIFY = "report.notify"
+
+CLOSE_REASONS = {
+    "resolved": "Talked it through",
+    "referred": "Pointed to other help",
+    "no_response": "No reply from the member",
+    "member_closed": "Closed by the member",
+    "duplicate": "Duplicate",
+    "other": "Other",
+}
+SURVEY_ANSWERS = ("yes", "somewhat", "no")
+
+
+class CooldownActive(TryLater):
+    """The member opened a case a moment ago; the cog words the reply from the prompt library."""
+
+    def __init__(self, remaining: timedelta):
+        self.minutes = max(1, int(remaining.total_seconds() // 60) + 1)
+        super().__init__(
+            f"Please wait about {self.minutes} minute(s) before asking again.", remaining.total_seconds()
+        )
+
+
+@dataclass(frozen=True)
+class Opened:
+    case: Case
+    created: bool
+    setup_job: ScheduledItem | None = None
+
+
+class CaseService:
+    def __init__(self, db: Database, jobs: JobEngine, authority: Authority, clock: Clock = utcnow):
+        self.db = db
+        self.jobs = jobs
+        self.authority = authority
+        self.clock = clock
+        # Called inside the transaction that opens a support case or files a report
+        # (follow-ups: the on-call escalation). Hooks add jobs; they never commit.
+        self.on_open: list[Callable[[AsyncSession, Case], Awaitable[None]]] = []
+
+    async def opened(self, session: AsyncSession, case: Case) -> None:
+        """Run the on-open hooks for a new case (inside the caller's transaction)."""
+        for hook in self.on_open:
+            await hook(session, case)
+
+    # -- reading --------------------------------------------------------------------------
+
+    async def get(self, guild_id: int, case_id: int) -> Case:
+        """A case by id for Tend's own work (jobs); people's actions go through :meth:`for_moderator`."""
+        async with self.db.read() as session:
+            return await self._get(session, guild_id, case_id)
+
+    async def find(self, case_id: int | None) -> Case | None:
+        """A case by id for Tend's own work, or None when there is none (any more)."""
+        if not case_id:
+            return None
+        async with self.db.read() as session:
+            return await session.get(Case, case_id)
+
+    async def for_moderator(self, actor: Actor, case_id: int) -> Case:
+        """The case, if ``actor`` may act on it as a moderator (the one authority rule)."""
+        async with self.db.read() as session:
+            return await self.moderated(session, actor, case_id)
+
+    async def moderated(self, session: AsyncSession, actor: Actor, case_id: int) -> Case:
+        """Inside a unit of work: resolve the case, then ask the authority rule about ``actor``."""
+        case = await session.get(Case, case_id) if case_id else None
+        if case is None:
+            raise NotFound(CASE_GONE)
+        self.authority.case_moderator(actor, case)
+        return case
+
+    async def for_member(self, session: AsyncSession, actor: Actor, case_id: int) -> Case:
+        """Inside a unit of work: the case, if ``actor`` is the member it is for."""
+        case = await session.get(Case, case_id) if case_id else None
+        if case is None:
+            raise NotFound(CASE_GONE)
+        require_case_member(actor, case)
+        return case
+
+    async def by_thread(self, thread_id: int) -> Case | None:
+        async with self.db.read() as session:
+            return await session.scalar(select(Case).where(Case.thread_id == thread_id))
+
+    @staticmethod
+    async def get_in(session: AsyncSession, guild_id: int, case_id: int) -> Case:
+        return await CaseService._get(session, guild_id, case_id)
+
+    @staticmethod
+    async def _get(session: AsyncSession, guild_id: int, case_id: int) -> Case:
+        case = await session.get(Case, case_id) if case_id else None
+        # A case of another guild is treated exactly like an unknown case.
+        if case is None or case.guild_id != guild_id:
+            raise NotFound(CASE_GONE)
+        return case
+
+    # -- support ----------------------------------------------------------------------------
+
+    async def open_support(
+        self,
+        *,
+        guild_id: int,
+        member_id: int,
+        topic: str | None,
+        text: str | None,
+        cooldown: timedelta,
+        nudge_after: timedelta,
+        silence_after: timedelta = timedelta(days=3),
+        reached_out_by: int | None = None,
+    ) -> Opened:
+        """Open a support case, or return the member's open one. Raises TryLater inside the cooldown."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Opened:
+            # Concurrent submissions by one member (or on several processes) queue here, so the
+            # checks below see each other's cases: one open case, whatever the timing.
+            await lock_counter(session, guild_id, "support")
+            existing = await open_case_of(session, guild_id, member_id, "support")
+            if existing is not None:
+                return Opened(existing, created=False)
+            latest = await latest_case_of(session, guild_id, member_id, "support")
+            if latest is not None and cooldown and latest.opened_at > now - cooldown:
+                raise CooldownActive(latest.opened_at + cooldown - now)
+            case = Case(
+                guild_id=guild_id,
+                kind="support",
+                number=await next_number(session, guild_id, "support"),
+                status="open",
+                member_id=member_id,
+                topic=topic,
+                body=text or None,
+                opened_at=now,
+                member_active_at=now,
+            )
+            session.add(case)
+            await session.flush()
+            if reached_out_by is not None:
+                # A moderator reached out: they hold the case from the start.
+                case.holder_id, case.status, case.acknowledged_at = reached_out_by, "claimed", now
+            audit(
+                session,
+                case,
+                "opened",
+                reached_out_by or member_id,
+                reached_out=reached_out_by is not None,
+            )
+            setup = await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=SUPPORT_SETUP,
+                due_at=now,
+                case_id=case.id,
+                payload={"reached_out_by": reached_out_by} if reached_out_by else {},
+                dedupe_key=f"setup:{case.id}",
+            )
+            await self._card(session, case, now)
+            await self.opened(session, case)  # on-open hooks (escalation, bot/followups)
+            await self.jobs.add(
+                session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
+            )
+            await self.jobs.add(
+                session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id
+            )
+            return Opened(case, created=True, setup_job=setup)
+
+        opened = await self.db.write(work)
+        await self._arm_case_jobs(opened.case.id, exclude=opened.setup_job)
+        return opened
+
+    async def set_thread(self, case_id: int, thread_id: int) -> None:
+        """The member's thread exists: store it, take any note about it off the card, show it there."""
+
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                raise NotFound(CASE_GONE)
+            case.thread_id, case.problem = thread_id, None
+            audit(session, case, "thread_created", None)
+            await self._card(session, case, self.clock())
+
+        await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+
+    async def set_problem(self, case_id: int, problem: str | None) -> None:
+        """Note (or clear) why a Discord side effect of this case is stuck; the card shows it."""
+
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is not None and case.problem != problem:
+                case.problem = problem
+                await self._card(session, case, self.clock())
+
+        await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+
+    async def set_card(
+        self, case_id: int, channel_id: int, message_id: int, staff_thread_id: int | None
+    ) -> None:
+        """Where the card and its notes thread are (a notes thread once stored is never forgotten)."""
+        values: dict[str, Any] = {"card_channel_id": channel_id, "card_message_id": message_id}
+        if staff_thread_id is not None:
+            values["staff_thread_id"] = staff_thread_id
+        await self._update(case_id, None, None, **values)
+
+    # -- moderator actions ------------------------------------------------------------------
+
+    async def claim(self, actor: Actor, case_id: int) -> Case:
+        now = self.clock()
+        moderator_id = actor.user_id
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.moderated(session, actor, case_id)
+            self._require_open(case)
+            if case.holder_id not in (None, moderator_id):
+                raise InvalidInput(
+                    f"<@{case.holder_id}> already holds {reference(case.kind, case.number)}. "
+                    "If they want to pass it on, they can use **Hand off**."
+                )
+            first_claim = case.holder_id is None
+            case.holder_id = moderator_id
+            case.status = "claimed" if case.kind == "support" else "acknowledged"
+            case.acknowledged_at = case.acknowledged_at or now
+            if first_claim:
+                audit(session, case, "claimed", moderator_id)
+                await self._card(session, case, now)
+                if case.kind == "report" and case.member_id is not None:
+                    # Tell the reporter, without names, that someone is looking at it.
+                    await self.notify_member(session, case, "report_acknowledged")
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def record_helper(self, actor: Actor, case_id: int) -> Case:
+        async def work(session: AsyncSession) -> Case:
+            case = await self.moderated(session, actor, case_id)
+            self._require_open(case)
+            audit(session, case, "moderator_added", actor.user_id)
+            return case
+
+        return await self.db.write(work)
+
+    async def hand_off(
+        self, actor: Actor, case_id: int, to_id: int, to_roles: frozenset[int], *, to_owner: bool = False
+    ) -> Case:
+        """Give the case to another moderator of its server (roles as Discord resolved them)."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.moderated(session, actor, case_id)
+            self._require_open(case)
+            guild = self.authority.settings.guild(case.guild_id)
+            assert guild is not None  # moderated() found it
+            if to_id == case.member_id or to_id in (case.subject_id,):
+                raise InvalidInput("A case can't be handed to someone it is about.")
+            if not may_hold(case, guild, to_id, to_roles, owner=to_owner):
+                raise InvalidInput(
+                    f"<@{to_id}> can't take {reference(case.kind, case.number)}: they aren't one of the "
+                    "moderators who may act on it here."
+                )
+            case.holder_id = to_id
+            case.status = "claimed" if case.kind == "support" else "acknowledged"
+            case.acknowledged_at = case.acknowledged_at or now
+            audit(session, case, "handed_off", actor.user_id, to=to_id)
+            await self._card(session, case, now)
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def close_support(
+        self,
+        actor: Actor,
+        case_id: int,
+        *,
+        reason: str,
+        note: str | None = None,
+        followup_at: datetime | None = None,
+        survey: bool = False,
+        by_member: bool = False,
+    ) -> Case:
+        """Close a support case: by a moderator of its server, or (``by_member``) by its member."""
+        if reason not in CLOSE_REASONS:
+            raise InvalidInput("Please pick one of the listed reasons.")
+        now = self.clock()
+        actor_id = actor.user_id
+
+        async def work(session: AsyncSession) -> Case:
+            if by_member:
+                case = await self.for_member(session, actor, case_id)
+            else:
+                case = await self.moderated(session, actor, case_id)
+            if case.kind != "support":
+                raise InvalidInput("That isn't a support case.")
+            guild_id = case.guild_id
+            self._require_open(case)
+            # A member closing an unclaimed case hasn't been acknowledged by anyone.
+            self.mark_closed(case, status="closed", outcome=reason, actor_id=actor_id, acknowledge=False)
+            case.note = note or None
+            case.followup_at = followup_at
+            await self.jobs.cancel(session, case_id=case.id, kinds=[SUPPORT_NUDGE, SUPPORT_SILENCE])
+            audit(session, case, "closed", actor_id, reason=reason, by_member=by_member, survey=survey)
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=SUPPORT_CLOSE,
+                due_at=now,
+                case_id=case.id,
+                payload={"survey": survey, "by_member": by_member},
+                dedupe_key=f"close:{case.id}",
+            )
+            if followup_at is not None:
+                await self.jobs.add(
+                    session,
+                    guild_id=guild_id,
+                    kind=CASE_FOLLOWUP,
+                    due_at=followup_at,
+                    case_id=case.id,
+                    target_id=case.holder_id or actor_id,
+                    created_by=actor_id,
+                )
+            await self._card(session, case, now)
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def record_survey(self, actor: Actor, case_id: int, answer: str) -> Case:
+        if answer not in SURVEY_ANSWERS:
+            raise InvalidInput("That answer isn't one I know.")
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.for_member(session, actor, case_id)
+            first = case.survey_answer is None
+            case.survey_answer = answer
+            if first:
+                audit(session, case, "survey_answered", actor.user_id, answer=answer)
+            await self._card(session, case, self.clock())
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def notify_member(self, session: AsyncSession, case: Case, message: str) -> None:
+        """Send the case's member one of the library's messages by DM, reliably (inside a transaction)."""
+        await self.jobs.add(
+            session,
+            guild_id=case.guild_id,
+            kind=REPORT_NOTIFY,
+            due_at=self.clock(),
+            case_id=case.id,
+            target_id=case.member_id,
+            payload={"message": message},
+        )
+
+    async def notify_team(self, case: Case, text: str, *, ping: int | None = None) -> None:
+        """Tell the team something about a case (in its staff thread), reliably.
+
+        ``text`` is written by Tend from ids and labels, never from member text.
+        """
+
+        async def work(session: AsyncSession) -> None:
+            await self.jobs.add(
+                session,
+                guild_id=case.guild_id,
+                kind=CASE_NOTICE,
+                due_at=self.clock(),
+                case_id=case.id,
+                target_id=ping,
+                payload={"text": text},
+            )
+
+        await self.db.write(work)
+        await self._arm_case_jobs(case.id)
+
+    # -- what happens in the thread ---------------------------------------------------------
+
+    async def record_thread_message(
+        self, thread_id: int, author_id: int, *, is_moderator: bool
+    ) -> Case | None:
+        """A message in a support thread: the first moderator reply, or the member being active."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case | None:
+            case = await session.scalar(select(Case).where(Case.thread_id == thread_id))
+            if case is None or not case.is_open:
+                return None
+            if author_id == case.member_id:
+                case.member_active_at = now
+            elif is_moderator and case.first_reply_at is None:
+                case.first_reply_at = now
+                audit(session, case, "first_reply", author_id)
+                await self._card(session, case, now)
+            return case
+
+        case = await self.db.write(work)
+        if case is not None:
+            await self._arm_case_jobs(case.id)
+        return case
+
+    async def keep_open(self, actor: Actor, case_id: int, silence_after: timedelta) -> Case:
+        """The member answered the silence question: they want the thread kept open."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> Case:
+            case = await self.for_member(session, actor, case_id)
+            self._require_open(case)
+            case.member_active_at = now
+            audit(session, case, "kept_open", actor.user_id)
+            await self.jobs.add(
+                session,
+                guild_id=case.guild_id,
+                kind=SUPPORT_SILENCE,
+                due_at=now + silence_after,
+                case_id=case.id,
+            )
+            return case
+
+        case = await self.db.write(work)
+        await self._arm_case_jobs(case_id)
+        return case
+
+    async def member_left(self, guild_id: int, member_id: int) -> list[Case]:
+        """Mark the member's open cases; returns them so their holders can be told."""
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> list[Case]:
+            cases = (
+                await session.scalars(
+                    select(Case).where(
+                        Case.guild_id == guild_id, Case.member_id == member_id, Case.closed_at.is_(None)
+                    )
+                )
+            ).all()
+            for case in cases:
+                case.member_left_at = now
+                audit(session, case, "member_left", None)
+                await self._card(session, case, now)
+            return list(cases)
+
+        cases = await self.db.write(work)
+        for case in cases:
+            await self._arm_case_jobs(case.id)
+        return cases
+
+    # -- internals --------------------------------------------------------------------------
+
+    async def refresh_card(self, session: AsyncSession, case: Case) -> None:
+        await self._card(session, case, self.clock())
+
+    async def arm(self, case_id: int) -> None:
+        await self._arm_case_jobs(case_id)
+
+    async def _card(self, session: AsyncSession, case: Case, now: datetime) -> None:
+        """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
+        await self.jobs.add(
+            session,
+            guild_id=case.guild_id,
+            kind=CARD_SYNC,
+            due_at=now,
+            case_id=case.id,
+            dedupe_key=f"card:{case.id}",
+        )
+
+    async def _arm_case_jobs(self, case_id: int, exclude: ScheduledItem | None = None) -> None:
+        await self.jobs.arm_case(case_id, exclude=None if exclude is None else exclude.id)
+
+    def mark_closed(
+        self, case: Case, *, status: str, outcome: str, actor_id: int, acknowledge: bool = True
+    ) -> None:
+        """Close ``case`` as ``status`` with ``outcome``; a moderator closing also acknowledges it."""
+        now = self.clock()
+        case.status, case.outcome, case.closed_at, case.closed_by = status, outcome, now, actor_id
+        if acknowledge:
+            case.acknowledged_at = case.acknowledged_at or now
+
+    @staticmethod
+    def require_open(case: Case) -> None:
+        CaseService._require_open(case)
+
+    @staticmethod
+    def _require_open(case: Case) -> None:
+        if not case.is_open:
+            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
+
+    async def _update(self, case_id: int, actor_id: int | None, action: str | None, **values: Any) -> None:
+        async def work(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                raise NotFound("That case no longer exists.")
+            for key, value in values.items():
+                setattr(case, key, value)
+            if action:
+                audit(session, case, action, actor_id)
+
+        await self.db.write(work)

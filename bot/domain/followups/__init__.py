@@ -1,0 +1,31 @@
+"""Follow-ups, reminders, member check-ins, escalation and quiet hours (no Discord in here)."""
+
+from bot.domain.followups.service import (
+    CASE_ESCALATE,
+    CASE_REOPENED,
+    CHECKIN_ANSWERS,
+    FOLLOWUP_CHECKIN,
+    FOLLOWUP_DUE,
+    FOLLOWUP_NOTICE,
+    CheckinAnswer,
+    Delivery,
+    FollowUpService,
+)
+from bot.domain.followups.timing import after_quiet_hours, in_quiet_hours, next_daily, next_weekly, parse_when
+
+__all__ = [
+    "CASE_ESCALATE",
+    "CASE_REOPENED",
+    "CHECKIN_ANSWERS",
+    "FOLLOWUP_CHECKIN",
+    "FOLLOWUP_DUE",
+    "FOLLOWUP_NOTICE",
+    "CheckinAnswer",
+    "Delivery",
+    "FollowUpService",
+    "after_quiet_hours",
+    "in_quiet_hours",
+    "next_daily",
+    "next_weekly",
+    "parse_when",
+]

@@ -1,0 +1,169 @@
+"""One server's prompt library: Tend's defaults with the owner's overrides laid over them.
+
+Lookups never fail on an unknown key: a moderator always gets some guidance, and the
+fallbacks below are chosen so that guidance is still about the right kind of moment.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from bot.domain.guidance.catalogue import (
+    DISTRESS_CATEGORIES,
+    FALLBACK_SITUATION,
+    LEARNING_TOPICS,
+    MESSAGE_KEYS,
+    MESSAGE_PLACEHOLDERS,
+    RULE_CATEGORIES,
+    RULE_SITUATION_PREFIX,
+    SITUATIONS,
+    Defaults,
+    LearningTopic,
+    Prompt,
+    PromptOverride,
+    flatten_tables,
+    is_message_leaf,
+    is_prompt_table,
+    load_defaults,
+    placeholders,
+    render_prompt_text,
+)
+from bot.domain.guidance.overrides import override_problems
+
+__all__ = [
+    "DISTRESS_CATEGORIES",
+    "LEARNING_TOPICS",
+    "MESSAGE_KEYS",
+    "MESSAGE_PLACEHOLDERS",
+    "RULE_CATEGORIES",
+    "SITUATIONS",
+    "Defaults",
+    "LearningTopic",
+    "MissingPlaceholder",
+    "Prompt",
+    "PromptLibrary",
+    "PromptOverride",
+    "load_defaults",
+    "override_problems",
+    "render_prompt_text",
+]
+
+
+class MissingPlaceholder(ValueError):
+    """A message was asked for without a value it needs: a bug in the caller, not in the text."""
+
+
+class PromptLibrary:
+    """Prompts, messages, reflection questions and learning topics for one server."""
+
+    def __init__(
+        self,
+        defaults: Defaults,
+        prompts: Mapping[str, Prompt],
+        rule_prompts: Mapping[str, PromptOverride],
+        messages: Mapping[str, str],
+    ) -> None:
+        self._defaults = defaults
+        self._prompts = dict(prompts)
+        self._rule_prompts = dict(rule_prompts)
+        self._messages = dict(messages)
+
+    @classmethod
+    def for_guild(
+        cls,
+        prompts: Mapping[str, Any] | None = None,
+        messages: Mapping[str, Any] | None = None,
+    ) -> PromptLibrary:
+        """The defaults with a server's overrides merged in.
+
+        Overrides are expected to have passed :func:`override_problems` at config load;
+        anything that still doesn't fit raises ``ValueError`` rather than reaching a member.
+        """
+        defaults = load_defaults()
+        flat_prompts = flatten_tables(dict(prompts or {}), is_prompt_table)
+        flat_messages = flatten_tables(dict(messages or {}), is_message_leaf)
+        rule_ids = [
+            key.removeprefix(RULE_SITUATION_PREFIX)
+            for key in flat_prompts
+            if key.startswith(RULE_SITUATION_PREFIX)
+        ]
+        problems = override_problems(flat_prompts, flat_messages, rule_ids)
+        if problems:
+            raise ValueError("prompt overrides cannot be used:\n" + "\n".join(problems))
+
+        merged = dict(defaults.prompts)
+        rule_prompts: dict[str, PromptOverride] = {}
+        for situation, fields in flat_prompts.items():
+            override = PromptOverride.model_validate(fields)
+            if situation.startswith(RULE_SITUATION_PREFIX):
+                rule_prompts[situation.removeprefix(RULE_SITUATION_PREFIX)] = override
+            else:
+                merged[situation] = _merge(merged[situation], override)
+        return cls(defaults, merged, rule_prompts, {**defaults.messages, **flat_messages})
+
+    # -- moderator guidance ---------------------------------------------------------------
+
+    def prompt(self, situation: str) -> Prompt:
+        """The prompt for ``situation``; an unknown one falls back to its family, then to listening."""
+        if situation.startswith(RULE_SITUATION_PREFIX):
+            return self.report_prompt("general", situation.removeprefix(RULE_SITUATION_PREFIX))
+        if situation in self._prompts:
+            return self._prompts[situation]
+        family = situation.partition(".")[0]
+        if family == "report":
+            return self._prompts["report.general"]
+        return self._prompts[FALLBACK_SITUATION]
+
+    def report_prompt(self, category: str, rule_id: str | None = None) -> Prompt:
+        """Guidance for a report: the rule's own prompt if the owner wrote one, else its category's."""
+        category_prompt = self._prompts.get(f"report.{category}", self._prompts["report.general"])
+        if rule_id is not None and rule_id in self._rule_prompts:
+            return _merge(category_prompt, self._rule_prompts[rule_id])
+        return category_prompt
+
+    def distress_prompt(self, category: str) -> Prompt:
+        """Guidance for a distress-watch card; an unknown category gets the listening prompt."""
+        return self.prompt(f"distress.{category}")
+
+    def reflection_questions(self, count: int = 3, seed: int | None = None) -> list[str]:
+        """``count`` reflection questions (deterministic for a given ``seed``), in their written order.
+
+        The written order runs from the case to the moderator, so "how are you feeling" stays last.
+        """
+        questions = self._defaults.reflection_questions
+        count = max(1, min(count, len(questions)))
+        chosen = sorted(random.Random(seed).sample(range(len(questions)), count))
+        return [questions[index] for index in chosen]
+
+    # -- learning -----------------------------------------------------------------------
+
+    def learning(self, topic: str) -> LearningTopic | None:
+        return self._defaults.learning.get(topic)
+
+    def learning_topics(self) -> list[tuple[str, str]]:
+        """``(key, title)`` for every topic, in a sensible reading order."""
+        return [(key, self._defaults.learning[key].title) for key in LEARNING_TOPICS]
+
+    # -- member- and team-facing messages -------------------------------------------------
+
+    def message(self, key: str, **values: object) -> str:
+        """The message ``key`` with its placeholders filled; extra values are ignored.
+
+        Raises ``KeyError`` for an unknown key and :class:`MissingPlaceholder` when a value the
+        text needs is missing, so raw ``{braces}`` never reach a member.
+        """
+        if key not in self._messages:
+            raise KeyError(f"no message called {key!r} (known: {', '.join(MESSAGE_KEYS)})")
+        template = self._messages[key]
+        needed = dict.fromkeys(placeholders(template))
+        missing = [name for name in needed if name not in values]
+        if missing:
+            listed = ", ".join(f"{{{name}}}" for name in missing)
+            raise MissingPlaceholder(f"message {key!r} needs a value for {listed}")
+        return template.format_map({name: values[name] for name in needed})
+
+
+def _merge(base: Prompt, override: PromptOverride) -> Prompt:
+    return Prompt.model_validate({**base.model_dump(), **override.changes()})

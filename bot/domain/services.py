@@ -1,0 +1,73 @@
+"""Everything long-lived the bot needs, built in one place from the settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.domain.authority import Authority
+from bot.domain.cases import CaseService
+from bot.domain.cases.distress import DistressService
+from bot.domain.cases.reports import ReportService
+from bot.domain.config import Settings
+from bot.domain.followups import FollowUpService
+from bot.domain.privacy import PrivacyService
+from bot.domain.reflections import ReflectionService
+from bot.infra.crypto import Cipher, load_cipher
+from bot.infra.db import Database
+from bot.infra.jobs import Clock, JobEngine, Ownership
+from models import utcnow
+
+
+@dataclass(frozen=True)
+class Services:
+    db: Database
+    scheduler: AsyncIOScheduler
+    jobs: JobEngine
+    cases: CaseService
+    reports: ReportService
+    distress: DistressService
+    reflections: ReflectionService
+    cipher: Cipher
+    followups: FollowUpService
+    privacy: PrivacyService
+    authority: Authority
+
+
+def ownership_for(settings: Settings) -> Ownership:
+    bot = settings.bot
+    ids = frozenset(bot.shard_ids) if bot.shard_ids is not None else None
+    return Ownership(shard_count=bot.shard_count or 1, shard_ids=ids)
+
+
+def build_services(
+    settings: Settings,
+    db: Database,
+    scheduler: AsyncIOScheduler,
+    *,
+    cipher: Cipher | None = None,
+    clock: Clock = utcnow,
+) -> Services:
+    cipher = cipher or load_cipher(settings.bot.data_dir)
+    # Every sealed column read or written through this database uses these keys.
+    db.seal_with(cipher)
+    jobs = JobEngine(db, scheduler, ownership=ownership_for(settings), clock=clock)
+    authority = Authority(settings)
+    cases = CaseService(db, jobs, authority, clock)
+    followups = FollowUpService(db, jobs, cases, settings, clock)
+    # A new support case or report schedules its on-call escalation in its own transaction.
+    cases.on_open.append(followups.schedule_escalation)
+    return Services(
+        db=db,
+        scheduler=scheduler,
+        jobs=jobs,
+        cases=cases,
+        reports=ReportService(cases),
+        distress=DistressService(cases),
+        reflections=ReflectionService(db, cases, followups),
+        cipher=cipher,
+        followups=followups,
+        privacy=PrivacyService(db, jobs, settings, clock),
+        authority=authority,
+    )

@@ -1,0 +1,458 @@
+"""The job engine: durable scheduled items fired by APScheduler, exactly once.
+
+The ``scheduled_items`` table is the truth. APScheduler is only the clock: it holds
+in-memory date jobs keyed ``item:<id>`` whose only argument is the id, so nothing is
+pickled and a restart loses nothing. On start, and every ``sweep_seconds`` after,
+the engine fires what is overdue (oldest first, marked late when Tend was down) and
+arms what falls due within the horizon.
+
+A job is claimed by a conditional ``UPDATE … WHERE status = 'pending' RETURNING`` in
+its own transaction, so two processes on one PostgreSQL never both fire it. A claim
+older than the lease is presumed crashed and returned to pending: work that was
+claimed but never finished is retried, not lost. Handlers that send to Discord pass
+a nonce so a retry after a crash doesn't post twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.infra.db import Database
+from models import ScheduledItem, utcnow
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+
+class Retry(Exception):
+    """Raised by a handler: not now (Discord busy, rate-limited). Retried without limit."""
+
+    def __init__(self, reason: str, after: float | None = None):
+        super().__init__(reason)
+        self.after = after
+
+
+class GiveUp(Exception):
+    """Raised by a handler: this can never succeed (the channel is gone for good)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    guild_id: int
+    kind: str
+    case_id: int | None
+    target_id: int | None
+    due_at: datetime
+    attempts: int
+    late: bool
+    created_by: int | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Job], Awaitable[None]]
+# When a recurring kind's item finishes: the time of the next one (None: stop recurring).
+Recurrence = Callable[[Job], datetime | None]
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Which guilds' items this process runs: Discord's shard formula over the configured shards."""
+
+    shard_count: int = 1
+    shard_ids: frozenset[int] | None = None
+
+    def owns(self, guild_id: int) -> bool:
+        return self.shard_ids is None or (guild_id >> 22) % self.shard_count in self.shard_ids
+
+
+class JobEngine:
+    def __init__(
+        self,
+        db: Database,
+        scheduler: AsyncIOScheduler,
+        *,
+        ownership: Ownership | None = None,
+        clock: Clock = utcnow,
+        lease: timedelta = timedelta(minutes=5),
+        late_after: timedelta = timedelta(minutes=2),
+        horizon: timedelta = timedelta(hours=1),
+        sweep_seconds: float = 60.0,
+        max_failures: int = 6,
+        concurrency: int = 16,
+    ):
+        self.db = db
+        self.scheduler = scheduler
+        self.ownership = ownership or Ownership()
+        self.clock = clock
+        self.lease = lease
+        self.late_after = late_after
+        self.horizon = horizon
+        self.sweep_seconds = sweep_seconds
+        self.max_failures = max_failures
+        # In memory, and safe to lose (a restart rebuilds or doesn't need them):
+        # - handlers and recurrences: registered from code at every start;
+        # - the slots, the sweep lock and `ready`: this process's pacing only;
+        # - in-flight tasks: each item's row says "running" with a lease, so an item a crash
+        #   interrupted goes back to pending and runs again (nonces keep Discord from doubling it);
+        # - APScheduler's timers: the sweep re-arms every pending item from the database at start.
+        self._handlers: dict[str, Handler] = {}
+        self._recurring: dict[str, Recurrence] = {}
+        self._slots = asyncio.Semaphore(concurrency)
+        self._in_flight: set[asyncio.Task[bool]] = set()
+        self._started = False
+        self._sweeping = asyncio.Lock()
+        self.ready = asyncio.Event()  # set once the first sweep has run
+
+    # -- wiring -------------------------------------------------------------------------
+
+    def register(self, kind: str, handler: Handler, *, every: Recurrence | None = None) -> None:
+        """Handle items of ``kind``. With ``every``, the kind recurs per guild: when an item
+        finishes (done or failed), the next one is added in the same transaction, at the
+        time ``every(job)`` returns, under a per-guild dedupe key (so one pending at a time).
+        """
+        if kind in self._handlers:
+            raise ValueError(f"a handler for {kind!r} is already registered")
+        self._handlers[kind] = handler
+        if every is not None:
+            self._recurring[kind] = every
+
+    @staticmethod
+    def recurring_key(kind: str, guild_id: int) -> str:
+        return f"{kind}:{guild_id}"
+
+    async def ensure_recurring(
+        self,
+        session: AsyncSession,
+        *,
+        guild_id: int,
+        kind: str,
+        due_at: datetime,
+        payload: dict[str, Any] | None = None,
+    ) -> ScheduledItem:
+        """The guild's pending item of a recurring kind, added at ``due_at`` if there is none."""
+        return await self.add(
+            session,
+            guild_id=guild_id,
+            kind=kind,
+            due_at=due_at,
+            payload=payload,
+            dedupe_key=self.recurring_key(kind, guild_id),
+        )
+
+    async def start(self) -> None:
+        """Fire what came due while Tend was down, arm the rest, and sweep periodically."""
+        if self._started:
+            return
+        self._started = True
+        await self.sweep()
+        self.ready.set()
+        self.scheduler.add_job(
+            self.sweep, "interval", seconds=self.sweep_seconds, id="jobs:sweep", replace_existing=True
+        )
+
+    def stop(self) -> None:
+        self._started = False
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith(("item:", "jobs:")):
+                job.remove()
+
+    async def wait_idle(self) -> None:
+        """Wait until no sweep or job is running (tests and graceful shutdown)."""
+        async with self._sweeping:
+            pass
+        while self._in_flight:
+            await asyncio.gather(*list(self._in_flight), return_exceptions=True)
+
+    # -- scheduling -------------------------------------------------------------------------
+
+    async def add(
+        self,
+        session: AsyncSession,
+        *,
+        guild_id: int,
+        kind: str,
+        due_at: datetime,
+        case_id: int | None = None,
+        target_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+        created_by: int | None = None,
+        dedupe_key: str | None = None,
+    ) -> ScheduledItem:
+        """Add an item inside the caller's transaction; call :meth:`arm` after it commits.
+
+        With a ``dedupe_key``, an item already pending under that key is returned instead.
+        """
+        if kind not in self._handlers:
+            raise ValueError(f"no handler registered for job kind {kind!r}")
+        if dedupe_key is not None:
+            # FOR UPDATE: a claim of this item waits until our transaction commits, so the job
+            # then sees what we changed (else a refresh asked for mid-claim could be lost).
+            existing = await session.scalar(
+                select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key).with_for_update()
+            )
+            if existing is not None:
+                return existing
+        item = ScheduledItem(
+            guild_id=guild_id,
+            kind=kind,
+            due_at=due_at.astimezone(UTC),
+            case_id=case_id,
+            target_id=target_id,
+            payload=payload or {},
+            created_by=created_by,
+            dedupe_key=dedupe_key,
+            created_at=self.clock(),
+        )
+        if dedupe_key is None:
+            session.add(item)
+            await session.flush()
+            return item
+        try:
+            async with session.begin_nested():  # another process may add the same key at once
+                session.add(item)
+                await session.flush()
+        except IntegrityError:
+            found = await session.scalar(select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key))
+            if found is None:
+                raise
+            return found
+        return item
+
+    async def arm_case(self, case_id: int, exclude: int | None = None) -> None:
+        """Arm every pending item of a case (after the transaction that added them committed)."""
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at).where(
+                        ScheduledItem.case_id == case_id, ScheduledItem.status == "pending"
+                    )
+                )
+            ).all()
+        for row in rows:
+            if row.id != exclude:
+                self._arm(row.id, row.guild_id, row.due_at)
+
+    def arm(self, item: ScheduledItem) -> None:
+        """Make sure a committed item fires on time in this process (the sweep is the safety net)."""
+        self._arm(item.id, item.guild_id, item.due_at)
+
+    def _arm(self, item_id: int, guild_id: int, due_at: datetime) -> None:
+        if not self._started or not self.ownership.owns(guild_id):
+            return
+        delay = (due_at - self.clock()).total_seconds()
+        if delay <= 0:
+            self._spawn(item_id)
+        elif delay <= self.horizon.total_seconds():
+            # APScheduler runs on the machine's time: the one place the real time is right.
+            run_at = datetime.now(UTC) + timedelta(seconds=delay)
+            self.scheduler.add_job(
+                self._on_clock,
+                "date",
+                run_date=run_at,
+                args=[item_id],
+                id=f"item:{item_id}",
+                replace_existing=True,
+                misfire_grace_time=None,  # APScheduler's 1 s default would silently drop late jobs
+            )
+
+    async def cancel(self, session: AsyncSession, *, case_id: int, kinds: Iterable[str] | None = None) -> int:
+        """Cancel a case's pending items (inside the caller's transaction)."""
+        stmt = (
+            update(ScheduledItem)
+            .where(ScheduledItem.case_id == case_id, ScheduledItem.status == "pending")
+            .values(status="cancelled", finished_at=self.clock(), dedupe_key=None)
+        )
+        if kinds is not None:
+            stmt = stmt.where(ScheduledItem.kind.in_(list(kinds)))
+        result = await session.execute(stmt)
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- the sweep ----------------------------------------------------------------------
+
+    async def sweep(self) -> None:
+        async with self._sweeping:
+            await self._sweep()
+
+    async def _sweep(self) -> None:
+        now = self.clock()
+        await self._reclaim_expired(now)
+        async with self.db.read() as session:
+            rows = (
+                await session.execute(
+                    select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at)
+                    .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= now + self.horizon)
+                    .order_by(ScheduledItem.due_at, ScheduledItem.id)
+                )
+            ).all()
+        owned = [row for row in rows if self.ownership.owns(row.guild_id)]
+        overdue = [row.id for row in owned if row.due_at <= now]
+        for item_id in overdue:
+            self._spawn(item_id)
+        upcoming = [row for row in owned if row.due_at > now]
+        for count, row in enumerate(upcoming, start=1):
+            self._arm(row.id, row.guild_id, row.due_at)
+            if count % 500 == 0:
+                # Arming costs APScheduler ~0.3 ms an item: with many items in the horizon,
+                # let interactions in between batches (the 3-second rule).
+                await asyncio.sleep(0)
+
+    async def _reclaim_expired(self, now: datetime) -> None:
+        async def reclaim(session: AsyncSession) -> int:
+            result = await session.execute(
+                update(ScheduledItem)
+                .where(ScheduledItem.status == "running", ScheduledItem.claimed_at < now - self.lease)
+                .values(status="pending", last_error="lease expired: retried after a crash or stall")
+            )
+            return int(getattr(result, "rowcount", 0) or 0)
+
+        count = await self.db.write(reclaim)
+        if count:
+            log.warning("returned %d stalled job(s) to the queue", count)
+
+    # -- firing -------------------------------------------------------------------------
+
+    async def _on_clock(self, item_id: int) -> None:
+        # A coroutine, so APScheduler runs it on the event loop (plain functions go to a thread pool).
+        self._spawn(item_id)
+
+    def _spawn(self, item_id: int) -> None:
+        task = asyncio.get_running_loop().create_task(self.fire(item_id))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def fire(self, item_id: int) -> bool:
+        """Claim and run one item. Returns whether this call ran it."""
+        async with self._slots:
+            job = await self._claim(item_id)
+            if job is None:
+                return False
+            handler = self._handlers.get(job.kind)
+            try:
+                if handler is None:
+                    raise GiveUp(f"no handler for kind {job.kind!r} in this version of Tend")
+                await handler(job)
+            except Retry as retry:
+                await self._reschedule(job, str(retry), retry.after, count_failure=False)
+            except GiveUp as stop:
+                await self._finish(job, "failed", str(stop))
+                log.error("job %s (%s) failed for good: %s", job.id, job.kind, stop, extra=_context(job))
+            except Exception as exc:
+                log.exception("job %s (%s) raised", job.id, job.kind, extra=_context(job))
+                if job.attempts >= self.max_failures:
+                    await self._finish(job, "failed", f"{type(exc).__name__}: {exc}")
+                else:
+                    await self._reschedule(job, f"{type(exc).__name__}: {exc}", None, count_failure=True)
+            else:
+                await self._finish(job, "done", None)
+            return True
+
+    async def _claim(self, item_id: int) -> Job | None:
+        now = self.clock()
+
+        async def claim(session: AsyncSession) -> Job | None:
+            row = (
+                await session.execute(
+                    update(ScheduledItem)
+                    .where(
+                        ScheduledItem.id == item_id,
+                        ScheduledItem.status == "pending",
+                        ScheduledItem.due_at <= now,
+                    )
+                    .values(
+                        status="running",
+                        claimed_at=now,
+                        # Free the key: a newer request of the same kind may queue behind this run.
+                        dedupe_key=None,
+                        attempts=ScheduledItem.attempts + 1,
+                        late=case(
+                            (ScheduledItem.due_at < now - self.late_after, True), else_=ScheduledItem.late
+                        ),
+                    )
+                    .returning(
+                        ScheduledItem.id,
+                        ScheduledItem.guild_id,
+                        ScheduledItem.kind,
+                        ScheduledItem.case_id,
+                        ScheduledItem.target_id,
+                        ScheduledItem.due_at,
+                        ScheduledItem.attempts,
+                        ScheduledItem.late,
+                        ScheduledItem.created_by,
+                        ScheduledItem.payload,
+                    )
+                )
+            ).first()
+            if row is None:
+                return None
+            return Job(**row._asdict())
+
+        return await self.db.write(claim)
+
+    async def _finish(self, job: Job, status: str, error: str | None) -> None:
+        next_due = self._next_due(job)
+
+        async def finish(session: AsyncSession) -> ScheduledItem | None:
+            await session.execute(
+                update(ScheduledItem)
+                .where(ScheduledItem.id == job.id)
+                .values(status=status, finished_at=self.clock(), last_error=_clip(error))
+            )
+            if next_due is None:
+                return None
+            # Same transaction: a crash leaves either this run pending or the next one scheduled.
+            return await self.ensure_recurring(
+                session, guild_id=job.guild_id, kind=job.kind, due_at=next_due, payload=job.payload
+            )
+
+        following = await self.db.write(finish)
+        if following is not None:
+            self.arm(following)
+
+    def _next_due(self, job: Job) -> datetime | None:
+        every = self._recurring.get(job.kind)
+        if every is None:
+            return None
+        try:
+            return every(job)
+        except Exception:
+            log.exception(
+                "job %s (%s): could not work out the next run", job.id, job.kind, extra=_context(job)
+            )
+            return self.clock() + timedelta(days=1)
+
+    async def _reschedule(self, job: Job, reason: str, after: float | None, *, count_failure: bool) -> None:
+        delay = after if after is not None else min(5.0 * 2 ** (job.attempts - 1), 600.0)
+        due = self.clock() + timedelta(seconds=delay)
+
+        async def again(session: AsyncSession) -> ScheduledItem | None:
+            values: dict[str, Any] = {"status": "pending", "due_at": due, "last_error": _clip(reason)}
+            if not count_failure:
+                # Waiting on Discord is not the job's fault: don't let it count toward giving up.
+                values["attempts"] = ScheduledItem.attempts - 1
+            await session.execute(update(ScheduledItem).where(ScheduledItem.id == job.id).values(**values))
+            return await session.get(ScheduledItem, job.id)
+
+        item = await self.db.write(again)
+        log.info("job %s (%s) will retry in %.1fs: %s", job.id, job.kind, delay, reason, extra=_context(job))
+        if item is not None:
+            self.arm(item)
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else text[:300]
+
+
+def _context(job: Job) -> dict[str, Any]:
+    return {"guild_id": job.guild_id, "case_id": job.case_id}

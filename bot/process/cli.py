@@ -1,0 +1,162 @@
+"""``tend run | check-config | migrate``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Sequence
+
+import discord
+
+from bot.domain.config import ConfigError, Settings, load_settings
+from bot.infra.logs import setup_logging
+
+EXIT_CONFIG = 2
+DEFAULT_CONFIG = os.environ.get("TEND_CONFIG", "config.toml")
+
+
+def _load(path: str) -> Settings:
+    try:
+        return load_settings(path)
+    except ConfigError as exc:
+        print(f"{path} has {len(exc.problems)} problem(s):", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  - {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def summarise(settings: Settings) -> list[str]:
+    """What the config enables, per guild, in a few lines."""
+    bot = settings.bot
+    db = settings.database_url.split("://", 1)[0]
+    lines = [f"database: {db}; commands sync: {bot.command_sync}; shards: {bot.shard_count or 'auto'}"]
+    if bot.api_base_url != "https://discord.com/api/v10":
+        lines.append(f"REST API through {bot.api_base_url}")
+    for guild in settings.guilds:
+        label = f"{guild.name} ({guild.id})" if guild.name else str(guild.id)
+        features = ", ".join(guild.features.enabled()) or "none"
+        lines.append(f"guild {label}: features {features}")
+        lines.append(
+            f"  {len(guild.moderator_roles)} moderator role(s), queue {guild.channels.queue}, "
+            f"support {guild.channels.support}, {len(guild.rules)} rule(s), "
+            f"{len(guild.resources)} resource(s), time zone {guild.timezone}"
+        )
+        if guild.features.distress_watch and not bot.message_content_intent:
+            lines.append(
+                "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"
+            )
+    return lines
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = _load(args.config)
+    print(f"{args.config} is valid.")
+    for line in summarise(settings):
+        print(line)
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from bot.infra.crypto import load_cipher
+    from bot.infra.db import Database
+    from bot.infra.migrate import upgrade
+
+    settings = _load(args.config)
+    setup_logging(settings.bot.log_level, settings.bot.log_format)
+
+    async def go() -> None:
+        async with Database.open(settings.database_url) as db:
+            # The keys are loaded only if a migration has words to encrypt (0007: /support topics).
+            state = await upgrade(db.engine, cipher=lambda: load_cipher(settings.bot.data_dir, create=False))
+            print(f"database is at revision {state.current} (latest: {state.head})")
+
+    asyncio.run(go())
+    return 0
+
+
+def cmd_rotate_keys(args: argparse.Namespace) -> int:
+    from bot.infra.crypto import EncryptionKeyError, load_cipher
+    from bot.infra.db import Database
+    from bot.infra.sealing import rotate_keys
+
+    settings = _load(args.config)
+    cipher = load_cipher(settings.bot.data_dir)
+
+    async def go() -> dict[str, int]:
+        async with Database.open(settings.database_url) as db:
+            db.seal_with(cipher)
+            return await rotate_keys(db, cipher.rotate)
+
+    try:
+        counts = asyncio.run(go())
+    except EncryptionKeyError as exc:
+        print(
+            f"tend rotate-keys stopped: {exc}. Put every key that wrote stored data in the list "
+            "(newest first) and run it again; nothing is lost.",
+            file=sys.stderr,
+        )
+        return 1
+    for table, count in counts.items():
+        print(f"  {table}: {count}")
+    total = sum(counts.values())
+    print(f"re-encrypted {total} stored text(s) with the newest key; older keys can now be removed")
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from bot.process.app import StartupError, run
+
+    settings = _load(args.config)
+    setup_logging(settings.bot.log_level, settings.bot.log_format)
+    try:
+        asyncio.run(run(settings, args.config))
+    except StartupError as exc:
+        print(f"Tend can't start: {exc}", file=sys.stderr)
+        return 1
+    except discord.LoginFailure:
+        print("Tend can't start: Discord refused the token in DISCORD_TOKEN.", file=sys.stderr)
+        return 1
+    except discord.PrivilegedIntentsRequired:
+        print(
+            "Tend can't start: a privileged intent is switched on in the config but not in the Discord "
+            "developer portal (Bot → Privileged Gateway Intents). See README, 'Intents'.",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tend", description="Tend, a Discord bot for compassionate moderation."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run_p = sub.add_parser("run", help="connect to Discord and run the bot")
+    run_p.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
+    run_p.set_defaults(func=cmd_run)
+
+    check = sub.add_parser("check-config", help="validate a config file and summarise what it enables")
+    check.add_argument(
+        "config", nargs="?", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)"
+    )
+    check.set_defaults(func=cmd_check_config)
+
+    migrate = sub.add_parser("migrate", help="upgrade the database to the latest schema")
+    migrate.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
+    migrate.set_defaults(func=cmd_migrate)
+    rotate = sub.add_parser("rotate-keys", help="re-encrypt every stored text with the newest encryption key")
+    rotate.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
+    rotate.set_defaults(func=cmd_rotate_keys)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
