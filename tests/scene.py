@@ -167,6 +167,7 @@ def context(scene: Scene, *, report_only: bool) -> dict[str, list[object]]:
         followups = [scene.followup.id, scene.reminder.id, 9_999_999_999_999_999_999]
     return {
         "case_id": case_ids,
+        "id": [*case_ids, *followups],  # case:, fu: and support: buttons name one thing by id
         "case": case_ids,
         "guild": [world.guild],
         "followup": followups,

@@ -165,6 +165,7 @@ async def test_ids_out_of_range_are_unknown_even_to_moderators(scene: Scene) -> 
     huge = 9_999_999_999_999_999_999
     ctx: dict[str, list[object]] = {
         "case_id": [huge],
+        "id": [huge],
         "case": [huge],
         "guild": [world.guild],
         "followup": [huge],

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -150,6 +150,22 @@ class JobEngine:
             payload=payload,
             dedupe_key=self.recurring_key(kind, guild_id),
         )
+
+    async def seed(self, kind: str, due_by_guild: Mapping[int, datetime]) -> None:
+        """Make sure each guild has its one pending item of a recurring kind, at the given time.
+
+        Adding is a no-op where one is pending (per-guild dedupe key); a pending one still in
+        the future is moved when the config now says another time.
+        """
+        now = self.clock()
+
+        async def work(session: AsyncSession) -> None:
+            for guild_id, due in due_by_guild.items():
+                item = await self.ensure_recurring(session, guild_id=guild_id, kind=kind, due_at=due)
+                if item.due_at > now and item.due_at != due:
+                    item.due_at = due
+
+        await self.db.write(work)
 
     async def start(self) -> None:
         """Fire what came due while Tend was down, arm the rest, and sweep periodically."""

@@ -15,11 +15,12 @@ from discord.ext import commands
 from bot import __version__ as tend_version
 from bot.domain.config import BotSettings, GuildConfig, Settings
 from bot.domain.errors import MODERATORS_ONLY, NotAllowed, NotConfigured
-from bot.domain.guidance import PromptLibrary
+from bot.domain.guidance import DistressSignals, PromptLibrary, load_signals
 from bot.domain.permissions import is_moderator
 from bot.domain.services import Services
 from bot.runtime.metrics import BotMetrics
 from bot.runtime.modals import ModalRouter
+from bot.runtime.queue import KindRegistry
 from bot.runtime.replies import reply_private, report_error
 from bot.runtime.sync import sync_commands
 from bot.runtime.ui import actor_of
@@ -133,8 +134,11 @@ class TendBot(commands.AutoShardedBot):
         self.followups = services.followups
         self.privacy = services.privacy
         self.started_monotonic = time.monotonic()
-        # In memory, safe to lose: each guild's prompt library, rebuilt from the config on use.
+        # In memory, safe to lose: each guild's prompt library and compiled distress signals,
+        # rebuilt from the config on use; the kinds of case, registered by the features at load.
         self._libraries: dict[int, PromptLibrary] = {}
+        self._signals: dict[int, DistressSignals] = {}
+        self.kinds = KindRegistry()
         self.modals = ModalRouter()
         self.metrics = metrics
         metrics.instrument(self)
@@ -199,6 +203,13 @@ class TendBot(commands.AutoShardedBot):
                 guild.prompts if guild else None, guild.messages if guild else None
             )
         return self._libraries[key]
+
+    def signals(self, guild_id: int) -> DistressSignals:
+        """The guild's distress signals: Tend's careful defaults with the owner's additions."""
+        if guild_id not in self._signals:
+            guild = self.settings.guild(guild_id)
+            self._signals[guild_id] = load_signals((guild.listening.signals if guild else None) or None)
+        return self._signals[guild_id]
 
     def handles_guild(self, guild_id: int) -> bool:
         """Whether this process holds the shard of ``guild_id`` (Discord's sharding formula)."""

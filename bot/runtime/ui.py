@@ -7,11 +7,13 @@ every failure through the same handler as slash commands.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
+from discord.ui import Button
 
-from bot.domain.authority import Actor
+from bot.domain.authority import Actor, snowflake
 from bot.runtime.replies import report_error
 
 if TYPE_CHECKING:
@@ -41,6 +43,44 @@ class Guarded:
             await self.act(interaction)
         except Exception as error:
             await report_error(interaction, error, where=type(self).__name__)
+
+
+ID = r"(?P<id>[0-9]{1,19})"
+
+
+def id_template(prefix: str, action: str) -> str:
+    """The custom_id template of an :class:`IdButton`: ``<prefix>:<id>:<action>``."""
+    return rf"{prefix}:{ID}:{action}"
+
+
+class IdButton(Guarded):
+    """A lasting button that names one thing by id: ``<prefix>:<id>:<action>``.
+
+    Case cards (``case``), reminders (``fu``) and support threads (``support``) all use it::
+
+        class Claim(IdButton, DynamicItem[Button], template=id_template("case", "claim")):
+            prefix, action, label = "case", "claim", "Claim"
+
+    The id is untrusted input: it is range-checked here, and the service it goes to looks it up.
+    """
+
+    prefix: ClassVar[str]
+    action: ClassVar[str]
+    label: ClassVar[str]
+    style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
+
+    def __init__(self, target_id: int, label: str | None = None):
+        button: Button[Any] = Button(
+            label=label or self.label, style=self.style, custom_id=f"{self.prefix}:{target_id}:{self.action}"
+        )
+        super().__init__(button)  # type: ignore[call-arg]
+        self.target_id = target_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(snowflake(match["id"]))
 
 
 class TendModal(discord.ui.Modal):

@@ -7,9 +7,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.text import fit, matches
+from bot.runtime.embeds import conduct_embed, resources_embed, rule_embed
 from bot.runtime.replies import reply_private
-
-from ._render import conduct_embed, resources_embed, rule_embed
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot

@@ -22,7 +22,6 @@ from bot.domain.followups import (
 )
 from bot.runtime.replies import reply_private
 
-from ._digest import DIGEST, Digest, next_digest, seed_recurring
 from ._jobs import FollowUpJobs
 from ._views import DYNAMIC_ITEMS, MODALS
 
@@ -38,7 +37,6 @@ class FollowUpsCog(commands.Cog):
     def __init__(self, bot: TendBot):
         self.bot = bot
         self.jobs = FollowUpJobs(bot)
-        self.digest = Digest(bot)
 
     async def cog_load(self) -> None:
         bot = self.bot
@@ -50,8 +48,6 @@ class FollowUpsCog(commands.Cog):
         bot.jobs.register(FOLLOWUP_NOTICE, self.jobs.notice)
         bot.jobs.register(CASE_ESCALATE, self.jobs.escalate)
         bot.jobs.register(CASE_REOPENED, self.jobs.reopened)
-        bot.jobs.register(DIGEST, self.digest.send, every=self.digest.every)
-        await seed_recurring(bot, DIGEST, next_digest)
         # dateparser loads its language data on first use; pay that now, not inside an interaction.
         parse_when("tomorrow 9:00", ZoneInfo("UTC"), bot.followups.clock())
 

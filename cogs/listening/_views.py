@@ -16,10 +16,10 @@ from discord.ui import Button, DynamicItem, Select
 from bot.domain.authority import snowflake
 from bot.domain.errors import InvalidInput
 from bot.runtime.audience import message_in
+from bot.runtime.embeds import resources_embed
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, button_row
-from cogs.conduct._render import resources_embed
-from cogs.support._outreach import reach_out
+from cogs.support import reach_out
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot

@@ -1,4 +1,4 @@
-"""/tend: about Tend in this server, the config check (doctor), and the owner's command sync."""
+"""/tend: about Tend here, the config check (doctor), stats, the owners' command sync, and the weekly digest."""
 
 from __future__ import annotations
 

@@ -1,3 +1,5 @@
+"""/tend: about, doctor, stats and sync, and the weekly digest for the team."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,6 +14,7 @@ from bot.domain.errors import NotAllowed
 from bot.runtime.replies import reply_private
 from bot.runtime.sync import sync_commands
 
+from ._digest import DIGEST, Digest, next_digest
 from ._doctor import doctor_embed, findings_for
 from ._stats import PERIODS, stats_message
 
@@ -35,7 +38,13 @@ def _uptime(seconds: float) -> str:
 class MetaCog(commands.GroupCog, group_name="tend", group_description="About Tend in this server"):
     def __init__(self, bot: TendBot):
         self.bot = bot
+        self.digest = Digest(bot)
         super().__init__()
+
+    async def cog_load(self) -> None:
+        self.bot.jobs.register(DIGEST, self.digest.send, every=self.digest.every)
+        now = self.bot.jobs.clock()
+        await self.bot.jobs.seed(DIGEST, {g.id: next_digest(g, now) for g in self.bot.settings.guilds})
 
     @app_commands.command(name="about", description="What Tend is and what it does in this server.")
     @app_commands.guild_only()

@@ -24,7 +24,6 @@ from bot.domain.followups import next_daily
 from bot.infra.jobs import Job
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, button_row
-from cogs.followups._digest import seed_recurring
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
@@ -157,7 +156,8 @@ class PrivacyCog(commands.Cog):
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(PrivacyButton)
         self.bot.jobs.register(RETENTION, self.purge, every=self.every)
-        await seed_recurring(self.bot, RETENTION, next_purge)
+        now = self.bot.jobs.clock()
+        await self.bot.jobs.seed(RETENTION, {g.id: next_purge(g, now) for g in self.bot.settings.guilds})
 
     def every(self, job: Job) -> datetime | None:
         guild = self.bot.settings.guild(job.guild_id)

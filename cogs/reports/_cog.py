@@ -1,3 +1,5 @@
+"""/report and the Report message menu: members report conduct safely."""
+
 from __future__ import annotations
 
 import logging
@@ -7,14 +9,15 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.cases import reference
-from bot.domain.cases.service import REPORT_NOTIFY
+from bot.domain.cases.service import REPORT_NOTIFY, REPORT_TALK
 from bot.domain.errors import InvalidInput
 from bot.domain.text import fit
-from bot.infra.jobs import GiveUp, Job
-from bot.runtime.delivery import retry_on_discord_errors
-from cogs.conduct._render import rule_choices
+from bot.runtime.embeds import rule_choices
 
+from ._actions import ITEMS as CARD_ITEMS
+from ._actions import MODALS as CARD_MODALS
+from ._jobs import ReportJobs
+from ._kind import ReportKind
 from ._views import NOT_A_BOT, ReportMessageModal, ReportModal, message_snapshot, require_reports
 
 if TYPE_CHECKING:
@@ -29,6 +32,7 @@ DMS_CLOSED = 50007
 class ReportsCog(commands.Cog):
     def __init__(self, bot: TendBot):
         self.bot = bot
+        self.jobs = ReportJobs(bot)
         self.report_message_menu = app_commands.ContextMenu(
             name="Report message", callback=self.report_message, extras={"feature": "reports"}
         )
@@ -36,8 +40,11 @@ class ReportsCog(commands.Cog):
 
     async def cog_load(self) -> None:
         self.bot.tree.add_command(self.report_message_menu)
-        self.bot.modals.register(ReportModal, ReportMessageModal)
-        self.bot.jobs.register(REPORT_NOTIFY, self.notify_member)
+        self.bot.kinds.register(ReportKind())
+        self.bot.add_dynamic_items(*CARD_ITEMS)
+        self.bot.modals.register(ReportModal, ReportMessageModal, *CARD_MODALS)
+        self.bot.jobs.register(REPORT_NOTIFY, self.jobs.notify_member)
+        self.bot.jobs.register(REPORT_TALK, self.jobs.open_conversation)
 
     async def cog_unload(self) -> None:
         self.bot.tree.remove_command(self.report_message_menu.name, type=self.report_message_menu.type)
@@ -111,32 +118,3 @@ class ReportsCog(commands.Cog):
         except Exception:
             # The submit won't find it, says so kindly and gives the member their words back.
             log.exception("could not keep the reported message for a Report message form")
-
-    async def notify_member(self, job: Job) -> None:
-        """DM the member one of the library's messages (acknowledgement, outcome); names no one."""
-        guild = self.bot.settings.guild(job.guild_id)
-        if guild is None or job.case_id is None or job.target_id is None:
-            raise GiveUp("nothing to send")
-        case = await self.bot.cases.get(job.guild_id, job.case_id)
-        text = self.bot.prompts(guild.id).message(
-            str(job.payload["message"]), reference=reference(case.kind, case.number)
-        )
-        if job.late:
-            text = f"{self.bot.prompts(guild.id).message('late_apology')}\n{text}"
-        dms_closed = False
-        with retry_on_discord_errors("message the reporter"):
-            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
-            try:
-                await user.send(text, nonce=f"dm-{job.id}")
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
-                dms_closed = True
-        if dms_closed:
-            # Their DMs are closed: that's their choice. Record it and tell whoever holds the case.
-            await self.bot.cases.notify_team(
-                case,
-                f"I couldn't send the reporter of {reference(case.kind, case.number)} a private message "
-                "(their DMs are closed). If they need to hear back, please reach them another way.",
-                ping=case.holder_id,
-            )

@@ -15,10 +15,10 @@ from bot.domain.cases.reports import ReportLimits
 from bot.domain.errors import InvalidInput, NotConfigured
 from bot.domain.permissions import is_moderator
 from bot.domain.text import fit
+from bot.runtime.embeds import resources_embed
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import give_back_words, reply_private
 from bot.runtime.ui import actor_of
-from cogs.conduct._render import resources_embed
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig

@@ -1,3 +1,5 @@
+"""/support, the panel, and what happens in a support thread (replies, a member leaving)."""
+
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
@@ -13,7 +15,10 @@ from bot.domain.text import fit, matches
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import button_row
 
+from ._close import CloseSupportModal
 from ._jobs import SupportJobs
+from ._kind import ITEMS as CARD_ITEMS
+from ._kind import SupportKind
 from ._views import (
     DYNAMIC_ITEMS,
     AskForSupportButton,
@@ -38,8 +43,9 @@ class SupportCog(commands.Cog):
         self.jobs = SupportJobs(bot)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-        self.bot.modals.register(SupportModal)
+        self.bot.kinds.register(SupportKind())
+        self.bot.add_dynamic_items(*DYNAMIC_ITEMS, *CARD_ITEMS)
+        self.bot.modals.register(SupportModal, CloseSupportModal)
         self.bot.jobs.register(SUPPORT_SETUP, self.jobs.setup)
         self.bot.jobs.register(SUPPORT_NUDGE, self.jobs.nudge)
         self.bot.jobs.register(SUPPORT_SILENCE, self.jobs.silence)

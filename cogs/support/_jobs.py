@@ -11,8 +11,8 @@ from bot.domain.cases import reference
 from bot.domain.text import fit, quote
 from bot.infra.jobs import GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.embeds import resources_embed
 from bot.runtime.ui import button_row
-from cogs.conduct._render import resources_embed
 
 from ._views import KeepOpenButton, MemberCloseButton, SurveyButton
 

@@ -13,10 +13,10 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive, reference
 from bot.domain.errors import NotConfigured
+from bot.runtime.embeds import resources_embed
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import give_back_words, reply_private
 from bot.runtime.ui import Guarded, actor_of
-from cogs.conduct._render import resources_embed
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig

@@ -11,10 +11,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, require_reveal
-from bot.domain.cases.service import CARD_SYNC, CASE_FOLLOWUP, CaseService
+from bot.domain.cases.service import CARD_SYNC, CASE_FOLLOWUP, REPORT_TALK, CaseService
 from bot.domain.cases.store import audit, lock_counter, next_number, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
-from models import Case, ReportDraft
+from models import Case, ReportDraft, ScheduledItem
 
 FOLLOW_WITH = ("reporter", "reported")
 DRAFT_LOOKS = 6
@@ -189,7 +189,42 @@ class ReportService:
                 await asyncio.sleep(0.25)
         raise NotFound(DRAFT_GONE)
 
+    async def start_conversation(self, actor: Actor, case_id: int, which: str) -> ScheduledItem | None:
+        """A moderator wants a private conversation with the reporter or the reported member:
+        the thread is a durable job (retried on Discord failures, shown on the card meanwhile).
+        None when that conversation is already open."""
+        if which not in FOLLOW_WITH:
+            raise InvalidInput("Please pick who to talk with from the card.")
+
+        async def work(session: AsyncSession) -> ScheduledItem | None:
+            case = await self.cases.moderated(session, actor, case_id)
+            if case.kind != "report":
+                raise InvalidInput("That isn't a report.")
+            self.cases.require_open(case)
+            if which == "reporter" and (case.anonymous or case.member_id is None):
+                raise InvalidInput(
+                    "The reporter chose to stay anonymous, so I can't open a thread with them."
+                )
+            if which == "reported" and case.subject_id is None:
+                raise InvalidInput("I no longer know who this report is about.")
+            if (case.thread_id if which == "reporter" else case.subject_thread_id) is not None:
+                return None
+            return await self.jobs.add(
+                session,
+                guild_id=case.guild_id,
+                kind=REPORT_TALK,
+                due_at=self.cases.clock(),
+                case_id=case.id,
+                target_id=actor.user_id,
+                payload={"which": which},
+                dedupe_key=f"talk:{case.id}:{which}",
+            )
+
+        return await self.db.write(work)
+
     async def set_conversation(self, case_id: int, which: str, thread_id: int, moderator_id: int) -> None:
+        """The conversation's thread exists: store it, take any note off the card, show it there."""
+
         async def work(session: AsyncSession) -> None:
             case = await session.get(Case, case_id)
             if case is None:
@@ -198,6 +233,7 @@ class ReportService:
                 case.thread_id = thread_id
             else:
                 case.subject_thread_id = thread_id
+            case.problem = None
             audit(session, case, f"talk_{which}", moderator_id)
             await self.cases.refresh_card(session, case)
 

@@ -31,6 +31,7 @@ SUPPORT_CLOSE = "support.close"
 CASE_FOLLOWUP = "case.followup"
 CASE_NOTICE = "case.notice"
 REPORT_NOTIFY = "report.notify"
+REPORT_TALK = "report.talk"
 
 CLOSE_REASONS = {
     "resolved": "Talked it through",

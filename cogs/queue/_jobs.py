@@ -1,4 +1,4 @@
-"""Jobs of every case: keep the card current, tell the team, remind about follow-ups."""
+"""Jobs of every case: keep its card current (drawn by its kind), and tell the team."""
 
 from __future__ import annotations
 
@@ -12,16 +12,38 @@ from bot.domain.text import fit
 from bot.infra.jobs import GiveUp, Job
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.queue import CardContext, CaseKind, MemberFacts
 
-from ._card import MemberFacts, distress_card, load_note, report_card, support_card
-from ._layout import card_buttons
+from ._buttons import ClaimButton, HandOffButton
 
 if TYPE_CHECKING:
+    from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
     from models import Case
 
 _THREAD_NAME_LIMIT = 100
 THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+
+
+def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.View | None:
+    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off."""
+    if not case.is_open:
+        return None
+    view = discord.ui.View(timeout=None)
+    if case.holder_id is None:
+        view.add_item(ClaimButton(case.id, label=kind.claim_label))
+    for item in kind.buttons(case, guild):
+        view.add_item(item)
+    view.add_item(HandOffButton(case.id))
+    return view
+
+
+def load_note(overloaded: list[tuple[int, int]]) -> str | None:
+    """For a new card while someone carries too much: suggest someone else takes it."""
+    if not overloaded:
+        return None
+    names = ", ".join(f"<@{holder}> ({count})" for holder, count in overloaded)
+    return f"{names} already hold many open cases. Could someone else take this one?"
 
 
 class CaseJobs:
@@ -66,16 +88,15 @@ class CaseJobs:
         )
         with retry_on_discord_errors("update the case card"):
             channel = await self._channel(channel_id)
-        if case.kind == "report":
-            # The card names the reporter only where the reported member can't read it.
-            readers = await team_readers(channel, case)
-            facts = await self.member_facts(case, case.subject_id)
-            embed = report_card(case, facts, guild, readers)
-        elif case.kind == "distress":
-            next_step = self.bot.prompts(guild.id).distress_prompt(case.topic or "overwhelmed").next_action
-            embed = distress_card(case, await self.member_facts(case, case.member_id), next_step)
-        else:
-            embed = support_card(case, await self.member_facts(case, case.member_id), guild)
+        kind = self.bot.kinds.of(case)
+        # The card names a reporter only where the reported member can't read it.
+        context = CardContext(
+            guild=guild,
+            facts=await self.member_facts(case, kind.about(case)),
+            readers=await team_readers(channel, case),
+            library=self.bot.prompts(guild.id),
+        )
+        embed = kind.card(case, context)
         if case.is_open and case.holder_id is None:
             async with self.bot.db.read() as session:
                 load = await open_load(session, guild.id)
@@ -83,7 +104,7 @@ class CaseJobs:
             note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
             if note:
                 embed.add_field(name="⚖ Team load", value=note, inline=False)
-        buttons = card_buttons(case, guild)
+        buttons = card_buttons(case, guild, kind)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role
         if case.escalated and role and case.card_message_id is None:

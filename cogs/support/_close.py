@@ -1,4 +1,4 @@
-"""Support-case actions moderators take from the card: joining the thread, closing with care."""
+"""Closing a support case from its card, with care: a reason, a note, a check-in, the survey."""
 
 from __future__ import annotations
 
@@ -14,43 +14,13 @@ from bot.domain.guidance import render_prompt_text
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of
-from cogs.listening._reflection import offer_reflection
+from cogs.reflections import offer_reflection
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
-    from models import Case
 
 _MODERATOR_REASONS = [(key, label) for key, label in CLOSE_REASONS.items() if key != "member_closed"]
-
-
-async def join_case_threads(bot: TendBot, case: Case, user_id: int) -> list[str]:
-    """Add a moderator to every private thread the case has (the member's, a report's two
-    conversations); returns mentions of where they are now, empty when there is none yet."""
-    joined = []
-    for thread_id in (case.thread_id, case.subject_thread_id):
-        if thread_id is None:
-            continue
-        thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
-        assert isinstance(thread, discord.Thread)
-        await thread.add_user(discord.Object(user_id))
-        joined.append(thread.mention)
-    return joined
-
-
-def no_thread_yet(case: Case) -> str:
-    """What is true about a case's threads when it has none (never a promise Tend won't keep)."""
-    ref = reference(case.kind, case.number)
-    if case.kind == "support":
-        if case.problem:
-            return f"The member's private thread for {ref} isn't there yet: {case.problem}"
-        return f"The member's private thread for {ref} is still being set up."
-    if case.kind == "report":
-        return (
-            f"There's no conversation on {ref} yet: **Talk with reporter** or **Talk with reported member** "
-            "on the card starts one."
-        )
-    return f"{ref} has no thread: **Open a support thread** on the card starts one with the member."
 
 
 class CloseSupportModal(RoutedModal):

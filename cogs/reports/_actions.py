@@ -1,155 +1,106 @@
-"""Report actions moderators take from the card: acknowledge, talk, resolve, dismiss, reveal."""
+"""What moderators do from a report's card: talk with either person, resolve, dismiss, reveal."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 from discord.ui import Button, DynamicItem
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
-from bot.domain.errors import InvalidInput
-from bot.domain.guidance import render_prompt_text
 from bot.runtime.modals import RoutedModal
+from bot.runtime.queue import CaseButton, fire_and_read, guidance_embed, join_case_threads_of, precheck
 from bot.runtime.replies import reply_private
-from bot.runtime.ui import actor_of
-from cogs.listening._reflection import offer_reflection
-
-from ._base import CASE, _CaseButton, precheck
-from ._card import OUTCOME_LABELS
+from bot.runtime.ui import actor_of, id_template
+from cogs.reflections import offer_reflection
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
     from models import Case
 
-_COLOUR = discord.Colour.blue()
+OUTCOME_LABELS = {
+    "no_violation": "No violation",
+    "conversation_held": "Conversation held",
+    "warning": "Warning",
+    "timeout": "Timeout",
+    "removal": "Removal",
+    "other": "Other",
+    "dismissed": "Dismissed",
+}
 
 
-def prompt_embed(bot: TendBot, guild_id: int, situation_prompt: Any) -> discord.Embed:
-    embed = discord.Embed(
-        title=situation_prompt.title, description=render_prompt_text(situation_prompt), colour=_COLOUR
-    )
-    embed.set_footer(text="Only you can see this.")
-    return embed
+class TalkButton(CaseButton):
+    """Open a private conversation with the reporter or the reported member: a durable job, so
+    a Discord failure is retried (and shown on the card) rather than lost."""
 
-
-async def after_acknowledge(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
-    """The guidance fitted to the rule: per-rule override, else the rule's category."""
-    guild = bot.guild_config(case.guild_id)
-    rule = guild.rule(case.rule_id or "")
-    prompt = bot.prompts(guild.id).report_prompt(rule.category if rule else "general", case.rule_id)
-    text = f"You hold {reference(case.kind, case.number)}. The reporter has been told a moderator is looking at it."
-    await reply_private(interaction, text, embed=prompt_embed(bot, guild.id, prompt))
-
-
-async def open_conversation(
-    bot: TendBot,
-    interaction: discord.Interaction[TendBot],
-    case: Case,
-    which: str,
-    member_id: int,
-    opener: str,
-) -> discord.Thread:
-    """A private thread in the support channel with one member and the moderator."""
-    guild = bot.guild_config(case.guild_id)
-    parent = bot.get_channel(guild.channels.support) or await bot.fetch_channel(guild.channels.support)
-    assert isinstance(parent, discord.TextChannel)
-    name = f"{reference(case.kind, case.number)} · {'report' if which == 'reporter' else 'conversation'}"
-    thread = await parent.create_thread(
-        name=name, type=discord.ChannelType.private_thread, invitable=False, auto_archive_duration=10080
-    )
-    await bot.reports.set_conversation(case.id, which, thread.id, interaction.user.id)
-    await thread.add_user(discord.Object(member_id))
-    await thread.add_user(interaction.user)
-    await thread.send(opener, allowed_mentions=discord.AllowedMentions(users=[discord.Object(member_id)]))
-    return thread
-
-
-class TalkReporterButton(_CaseButton, DynamicItem[Button], template=CASE + ":talk-reporter"):  # type: ignore[misc]
-    action, label = "talk-reporter", "Talk with reporter"
+    which: ClassVar[str]
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.for_moderator(actor_of(interaction), self.case_id)
-        if case.kind != "report":
-            raise InvalidInput("That isn't a report.")
-        if case.anonymous or case.member_id is None:
-            raise InvalidInput("The reporter chose to stay anonymous, so I can't open a thread with them.")
-        if case.thread_id:
-            await reply_private(interaction, f"The conversation is already open: <#{case.thread_id}>.")
+        item = await bot.reports.start_conversation(actor_of(interaction), self.target_id, self.which)
+        case = await fire_and_read(bot, item, self.target_id)
+        thread_id = case.thread_id if self.which == "reporter" else case.subject_thread_id
+        if item is None and thread_id:
+            await join_case_threads_of(bot, thread_id, interaction.user.id)
+            await reply_private(interaction, f"The conversation is already open: <#{thread_id}>.")
             return
-        opener = (
-            f"Hi <@{case.member_id}>, thank you for your report {reference(case.kind, case.number)}. "
-            "A moderator is here to talk it through with you. Only you, the moderators and people with "
-            "the Manage Threads permission can see this thread."
-        )
-        thread = await open_conversation(bot, interaction, case, "reporter", case.member_id, opener)
-        prompt = bot.prompts(case.guild_id).prompt("report.reporter")
-        await reply_private(
-            interaction, f"Opened {thread.mention}.", embed=prompt_embed(bot, case.guild_id, prompt)
-        )
-
-
-class TalkReportedButton(_CaseButton, DynamicItem[Button], template=CASE + ":talk-reported"):  # type: ignore[misc]
-    action, label = "talk-reported", "Talk with reported member"
-
-    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
-        bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.for_moderator(actor_of(interaction), self.case_id)
-        if case.kind != "report":
-            raise InvalidInput("That isn't a report.")
-        if case.subject_thread_id:
+        if not thread_id:
+            why = f": {case.problem}" if case.problem else "."
             await reply_private(
-                interaction, f"The conversation is already open: <#{case.subject_thread_id}>."
+                interaction, f"The conversation isn't open yet{why} I'll keep trying and add you when it is."
             )
             return
-        # Nothing here may hint at who reported: no reference to a report, no names.
-        opener = (
-            f"Hi <@{case.subject_id}>, a moderator would like to talk with you privately about something from "
-            "earlier. Only you, the moderators and people with the Manage Threads permission can see this thread."
-        )
-        thread = await open_conversation(bot, interaction, case, "reported", case.subject_id or 0, opener)
-        prompt = bot.prompts(case.guild_id).prompt("report.reported_member")
+        prompt = bot.prompts(case.guild_id).prompt(PROMPTS[self.which])
         await reply_private(
-            interaction, f"Opened {thread.mention}.", embed=prompt_embed(bot, case.guild_id, prompt)
+            interaction, f"Opened <#{thread_id}>.", embed=guidance_embed(prompt, footer=ONLY_YOU)
         )
 
 
-class ResolveButton(_CaseButton, DynamicItem[Button], template=CASE + ":resolve"):  # type: ignore[misc]
+PROMPTS = {"reporter": "report.reporter", "reported": "report.reported_member"}
+ONLY_YOU = "Only you can see this."
+
+
+class TalkReporterButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reporter")):  # type: ignore[misc]
+    action, label, which = "talk-reporter", "Talk with reporter", "reporter"
+
+
+class TalkReportedButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reported")):  # type: ignore[misc]
+    action, label, which = "talk-reported", "Talk with reported member", "reported"
+
+
+class ResolveButton(CaseButton, DynamicItem[Button], template=id_template("case", "resolve")):  # type: ignore[misc]
     action, label, style = "resolve", "Resolve", discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
-        await precheck(interaction, self.case_id)
-        await bot.modals.open(interaction, ResolveModal.build(self.case_id, guild))
+        await precheck(interaction, self.target_id)
+        await bot.modals.open(interaction, ResolveModal.build(self.target_id, guild))
 
 
-class DismissButton(_CaseButton, DynamicItem[Button], template=CASE + ":dismiss"):  # type: ignore[misc]
+class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case", "dismiss")):  # type: ignore[misc]
     action, label, style = "dismiss", "Dismiss", discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)
-        await precheck(interaction, self.case_id)
-        await interaction.client.modals.open(interaction, DismissModal(self.case_id))
+        await precheck(interaction, self.target_id)
+        await interaction.client.modals.open(interaction, DismissModal(self.target_id))
 
 
-class RevealButton(_CaseButton, DynamicItem[Button], template=CASE + ":reveal"):  # type: ignore[misc]
+class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case", "reveal")):  # type: ignore[misc]
     action, label = "reveal", "Reveal reporter"
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         bot.require_moderator(interaction)  # a quick gate; the case decides below
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.reports.reveal(actor_of(interaction), self.case_id)
+        case = await bot.reports.reveal(actor_of(interaction), self.target_id)
         who = f"<@{case.member_id}>" if case.member_id else "no one (the reporter's data was removed)"
         await reply_private(
             interaction, f"{reference(case.kind, case.number)} was reported by {who}. Only you see this."
@@ -253,9 +204,9 @@ async def closed_reply(bot: TendBot, interaction: discord.Interaction[TendBot], 
     lines = [f"Closed {reference(case.kind, case.number)}; the reporter will get a notice that names no one."]
     if case.followup_at:
         lines.append(f"I'll remind you to follow up {discord.utils.format_dt(case.followup_at, 'R')}.")
-    await reply_private(interaction, " ".join(lines), embed=prompt_embed(bot, case.guild_id, closing))
+    await reply_private(interaction, " ".join(lines), embed=guidance_embed(closing, footer=ONLY_YOU))
     await offer_reflection(bot, interaction, case)
 
 
-REPORT_ITEMS = (TalkReporterButton, TalkReportedButton, ResolveButton, DismissButton, RevealButton)
-REPORT_MODALS = (ResolveModal, DismissModal)
+ITEMS = (TalkReporterButton, TalkReportedButton, ResolveButton, DismissButton, RevealButton)
+MODALS = (ResolveModal, DismissModal)

@@ -6,18 +6,17 @@ transaction that marks it done, so a restart neither loses nor doubles a week.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.followups import next_weekly
 from bot.domain.text import fit
 from bot.infra.jobs import Job
 from bot.runtime.delivery import retry_on_discord_errors
-from cogs.meta._stats import stats_message
+
+from ._stats import stats_message
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
@@ -75,23 +74,3 @@ class Digest:
                 file=chart,
                 nonce=f"digest-{job.id}",
             )
-
-
-async def seed_recurring(
-    bot: TendBot, kind: str, first_due: Callable[[GuildConfig, datetime], datetime]
-) -> None:
-    """Make sure every configured guild has its one pending item of a recurring kind.
-
-    Adding is a no-op where one is pending (per-guild dedupe key); a pending one still in
-    the future is moved when the config now says another time.
-    """
-    now = bot.jobs.clock()
-
-    async def work(session: AsyncSession) -> None:
-        for guild in bot.settings.guilds:
-            due = first_due(guild, now)
-            item = await bot.jobs.ensure_recurring(session, guild_id=guild.id, kind=kind, due_at=due)
-            if item.due_at > now and item.due_at != due:
-                item.due_at = due
-
-    await bot.db.write(work)

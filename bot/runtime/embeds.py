@@ -1,4 +1,4 @@
-"""Embeds for the Code of Conduct and the resource list."""
+"""Embeds members read: the Code of Conduct, one rule, the resources (shared by every feature)."""
 
 from __future__ import annotations
 

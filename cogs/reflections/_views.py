@@ -1,4 +1,4 @@
-"""Reflection after a case: a few questions, and a private answer kept for the moderator alone."""
+"""Reflection after a case: the questions, the private answer and its follow-up, and deleting one."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""The moderator queue: one card per case, its persistent buttons, and the jobs behind them.
+"""The moderator queue: one card per case, what every card shares, and /cases.
 
-Support requests, reports and distress notices all pass through here: one mechanism,
-several kinds of case.
+Support requests, reports and distress notices (and any kind a feature registers with
+``bot.kinds``) all pass through here: one mechanism, several kinds of case.
 """
 
 from __future__ import annotations
@@ -15,28 +15,23 @@ from discord.ext import commands
 from bot.domain.cases.service import CARD_SYNC, CASE_NOTICE
 from bot.runtime.replies import reply_private
 
+from ._buttons import ITEMS
 from ._jobs import CaseJobs
-from ._layout import DYNAMIC_ITEMS
 from ._mine import cases_embed, open_cases
-from ._reports import REPORT_MODALS
-from ._support import CloseSupportModal
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
 
-class CasesCog(commands.Cog):
+class QueueCog(commands.Cog):
     def __init__(self, bot: TendBot):
         self.bot = bot
         self.jobs = CaseJobs(bot)
 
     async def cog_load(self) -> None:
-        self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
-        self.bot.modals.register(CloseSupportModal, *REPORT_MODALS)
+        self.bot.add_dynamic_items(*ITEMS)
         self.bot.jobs.register(CARD_SYNC, self.jobs.sync_card)
         self.bot.jobs.register(CASE_NOTICE, self.jobs.notice)
-        # CASE_FOLLOWUP (a follow-up set when closing a case) is delivered by cogs.followups,
-        # with the same Done / Snooze / Reopen buttons as every other reminder.
 
     @app_commands.command(name="cases", description="Moderators: your open cases, oldest first.")
     @app_commands.guild_only()
@@ -50,4 +45,4 @@ class CasesCog(commands.Cog):
 
 
 async def setup(bot: TendBot) -> None:
-    await bot.add_cog(CasesCog(bot))
+    await bot.add_cog(QueueCog(bot))

@@ -1,0 +1,178 @@
+"""One moderator queue, kinds of case that plug in.
+
+The queue (cogs/queue) posts one card per case and owns what every card shares: Claim, Hand
+off, the card's refresh, the team's notices. Everything that differs by kind (how the card
+reads, which buttons it has, what a moderator is given on claiming it) comes from a
+:class:`CaseKind` the kind's own feature registers (support, reports, distress, and whatever
+comes next). Nothing here branches on ``case.kind``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+import discord
+
+from bot.domain.guidance import render_prompt_text
+from bot.runtime.ui import IdButton, actor_of
+
+if TYPE_CHECKING:
+    from bot.domain.config import GuildConfig
+    from bot.domain.disclosure import Readers
+    from bot.domain.guidance import PromptLibrary
+    from bot.runtime.core import TendBot
+    from models import Case, ScheduledItem
+
+STATUS_COLOURS = {
+    "open": discord.Colour.orange(),
+    "new": discord.Colour.orange(),
+    "claimed": discord.Colour.blue(),
+    "acknowledged": discord.Colour.blue(),
+    "closed": discord.Colour.dark_grey(),
+    "resolved": discord.Colour.dark_grey(),
+    "dismissed": discord.Colour.light_grey(),
+}
+GUIDANCE_COLOUR = discord.Colour.blue()
+
+
+@dataclass(frozen=True)
+class MemberFacts:
+    """What moderators see about the person a card is about (never shown to members)."""
+
+    user_id: int
+    joined_at: datetime | None
+    in_server: bool
+    past_cases: int
+
+    @property
+    def account_created(self) -> datetime:
+        return discord.utils.snowflake_time(self.user_id)
+
+
+def member_line(facts: MemberFacts | None) -> str:
+    if facts is None:
+        return "(not recorded)"
+    parts = [f"<@{facts.user_id}>", f"account {discord.utils.format_dt(facts.account_created, 'R')}"]
+    if not facts.in_server:
+        parts.append("**has left the server**")
+    elif facts.joined_at is not None:
+        parts.append(f"joined {discord.utils.format_dt(facts.joined_at, 'D')}")
+    parts.append(f"{facts.past_cases} earlier case(s)")
+    return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class CardContext:
+    """What a kind needs to draw its card."""
+
+    guild: GuildConfig
+    facts: MemberFacts | None
+    readers: Readers
+    library: PromptLibrary
+
+
+class CaseKind(Protocol):
+    """A kind of case, as the queue needs it. Registered by the kind's feature in ``cog_load``."""
+
+    name: ClassVar[str]
+    # The queue's first button while nobody holds the case ("Claim", "Acknowledge", ...).
+    claim_label: ClassVar[str]
+
+    def about(self, case: Case) -> int | None:
+        """Whom the card's member facts describe (the member asking, the reported member)."""
+        ...
+
+    def card(self, case: Case, context: CardContext) -> discord.Embed: ...
+
+    def buttons(self, case: Case, guild: GuildConfig) -> list[discord.ui.Item[Any]]:
+        """The kind's own buttons on an open case (the queue adds Claim and Hand off)."""
+        ...
+
+    async def after_claim(self, bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
+        """Privately, for the moderator who just took the case: its guidance, its thread."""
+        ...
+
+    def no_thread_yet(self, case: Case) -> str:
+        """What is true about the case's threads when it has none (never a promise not kept)."""
+        ...
+
+    def thread_coming(self, case: Case) -> bool:
+        """Whether the case's member thread is on its way (its job adds the holder when made)."""
+        ...
+
+
+class KindRegistry:
+    """The kinds of case this bot knows. In memory, registered from code at every start."""
+
+    def __init__(self) -> None:
+        self._kinds: dict[str, CaseKind] = {}
+
+    def register(self, kind: CaseKind) -> None:
+        if kind.name in self._kinds:
+            raise ValueError(f"the case kind {kind.name!r} is already registered")
+        self._kinds[kind.name] = kind
+
+    def of(self, case: Case) -> CaseKind:
+        try:
+            return self._kinds[case.kind]
+        except KeyError:
+            raise LookupError(f"no feature registered the case kind {case.kind!r}") from None
+
+    def __iter__(self) -> Any:
+        return iter(self._kinds.values())
+
+
+class CaseButton(IdButton):
+    """A card button: ``case:<id>:<action>``."""
+
+    prefix = "case"
+
+
+def guidance_embed(
+    prompt: Any, *, colour: discord.Colour = GUIDANCE_COLOUR, footer: str | None = None
+) -> discord.Embed:
+    """A prompt of the library as a private embed for the moderator."""
+    embed = discord.Embed(title=prompt.title, description=render_prompt_text(prompt), colour=colour)
+    embed.set_footer(text=footer or "Only you can see this. The member never sees these prompts.")
+    return embed
+
+
+async def precheck(interaction: discord.Interaction[TendBot], case_id: int) -> None:
+    """Before a form (which must be the first response): refuse at once when the authority rule
+    says no. A slow database skips this; the form's submit asks the rule again either way."""
+    try:
+        await asyncio.wait_for(interaction.client.cases.for_moderator(actor_of(interaction), case_id), 1.0)
+    except TimeoutError:
+        return
+
+
+async def join_case_threads(bot: TendBot, case: Case, user_id: int) -> list[str]:
+    """Add a moderator to every private thread the case has (the member's, a report's two
+    conversations); returns mentions of where they are now, empty when there is none yet."""
+    return [
+        await join_case_threads_of(bot, thread_id, user_id)
+        for thread_id in (case.thread_id, case.subject_thread_id)
+        if thread_id is not None
+    ]
+
+
+async def join_case_threads_of(bot: TendBot, thread_id: int, user_id: int) -> str:
+    """Add someone to one of a case's threads; returns its mention."""
+    thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
+    assert isinstance(thread, discord.Thread)
+    await thread.add_user(discord.Object(user_id))
+    return thread.mention
+
+
+async def fire_and_read(bot: TendBot, item: ScheduledItem | None, case_id: int) -> Case:
+    """Run a just-added side effect now, through the same durable job a retry would use, and
+    read the case back: it says what happened (a thread made, or the problem on the card)."""
+    if item is not None:
+        await bot.jobs.fire(item.id)
+    case = await bot.cases.find(case_id)
+    if case is None:
+        raise LookupError(f"case {case_id} vanished")
+    return case

@@ -1,0 +1,123 @@
+"""What every card has: Claim (whatever the kind calls it) and Hand off with its picker.
+
+Every button checks the person's roles itself (a quick gate before deferring; the case's own
+server decides in the service): Discord's command permissions don't cover components.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord.ui import Button, DynamicItem, UserSelect
+
+from bot.domain.authority import snowflake
+from bot.domain.cases import reference
+from bot.domain.cases.store import open_load
+from bot.domain.errors import InvalidInput
+from bot.domain.permissions import is_moderator
+from bot.runtime.queue import CaseButton, guidance_embed, join_case_threads
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import ID, Guarded, actor_of, button_row, id_template
+
+if TYPE_CHECKING:
+    from bot.runtime.core import TendBot
+
+BREAK_COLOUR = discord.Colour.from_rgb(120, 94, 160)
+
+
+class ClaimButton(CaseButton, DynamicItem[Button], template=id_template("case", "claim")):  # type: ignore[misc]
+    """Claim, Acknowledge, I'll reach out: the same step of the loop for every kind of case."""
+
+    action, label, style = "claim", "Claim", discord.ButtonStyle.primary
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.claim(actor_of(interaction), self.target_id)
+        await bot.kinds.of(case).after_claim(bot, interaction, case)
+        await suggest_break_if_carrying_too_much(bot, interaction, case.guild_id)
+
+
+async def suggest_break_if_carrying_too_much(
+    bot: TendBot, interaction: discord.Interaction[TendBot], guild_id: int
+) -> None:
+    """Gently, privately: someone holding more than the configured number of cases may need a rest."""
+    async with bot.db.read() as session:
+        held = (await open_load(session, guild_id)).get(interaction.user.id, 0)
+    if held <= bot.guild_config(guild_id).listening.max_open_per_moderator:
+        return
+    prompt = bot.prompts(guild_id).prompt("moderator_break")
+    embed = guidance_embed(prompt, colour=BREAK_COLOUR, footer="Only you can see this.")
+    await reply_private(interaction, f"You're holding {held} open cases right now.", embed=embed)
+
+
+class HandOffButton(CaseButton, DynamicItem[Button], template=id_template("case", "handoff")):  # type: ignore[misc]
+    action, label = "handoff", "Hand off"
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
+        # Defer before the database read: the answer must start within Discord's 3 seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.for_moderator(actor_of(interaction), self.target_id)
+        if not case.is_open:
+            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
+        prompt = bot.prompts(interaction.guild_id).prompt("handoff")
+        picker = button_row(HandOffPick(self.target_id))
+        await reply_private(
+            interaction, "Who should take this case?", embed=guidance_embed(prompt), view=picker
+        )
+
+
+class HandOffPick(Guarded, DynamicItem[UserSelect], template=rf"case:{ID}:handoff-to"):  # type: ignore[misc]
+    """The hand-off picker. A DynamicItem like every card button, so it answers after a restart."""
+
+    def __init__(self, case_id: int):
+        select: UserSelect[Any] = UserSelect(
+            placeholder="Pick a moderator", min_values=1, max_values=1, custom_id=f"case:{case_id}:handoff-to"
+        )
+        super().__init__(select)
+        self.case_id = case_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
+    ) -> Any:
+        return cls(snowflake(match["id"]))
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        guild = bot.require_moderator(interaction)  # a quick gate; the case decides below
+        chosen = self.item.values[0] if self.item.values else None
+        owner = (
+            interaction.guild is not None and chosen is not None and interaction.guild.owner_id == chosen.id
+        )
+        roles = [r.id for r in getattr(chosen, "roles", [])]
+        if chosen is None or chosen.bot or not is_moderator(guild, roles, is_guild_owner=owner):
+            who = chosen.mention if chosen is not None else "They"
+            raise InvalidInput(
+                f"{who} isn't one of this server's moderators, so I can't hand the case to them."
+            )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.hand_off(
+            actor_of(interaction), self.case_id, chosen.id, frozenset(roles), to_owner=owner
+        )
+        ref = reference(case.kind, case.number)
+        joined = await join_case_threads(bot, case, chosen.id)
+        where = f" I added them to {', '.join(joined)}." if joined else ""
+        if not joined and bot.kinds.of(case).thread_coming(case):
+            # The thread's job adds the case's holder when it makes the thread.
+            where = " I'll add them to the member's private thread as soon as it exists."
+        # Always told, whatever the case has: the notice goes to the notes thread or the queue.
+        await bot.cases.notify_team(
+            case, f"{ref} was handed to <@{chosen.id}> by <@{interaction.user.id}>.", ping=chosen.id
+        )
+        await reply_private(
+            interaction, f"Handed {ref} to {chosen.mention}; they've been told in the team's notes.{where}"
+        )
+
+
+ITEMS = (ClaimButton, HandOffButton, HandOffPick)

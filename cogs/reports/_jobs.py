@@ -1,0 +1,114 @@
+"""A report's durable side effects: telling the reporter (no names), and opening a private
+conversation with the reporter or the reported member."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import discord
+
+from bot.domain.cases import reference
+from bot.infra.jobs import GiveUp, Job, Retry
+from bot.runtime.delivery import retry_on_discord_errors
+
+if TYPE_CHECKING:
+    from bot.runtime.core import TendBot
+    from models import Case
+
+DMS_CLOSED = 50007
+
+
+def opener(case: Case, which: str) -> str:
+    """The conversation's first message. To the reported member it never hints at who reported."""
+    if which == "reporter":
+        return (
+            f"Hi <@{case.member_id}>, thank you for your report {reference(case.kind, case.number)}. "
+            "A moderator is here to talk it through with you. Only you, the moderators and people with "
+            "the Manage Threads permission can see this thread."
+        )
+    return (
+        f"Hi <@{case.subject_id}>, a moderator would like to talk with you privately about something from "
+        "earlier. Only you, the moderators and people with the Manage Threads permission can see this thread."
+    )
+
+
+class ReportJobs:
+    def __init__(self, bot: TendBot):
+        self.bot = bot
+
+    async def open_conversation(self, job: Job) -> None:
+        """A private thread in the support channel with one member and the moderator who asked
+        (each step resumable: a thread made before a crash is found again, not made twice)."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None:
+            raise GiveUp("the server is no longer in the config")
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        which = str(job.payload.get("which"))
+        member_id = case.member_id if which == "reporter" else case.subject_id
+        if not case.is_open or member_id is None:
+            return
+        thread_id = case.thread_id if which == "reporter" else case.subject_thread_id
+        try:
+            if thread_id is None:
+                with retry_on_discord_errors("open the conversation"):
+                    parent = self.bot.get_channel(guild.channels.support) or await self.bot.fetch_channel(
+                        guild.channels.support
+                    )
+                    assert isinstance(parent, discord.TextChannel)
+                    label = "report" if which == "reporter" else "conversation"
+                    name = f"{reference(case.kind, case.number)} · {label}"
+                    found = next(
+                        (t for t in parent.threads if t.name == name and t.owner_id == self.bot.user.id),  # type: ignore[union-attr]
+                        None,
+                    )
+                    made = found or await parent.create_thread(
+                        name=name,
+                        type=discord.ChannelType.private_thread,
+                        invitable=False,
+                        auto_archive_duration=10080,
+                    )
+                await self.bot.reports.set_conversation(case.id, which, made.id, job.target_id or 0)
+                thread_id = made.id
+            with retry_on_discord_errors("add them to the conversation"):
+                thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
+                assert isinstance(thread, discord.Thread)
+                await thread.add_user(discord.Object(member_id))
+                if job.target_id:
+                    await thread.add_user(discord.Object(job.target_id))
+                await thread.send(
+                    opener(case, which),
+                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(member_id)]),
+                    nonce=f"talk-{case.id}-{which}",
+                )
+        except Retry as retry:
+            await self.bot.cases.set_problem(case.id, str(retry))
+            raise
+
+    async def notify_member(self, job: Job) -> None:
+        """DM the member one of the library's messages (acknowledgement, outcome); names no one."""
+        guild = self.bot.settings.guild(job.guild_id)
+        if guild is None or job.case_id is None or job.target_id is None:
+            raise GiveUp("nothing to send")
+        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        text = self.bot.prompts(guild.id).message(
+            str(job.payload["message"]), reference=reference(case.kind, case.number)
+        )
+        if job.late:
+            text = f"{self.bot.prompts(guild.id).message('late_apology')}\n{text}"
+        dms_closed = False
+        with retry_on_discord_errors("message the reporter"):
+            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
+            try:
+                await user.send(text, nonce=f"dm-{job.id}")
+            except discord.Forbidden as refused:
+                if refused.code != DMS_CLOSED:
+                    raise
+                dms_closed = True
+        if dms_closed:
+            # Their DMs are closed: that's their choice. Record it and tell whoever holds the case.
+            await self.bot.cases.notify_team(
+                case,
+                f"I couldn't send the reporter of {reference(case.kind, case.number)} a private message "
+                "(their DMs are closed). If they need to hear back, please reach them another way.",
+                ping=case.holder_id,
+            )

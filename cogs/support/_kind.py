@@ -1,0 +1,135 @@
+"""The support card in the queue: what the member wrote, where their thread is, how it went;
+its buttons (Add me, Close); and what a moderator is given on claiming it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import discord
+from discord.ui import Button, DynamicItem
+
+from bot.domain.cases import CLOSE_REASONS, reference
+from bot.domain.text import fit, quote
+from bot.runtime.queue import (
+    STATUS_COLOURS,
+    CardContext,
+    CaseButton,
+    guidance_embed,
+    join_case_threads,
+    member_line,
+    precheck,
+)
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import actor_of, id_template
+
+from ._close import CloseSupportModal
+
+if TYPE_CHECKING:
+    from bot.domain.config import GuildConfig
+    from bot.runtime.core import TendBot
+    from models import Case
+
+_BODY_LIMIT = 1500
+
+
+def status_line(case: Case) -> str:
+    if case.status in ("open", "new"):
+        return "Waiting for a moderator"
+    if case.status in ("claimed", "acknowledged"):
+        return f"Held by <@{case.holder_id}>" if case.holder_id else "Being looked at"
+    reason = CLOSE_REASONS.get(case.outcome or "", case.outcome or "")
+    return f"Closed: {reason}" if reason else "Closed"
+
+
+class SupportKind:
+    name: ClassVar[str] = "support"
+    claim_label: ClassVar[str] = "Claim"
+
+    def about(self, case: Case) -> int | None:
+        return case.member_id
+
+    def card(self, case: Case, context: CardContext) -> discord.Embed:
+        title = f"{reference(case.kind, case.number)} · {fit(case.topic or 'Support', 80)}"
+        description = (
+            quote(case.body, _BODY_LIMIT)
+            if case.body
+            else "*They didn't write anything yet; they can talk in the thread.*"
+        )
+        embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
+        embed.add_field(name="Member", value=member_line(context.facts), inline=False)
+        embed.add_field(name="Status", value=status_line(case), inline=True)
+        embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
+        if case.thread_id:
+            embed.add_field(name="Thread", value=f"<#{case.thread_id}>", inline=True)
+        if case.first_reply_at:
+            embed.add_field(
+                name="First reply", value=discord.utils.format_dt(case.first_reply_at, "R"), inline=True
+            )
+        if case.followup_at:
+            embed.add_field(
+                name="Follow-up", value=discord.utils.format_dt(case.followup_at, "f"), inline=True
+            )
+        if case.survey_answer:
+            embed.add_field(name="Felt heard?", value=case.survey_answer, inline=True)
+        if case.problem and case.is_open:
+            embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
+        embed.set_footer(text=f"Case {case.id} · private to moderators")
+        return embed
+
+    def buttons(self, case: Case, guild: GuildConfig) -> list[discord.ui.Item[Any]]:
+        return [JoinButton(case.id), CloseButton(case.id)]
+
+    async def after_claim(self, bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
+        """Bring the moderator to the member, with the first-reply prompt."""
+        joined = await join_case_threads(bot, case, interaction.user.id)
+        if joined:
+            where = f"Go to {joined[0]} when you're ready."
+        else:
+            where = f"{self.no_thread_yet(case)} I'll add you to it as soon as it exists."
+        prompt = bot.prompts(case.guild_id).prompt("first_reply")
+        await reply_private(
+            interaction,
+            f"You hold {reference(case.kind, case.number)}. {where}",
+            embed=guidance_embed(prompt),
+        )
+
+    def thread_coming(self, case: Case) -> bool:
+        return case.thread_id is None and case.is_open
+
+    def no_thread_yet(self, case: Case) -> str:
+        ref = reference(case.kind, case.number)
+        if case.problem:
+            return f"The member's private thread for {ref} isn't there yet: {case.problem}"
+        return f"The member's private thread for {ref} is still being set up."
+
+
+class JoinButton(CaseButton, DynamicItem[Button], template=id_template("case", "join")):  # type: ignore[misc]
+    """Add me: into the member's thread, without taking the case."""
+
+    action, label = "join", "Add me"
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        bot.require_moderator(interaction)  # a quick gate; the case decides below
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        case = await bot.cases.record_helper(actor_of(interaction), self.target_id)
+        joined = await join_case_threads(bot, case, interaction.user.id)
+        if joined:
+            text = f"You're in {', '.join(joined)} now. The case stays with its holder."
+        else:
+            text = bot.kinds.of(case).no_thread_yet(case)
+        await reply_private(interaction, text)
+
+
+class CloseButton(CaseButton, DynamicItem[Button], template=id_template("case", "close")):  # type: ignore[misc]
+    action, label, style = "close", "Close", discord.ButtonStyle.danger
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        guild = bot.require_moderator(interaction)
+        # A modal must be the very first response: no defer; only a quick authority check before it.
+        await precheck(interaction, self.target_id)
+        await bot.modals.open(interaction, CloseSupportModal.build(self.target_id, guild))
+
+
+ITEMS = (JoinButton, CloseButton)
