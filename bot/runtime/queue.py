@@ -103,6 +103,10 @@ class CaseKind(Protocol):
         """Whether the case's member thread is on its way (its job adds the holder when made)."""
         ...
 
+    def closes_with_case(self, case: Case) -> int | None:
+        """The member's thread that is archived when the case closes (and opened on reopening)."""
+        ...
+
 
 class KindRegistry:
     """The kinds of case this bot knows. In memory, registered from code at every start."""

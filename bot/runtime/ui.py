@@ -69,9 +69,19 @@ class IdButton(Guarded):
     label: ClassVar[str]
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
-    def __init__(self, target_id: int, label: str | None = None):
+    def __init__(
+        self,
+        target_id: int,
+        label: str | None = None,
+        *,
+        action: str | None = None,
+        style: discord.ButtonStyle | None = None,
+    ):
+        action = action or self.action
         button: Button[Any] = Button(
-            label=label or self.label, style=self.style, custom_id=f"{self.prefix}:{target_id}:{self.action}"
+            label=label or self.label,
+            style=style or self.style,
+            custom_id=f"{self.prefix}:{target_id}:{action}",
         )
         super().__init__(button)  # type: ignore[call-arg]
         self.target_id = target_id

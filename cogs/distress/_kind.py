@@ -74,6 +74,9 @@ class DistressKind:
     def thread_coming(self, case: Case) -> bool:
         return False
 
+    def closes_with_case(self, case: Case) -> int | None:
+        return None
+
     def no_thread_yet(self, case: Case) -> str:
         ref = reference(case.kind, case.number)
         return f"{ref} has no thread: **Open a support thread** on the card starts one with the member."

@@ -192,9 +192,10 @@ class FollowUpJobs:
         case = await self.bot.cases.get(job.guild_id, job.case_id)
         ref = reference(case.kind, case.number)
         by_member = job.payload.get("why") == "member_asked_to_talk"
-        if case.kind == "support" and case.thread_id:
+        member_thread = self.bot.kinds.of(case).closes_with_case(case)
+        if member_thread:
             with retry_on_discord_errors("reopen the member's thread"):
-                thread = await self._messageable(case.thread_id)
+                thread = await self._messageable(member_thread)
                 assert isinstance(thread, discord.Thread)
                 if thread.archived or thread.locked:
                     thread = await thread.edit(archived=False, locked=False)

@@ -20,13 +20,13 @@ from bot.domain.followups import parse_when
 from bot.domain.text import fit
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import reply_private
-from bot.runtime.ui import Guarded, actor_of
+from bot.runtime.ui import ID, IdButton, actor_of
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
     from models import FollowUp
 
-FOLLOWUP = r"fu:(?P<followup>[0-9]{1,19})"
+FOLLOWUP = rf"fu:{ID}"
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
 SNOOZE_LABELS = {"1h": "Snooze 1 h", "1d": "Snooze 1 day", "custom": "Snooze…"}
 
@@ -49,24 +49,10 @@ async def _close_message(interaction: discord.Interaction[TendBot], line: str) -
     await interaction.edit_original_response(content=fit(f"{content}\n{line}", 2000), view=None)
 
 
-class _FollowUpButton(Guarded):
-    action: str
-    label: str
-    style: discord.ButtonStyle = discord.ButtonStyle.secondary
+class _FollowUpButton(IdButton):
+    """A reminder's button: ``fu:<follow-up id>:<action>``."""
 
-    def __init__(self, followup_id: int, action: str | None = None, label: str | None = None):
-        action = action or self.action
-        button: Button[Any] = Button(
-            label=label or self.label, style=self.style, custom_id=f"fu:{followup_id}:{action}"
-        )
-        super().__init__(button)  # type: ignore[call-arg]
-        self.followup_id = followup_id
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(snowflake(match["followup"]))
+    prefix = "fu"
 
 
 class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":done"):  # type: ignore[misc]
@@ -74,34 +60,34 @@ class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":don
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await interaction.response.defer()  # updates the reminder message itself
-        await interaction.client.followups.done(actor_of(interaction), self.followup_id)
+        await interaction.client.followups.done(actor_of(interaction), self.target_id)
         await _close_message(interaction, f"✅ Done, marked by <@{interaction.user.id}>.")
 
 
 SNOOZE = FOLLOWUP + r":snooze:(?P<span>1h|1d|custom)"
-CHECKIN = r"checkin:(?P<followup>[0-9]{1,19}):(?P<answer>ok|talk|stop)"
+CHECKIN = rf"checkin:{ID}:(?P<answer>ok|talk|stop)"
 
 
 class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # type: ignore[misc]
     def __init__(self, followup_id: int, span: str):
-        super().__init__(followup_id, f"snooze:{span}", SNOOZE_LABELS[span])
+        super().__init__(followup_id, SNOOZE_LABELS[span], action=f"snooze:{span}")
         self.span = span
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(snowflake(match["followup"]), match["span"])
+        return cls(snowflake(match["id"]), match["span"])
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         if self.span == "custom":
             # A modal must be the first response; the submit checks who may snooze.
-            await bot.modals.open(interaction, SnoozeModal(self.followup_id))
+            await bot.modals.open(interaction, SnoozeModal(self.target_id))
             return
         await interaction.response.defer()
         until = bot.followups.clock() + SNOOZES[self.span]
-        await snooze_and_say(interaction, self.followup_id, until)
+        await snooze_and_say(interaction, self.target_id, until)
 
 
 async def snooze_and_say(interaction: discord.Interaction[TendBot], followup_id: int, until: Any) -> None:
@@ -115,7 +101,7 @@ class SnoozeModal(RoutedModal):
 
     def __init__(self, followup_id: int):
         super().__init__(title="Snooze until…", custom_id=f"fu:{followup_id}:snooze-until", timeout=None)
-        self.followup_id = followup_id
+        self.target_id = followup_id
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="when",
             label="When should I remind you again?",
@@ -133,7 +119,7 @@ class SnoozeModal(RoutedModal):
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
         await _defer_update(interaction)
-        followup = await bot.followups.for_actor(actor_of(interaction), self.followup_id)
+        followup = await bot.followups.for_actor(actor_of(interaction), self.target_id)
         guild = bot.guild_config(followup.guild_id)
         until = parse_when(self.when.value, guild.zone, bot.followups.clock())
         await snooze_and_say(interaction, followup.id, until)
@@ -146,7 +132,7 @@ class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":r
         bot = interaction.client
         await interaction.response.defer()
         # Reopening is a moderator's step on the case's own server, whoever the reminder was for.
-        case = await bot.followups.reopen_from_followup(actor_of(interaction), self.followup_id)
+        case = await bot.followups.reopen_from_followup(actor_of(interaction), self.target_id)
         ref = reference(case.kind, case.number)
         await _close_message(interaction, f"↩️ {ref} reopened by <@{interaction.user.id}>.")
 
@@ -167,7 +153,10 @@ CHECKIN_LABELS = {"ok": "I'm OK", "talk": "I'd like to talk again", "stop": "Ple
 CHECKIN_REPLIES = {"ok": "checkin_ok_reply", "talk": "checkin_talk_reply", "stop": "checkin_stop_reply"}
 
 
-class CheckinButton(Guarded, DynamicItem[Button], template=CHECKIN):  # type: ignore[misc]
+class CheckinButton(IdButton, DynamicItem[Button], template=CHECKIN):  # type: ignore[misc]
+    """The member's answer to a check-in DM: ``checkin:<follow-up id>:<answer>``."""
+
+    prefix = "checkin"
     STYLES: ClassVar[dict[str, discord.ButtonStyle]] = {
         "ok": discord.ButtonStyle.success,
         "talk": discord.ButtonStyle.primary,
@@ -175,29 +164,24 @@ class CheckinButton(Guarded, DynamicItem[Button], template=CHECKIN):  # type: ig
     }
 
     def __init__(self, followup_id: int, answer: str):
-        button: Button[Any] = Button(
-            label=CHECKIN_LABELS[answer],
-            style=self.STYLES[answer],
-            custom_id=f"checkin:{followup_id}:{answer}",
-        )
-        super().__init__(button)
-        self.followup_id, self.answer = followup_id, answer
+        super().__init__(followup_id, CHECKIN_LABELS[answer], action=answer, style=self.STYLES[answer])
+        self.answer = answer
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(snowflake(match["followup"]), match["answer"])
+        return cls(snowflake(match["id"]), match["answer"])
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         await interaction.response.defer()
-        answered = await bot.followups.answer_checkin(self.followup_id, interaction.user.id, self.answer)
+        answered = await bot.followups.answer_checkin(self.target_id, interaction.user.id, self.answer)
         followup = answered.followup
         library = bot.prompts(followup.guild_id)
         await _close_message(interaction, f"*You answered: {CHECKIN_LABELS[self.answer]}.*")
         reply = CHECKIN_REPLIES[self.answer]
-        if self.answer == "talk" and answered.case is None:
+        if answered.for_anonymous_reporter and self.answer == "talk":
             reply = "checkin_reporter_talk_reply"  # not tied to their report: /support is theirs
         server = bot.settings.guild(followup.guild_id)
         await reply_private(

@@ -137,6 +137,9 @@ class ReportKind:
     def thread_coming(self, case: Case) -> bool:
         return False
 
+    def closes_with_case(self, case: Case) -> int | None:
+        return None  # conversations stay open; they are the moderators' to close
+
     def no_thread_yet(self, case: Case) -> str:
         ref = reference(case.kind, case.number)
         return (

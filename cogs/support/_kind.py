@@ -96,6 +96,9 @@ class SupportKind:
     def thread_coming(self, case: Case) -> bool:
         return case.thread_id is None and case.is_open
 
+    def closes_with_case(self, case: Case) -> int | None:
+        return case.thread_id
+
     def no_thread_yet(self, case: Case) -> str:
         ref = reference(case.kind, case.number)
         if case.problem:

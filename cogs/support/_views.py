@@ -16,7 +16,7 @@ from bot.domain.errors import NotConfigured
 from bot.runtime.embeds import resources_embed
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import give_back_words, reply_private
-from bot.runtime.ui import Guarded, actor_of
+from bot.runtime.ui import ID, Guarded, IdButton, actor_of, id_template
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
@@ -134,17 +134,19 @@ class SupportModal(RoutedModal):
         await give_back_words(interaction, self.story.value or "")
 
 
-class _SupportButton(Guarded):
-    def __init__(self, custom_id: str, label: str, style: discord.ButtonStyle, case_id: int | None = None):
-        super().__init__(Button(label=label, style=style, custom_id=custom_id))  # type: ignore[call-arg]
-        self.case_id = case_id
+class MemberButton(IdButton):
+    """A button in the member's own thread: ``support:<case id>:<action>``."""
+
+    prefix = "support"
 
 
-class AskForSupportButton(_SupportButton, DynamicItem[Button], template=r"support:ask"):  # type: ignore[misc]
+class AskForSupportButton(Guarded, DynamicItem[Button], template=r"support:ask"):  # type: ignore[misc]
     """The panel's button, for members who don't use slash commands."""
 
     def __init__(self) -> None:
-        super().__init__("support:ask", "Ask for support", discord.ButtonStyle.primary)
+        super().__init__(
+            Button(label="Ask for support", style=discord.ButtonStyle.primary, custom_id="support:ask")
+        )
 
     @classmethod
     async def from_custom_id(
@@ -162,23 +164,13 @@ class AskForSupportButton(_SupportButton, DynamicItem[Button], template=r"suppor
         await bot.modals.open(interaction, SupportModal(None))
 
 
-CASE_ID = r"(?P<case_id>[0-9]{1,19})"
-
-
-class MemberCloseButton(_SupportButton, DynamicItem[Button], template=rf"support:{CASE_ID}:member-close"):  # type: ignore[misc]
+class MemberCloseButton(MemberButton, DynamicItem[Button], template=id_template("support", "member-close")):  # type: ignore[misc]
     """The member's own Close, in their thread (also "You can close it" on the silence question)."""
 
-    def __init__(self, case_id: int, label: str = "Close this thread"):
-        super().__init__(f"support:{case_id}:member-close", label, discord.ButtonStyle.secondary, case_id)
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(snowflake(match["case_id"]))
+    action, label = "member-close", "Close this thread"
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
-        await close_by_member(interaction, int(self.case_id or 0))
+        await close_by_member(interaction, self.target_id)
 
 
 async def close_by_member(interaction: discord.Interaction[TendBot], case_id: int) -> None:
@@ -199,48 +191,39 @@ async def close_by_member(interaction: discord.Interaction[TendBot], case_id: in
     await reply_private(interaction, "Your thread is closed. You can always open a new one with `/support`.")
 
 
-SURVEY = rf"support:{CASE_ID}:survey:(?P<answer>yes|somewhat|no)"
+SURVEY = rf"support:{ID}:survey:(?P<answer>yes|somewhat|no)"
 
 
-class SurveyButton(_SupportButton, DynamicItem[Button], template=SURVEY):  # type: ignore[misc]
+class SurveyButton(MemberButton, DynamicItem[Button], template=SURVEY):  # type: ignore[misc]
     LABELS: ClassVar[dict[str, str]] = {"yes": "Yes", "somewhat": "Somewhat", "no": "Not really"}
 
     def __init__(self, case_id: int, answer: str):
-        super().__init__(
-            f"support:{case_id}:survey:{answer}", self.LABELS[answer], discord.ButtonStyle.secondary, case_id
-        )
+        super().__init__(case_id, self.LABELS[answer], action=f"survey:{answer}")
         self.answer = answer
 
     @classmethod
     async def from_custom_id(
         cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
     ) -> Any:
-        return cls(snowflake(match["case_id"]), match["answer"])
+        return cls(snowflake(match["id"]), match["answer"])
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.guild_config(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await bot.cases.record_survey(actor_of(interaction), int(self.case_id or 0), self.answer)
+        await bot.cases.record_survey(actor_of(interaction), self.target_id, self.answer)
         await reply_private(interaction, bot.prompts(guild.id).message("survey_thanks"))
 
 
-class KeepOpenButton(_SupportButton, DynamicItem[Button], template=rf"support:{CASE_ID}:keep-open"):  # type: ignore[misc]
-    def __init__(self, case_id: int):
-        super().__init__(f"support:{case_id}:keep-open", "Keep it open", discord.ButtonStyle.primary, case_id)
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: discord.Interaction[Any], item: Any, match: re.Match[str]
-    ) -> Any:
-        return cls(snowflake(match["case_id"]))
+class KeepOpenButton(MemberButton, DynamicItem[Button], template=id_template("support", "keep-open")):  # type: ignore[misc]
+    action, label, style = "keep-open", "Keep it open", discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.guild_config(interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
         await bot.cases.keep_open(
-            actor_of(interaction), int(self.case_id or 0), timedelta(days=guild.support.silence_after_days)
+            actor_of(interaction), self.target_id, timedelta(days=guild.support.silence_after_days)
         )
         await reply_private(interaction, "Of course. The thread stays open; write whenever you're ready.")
 

@@ -53,6 +53,8 @@ class CheckinAnswer:
     answer: str
     # "talk": the support case that was reopened or opened for the member.
     case: Case | None = None
+    # Tend checked in on an anonymous reporter's behalf: "talk" points them to /support instead.
+    for_anonymous_reporter: bool = False
 
 
 class FollowUpService:
@@ -433,7 +435,8 @@ class FollowUpService:
             raise NotAllowed("This check-in was for someone else.")
         case: Case | None = None
         about = await self.cases.find(followup.case_id)
-        if answer == "talk" and followup.checkin != "talk" and not tend_checks_in_for(about, member_id):
+        on_behalf = tend_checks_in_for(about, member_id)
+        if answer == "talk" and followup.checkin != "talk" and not on_behalf:
             # (An anonymous reporter is pointed to /support instead: a case opened for them here
             # would tie them to their report.)
             case = await self._talk_again(followup)
@@ -451,7 +454,7 @@ class FollowUpService:
             return row
 
         followup = await self.db.write(work)
-        return CheckinAnswer(followup, answer, case)
+        return CheckinAnswer(followup, answer, case, for_anonymous_reporter=on_behalf)
 
     async def _talk_again(self, followup: FollowUp) -> Case:
         """Reopen the member's support case, or open a new one through the support flow."""
