@@ -30,16 +30,19 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import insert
 
-from bot.domain.followups import FOLLOWUP_DUE
+from bot.domain.followups import FOLLOWUP_DUE, FollowUpRef
 from bot.infra.db import Database
-from bot.infra.jobs import Job, JobEngine
+from bot.infra.jobs import Job, JobEngine, JobKind, NoPayload
 from bot.infra.migrate import upgrade
 from models import FollowUp, ScheduledItem, utcnow
 
 GUILD = 1 << 40
 
 
-async def _noop(job: Job) -> None:
+BENCH = JobKind("bench", NoPayload)
+
+
+async def _noop(job: Job[NoPayload]) -> None:
     return None
 
 
@@ -74,7 +77,7 @@ async def rehydrate(count: int, spread: timedelta) -> tuple[float, float, int]:
             scheduler.start()
             try:
                 engine = JobEngine(db, scheduler, clock=lambda: now, sweep_seconds=3600)
-                engine.register("bench", _noop)
+                engine.register(BENCH, _noop)
                 tracemalloc.start()
                 began = time.perf_counter()
                 await engine.start()
@@ -122,7 +125,7 @@ async def lateness(burst: int, channels: int, per_route: int) -> list[float]:
                             kind=FOLLOWUP_DUE,
                             due_at=due,
                             target_id=world.member,
-                            payload={"followup": followup.id},
+                            payload=FollowUpRef(followup.id),
                         )
                 sim.enable_rate_limits(per_route=per_route, per_seconds=1.0)
                 await bot.jobs.sweep()  # arms them all (they're within the horizon)

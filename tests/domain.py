@@ -7,22 +7,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from bot.domain.authority import Actor, Authority
 from bot.domain.cases import CaseService
 from bot.domain.cases.reports import ReportService
-from bot.domain.cases.service import (
-    CARD_SYNC,
-    CASE_FOLLOWUP,
-    REPORT_NOTIFY,
-    SUPPORT_CLOSE,
-    SUPPORT_NUDGE,
-    SUPPORT_SETUP,
-    SUPPORT_SILENCE,
-)
 from bot.domain.config import parse_settings
 from bot.domain.followups import (
-    CASE_ESCALATE,
-    CASE_REOPENED,
-    FOLLOWUP_CHECKIN,
-    FOLLOWUP_DUE,
-    FOLLOWUP_NOTICE,
     FollowUpService,
 )
 from bot.infra.db import Database
@@ -57,25 +43,9 @@ async def _noop(job: Job) -> None:
 
 
 def case_service(db: Database) -> CaseService:
-    """Cases on a job engine whose handlers do nothing (the items are what these tests check)."""
+    """Cases on a job engine with no handlers: the items they add are what these tests check."""
     clock = TestClock()
     engine = JobEngine(db, AsyncIOScheduler(timezone="UTC"), clock=clock)
-    kinds = (
-        CARD_SYNC,
-        SUPPORT_SETUP,
-        SUPPORT_NUDGE,
-        SUPPORT_SILENCE,
-        SUPPORT_CLOSE,
-        CASE_FOLLOWUP,
-        REPORT_NOTIFY,
-        FOLLOWUP_DUE,
-        FOLLOWUP_CHECKIN,
-        FOLLOWUP_NOTICE,
-        CASE_ESCALATE,
-        CASE_REOPENED,
-    )
-    for kind in kinds:
-        engine.register(kind, _noop)
     return CaseService(db, engine, Authority(SETTINGS), clock)
 
 

@@ -89,9 +89,9 @@ async def test_opening_schedules_setup_card_and_nudge_in_the_same_transaction(
         actions = (
             await session.scalars(select(AuditEvent.action).where(AuditEvent.case_id == opened.case.id))
         ).all()
-    assert kinds == sorted([SUPPORT_SETUP, CARD_SYNC, SUPPORT_NUDGE, SUPPORT_SILENCE])
+    assert kinds == sorted(k.name for k in (SUPPORT_SETUP, CARD_SYNC, SUPPORT_NUDGE, SUPPORT_SILENCE))
     assert actions == ["opened"]
-    assert opened.setup_job is not None and opened.setup_job.kind == SUPPORT_SETUP
+    assert opened.setup_job is not None and opened.setup_job.kind == SUPPORT_SETUP.name
 
 
 async def test_claim_hand_off_close_and_survey(service: CaseService, db: Database) -> None:
@@ -126,9 +126,9 @@ async def test_claim_hand_off_close_and_survey(service: CaseService, db: Databas
             )
         ).all()
     assert (
-        items[SUPPORT_NUDGE] == "cancelled"
-        and items[CASE_FOLLOWUP] == "pending"
-        and items[SUPPORT_CLOSE] == "pending"
+        items[SUPPORT_NUDGE.name] == "cancelled"
+        and items[CASE_FOLLOWUP.name] == "pending"
+        and items[SUPPORT_CLOSE.name] == "pending"
     )
     assert actions == ["opened", "claimed", "handed_off", "closed", "survey_answered"]
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import select, update
 
 from bot.infra.db import Database
-from bot.infra.jobs import GiveUp, Job, JobEngine, Ownership, Retry
+from bot.infra.jobs import GiveUp, Job, JobEngine, JobKind, NoPayload, Ownership, Retry
 from models import ScheduledItem
 
 from .clock import TestClock
@@ -31,9 +33,21 @@ def make_engine(db: Database, scheduler: AsyncIOScheduler, clock: TestClock, **k
     return JobEngine(db, scheduler, clock=clock, sweep_seconds=3600, **kwargs)  # type: ignore[arg-type]
 
 
-async def schedule(engine: JobEngine, db: Database, kind: str, due_at: datetime, **kwargs: object) -> int:
+@dataclass(frozen=True)
+class Ping:
+    n: int = 0
+
+
+def kind(name: str) -> JobKind[Any]:
+    """A kind for these tests: a ping carries a number, the others nothing."""
+    return JobKind(name, Ping if name == "ping" else NoPayload)
+
+
+async def schedule(
+    engine: JobEngine, db: Database, of: JobKind[Any], due_at: datetime, **kwargs: object
+) -> int:
     async def add(session):  # type: ignore[no-untyped-def]
-        item = await engine.add(session, guild_id=GUILD, kind=kind, due_at=due_at, **kwargs)  # type: ignore[arg-type]
+        item = await engine.add(session, guild_id=GUILD, kind=of, due_at=due_at, **kwargs)  # type: ignore[arg-type]
         await session.flush()
         return item
 
@@ -57,11 +71,11 @@ async def test_due_item_fires_once_and_is_done(db: Database, scheduler: AsyncIOS
     async def handler(job: Job) -> None:
         fired.append(job)
 
-    engine.register("ping", handler)
+    engine.register(kind("ping"), handler)
     await engine.start()
-    item_id = await schedule(engine, db, "ping", clock(), payload={"n": 1})
+    item_id = await schedule(engine, db, kind("ping"), clock(), payload=Ping(1))
     await engine.wait_idle()
-    assert [j.id for j in fired] == [item_id] and fired[0].payload == {"n": 1} and not fired[0].late
+    assert [j.id for j in fired] == [item_id] and fired[0].payload == Ping(1) and not fired[0].late
     assert (await item(db, item_id)).status == "done"
     assert await engine.fire(item_id) is False  # already done: a second fire is a no-op
 
@@ -76,9 +90,9 @@ async def test_future_item_fires_when_due_through_apscheduler(
     async def handler(job: Job) -> None:
         done.set()
 
-    engine.register("soon", handler)
+    engine.register(kind("soon"), handler)
     await engine.start()
-    item_id = await schedule(engine, db, "soon", clock() + timedelta(seconds=0.3))
+    item_id = await schedule(engine, db, kind("soon"), clock() + timedelta(seconds=0.3))
     assert scheduler.get_job(f"item:{item_id}") is not None
     # No nudge: Tend's clock runs at real speed, in step with APScheduler's, so it is due then.
     await asyncio.wait_for(done.wait(), 5)
@@ -91,8 +105,8 @@ async def test_items_due_while_down_fire_first_in_order_marked_late(
 ) -> None:
     clock = TestClock()
     first = make_engine(db, scheduler, clock)
-    first.register("checkin", _noop)
-    ids = [await schedule(first, db, "checkin", clock() + timedelta(hours=h)) for h in (3, 1, 2)]
+    first.register(kind("checkin"), _noop)
+    ids = [await schedule(first, db, kind("checkin"), clock() + timedelta(hours=h)) for h in (3, 1, 2)]
     # "Tend was down" for four hours; a new engine starts.
     clock.advance(hours=4)
     order: list[int] = []
@@ -102,7 +116,7 @@ async def test_items_due_while_down_fire_first_in_order_marked_late(
         assert job.late
 
     engine = make_engine(db, scheduler, clock, concurrency=1)
-    engine.register("checkin", record)
+    engine.register(kind("checkin"), record)
     await engine.start()
     await engine.wait_idle()
     assert order == [ids[1], ids[2], ids[0]]
@@ -124,11 +138,11 @@ async def test_retry_reschedules_without_counting_and_give_up_fails(
     async def doomed(job: Job) -> None:
         raise GiveUp("channel deleted")
 
-    engine.register("flaky", flaky)
-    engine.register("doomed", doomed)
+    engine.register(kind("flaky"), flaky)
+    engine.register(kind("doomed"), doomed)
     await engine.start()
-    flaky_id = await schedule(engine, db, "flaky", clock())
-    doomed_id = await schedule(engine, db, "doomed", clock())
+    flaky_id = await schedule(engine, db, kind("flaky"), clock())
+    doomed_id = await schedule(engine, db, kind("doomed"), clock())
     await engine.wait_idle()
     pending = await item(db, flaky_id)
     assert pending.status == "pending" and pending.attempts == 0 and "503" in (pending.last_error or "")
@@ -151,8 +165,8 @@ async def test_a_crash_after_claim_is_retried_after_the_lease(
     async def handler(job: Job) -> None:
         seen.append(job.attempts)
 
-    engine.register("send", handler)
-    item_id = await schedule(engine, db, "send", clock())
+    engine.register(kind("send"), handler)
+    item_id = await schedule(engine, db, kind("send"), clock())
     # Simulate a process that claimed the item and died before finishing it.
     async with db.transaction() as session:
         await session.execute(
@@ -181,8 +195,8 @@ async def test_two_engines_racing_for_the_same_items_fire_each_once(
 
     engines = [make_engine(db, scheduler, clock) for _ in range(2)]
     for engine in engines:
-        engine.register("race", handler)
-    ids = [await schedule(engines[0], db, "race", clock() - timedelta(seconds=1)) for _ in range(20)]
+        engine.register(kind("race"), handler)
+    ids = [await schedule(engines[0], db, kind("race"), clock() - timedelta(seconds=1)) for _ in range(20)]
     await asyncio.gather(*(engine.fire(i) for i in ids for engine in engines))
     assert sorted(fired) == sorted(ids)
 
@@ -192,16 +206,16 @@ async def test_dedupe_key_keeps_one_pending_item_and_frees_it_when_claimed(
 ) -> None:
     clock = TestClock()
     engine = make_engine(db, scheduler, clock)
-    engine.register("card", _noop)
+    engine.register(kind("card"), _noop)
     await engine.start()
-    first = await schedule(engine, db, "card", clock() + timedelta(hours=2), dedupe_key="card:1")
-    again = await schedule(engine, db, "card", clock() + timedelta(hours=2), dedupe_key="card:1")
+    first = await schedule(engine, db, kind("card"), clock() + timedelta(hours=2), dedupe_key="card:1")
+    again = await schedule(engine, db, kind("card"), clock() + timedelta(hours=2), dedupe_key="card:1")
     assert again == first
     clock.advance(hours=3)
     await engine.sweep()
     await engine.wait_idle()
     assert (await item(db, first)).status == "done"
-    later = await schedule(engine, db, "card", clock() + timedelta(hours=2), dedupe_key="card:1")
+    later = await schedule(engine, db, kind("card"), clock() + timedelta(hours=2), dedupe_key="card:1")
     assert later != first
 
 
@@ -216,10 +230,10 @@ async def test_a_process_runs_only_the_guilds_on_its_shards(
     async def handler(job: Job) -> None:
         fired.append(job.guild_id)
 
-    engine.register("x", handler)
+    engine.register(kind("x"), handler)
     for guild in (mine, theirs):
         async with db.transaction() as session:
-            await engine.add(session, guild_id=guild, kind="x", due_at=clock())
+            await engine.add(session, guild_id=guild, kind=kind("x"), due_at=clock())
     await engine.start()
     await engine.wait_idle()
     assert fired == [mine]
@@ -241,10 +255,10 @@ async def test_a_recurring_kind_schedules_its_next_run_as_it_finishes_one_pendin
         if len(runs) == 2:
             raise GiveUp("a bad week")  # a failed run still schedules the next one
 
-    engine.register("digest", digest, every=lambda job: job.due_at + timedelta(days=7))
+    engine.register(kind("digest"), digest, every=lambda job: job.due_at + timedelta(days=7))
 
     async def seed(session):  # type: ignore[no-untyped-def]
-        return await engine.ensure_recurring(session, guild_id=GUILD, kind="digest", due_at=clock())
+        return await engine.ensure_recurring(session, guild_id=GUILD, kind=kind("digest"), due_at=clock())
 
     first = await db.write(seed)
     assert (await db.write(seed)).id == first.id  # seeding twice (or by two processes) adds nothing

@@ -373,7 +373,9 @@ async def test_remind_me_to_check_in_stores_a_followup_that_fires(tend: Tend) ->
             followup.note.encode(),
         )
         item = await session.scalar(
-            select(ScheduledItem).where(ScheduledItem.kind == FOLLOWUP_DUE, ScheduledItem.status == "pending")
+            select(ScheduledItem).where(
+                ScheduledItem.kind == FOLLOWUP_DUE.name, ScheduledItem.status == "pending"
+            )
         )
         assert item is not None and item.due_at > tend.bot.jobs.clock() + timedelta(days=2)
         item.due_at = tend.bot.jobs.clock()  # three days pass

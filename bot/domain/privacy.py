@@ -17,15 +17,19 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.domain.cases.service import REPORT_NOTIFY
 from bot.domain.cases.store import audit, reference
 from bot.domain.config import Settings
 from bot.infra.db import Database
-from bot.infra.jobs import Clock, JobEngine
+from bot.infra.jobs import Clock, JobEngine, JobKind, NoPayload
 from bot.infra.sealing import WordsKey, authored, erase_authored, purge_sealed
 from models import AuditEvent, Case, CheckinOptOut, FollowUp, Reflection, ScheduledItem, utcnow
 
+# The daily purge of what is past the retention period: recurring, one pending per guild.
+RETENTION = JobKind("tend.retention", NoPayload)
+
 # Pending work that would name or message the member about a report they filed.
-_REPORTER_JOBS = ("report.notify",)
+_REPORTER_JOBS = (REPORT_NOTIFY.name,)
 _FINISHED_JOBS = ("done", "cancelled", "failed")
 
 

@@ -17,7 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cases.store import open_load
+from bot.infra.jobs import JobKind, NoPayload
 from models import CASE_KINDS, Case, FollowUp
+
+# The weekly digest for the team: recurring, one pending per guild.
+DIGEST = JobKind("tend.digest", NoPayload)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ a nonce so a retry after a crash doesn't post twice.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import case, select, update
@@ -33,6 +34,7 @@ from models import ScheduledItem, utcnow
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
+P = TypeVar("P")
 
 
 class Retry(Exception):
@@ -48,7 +50,36 @@ class GiveUp(Exception):
 
 
 @dataclass(frozen=True)
-class Job:
+class NoPayload:
+    """A job kind that needs nothing but its case, guild and target."""
+
+
+@dataclass(frozen=True)
+class JobKind(Generic[P]):
+    """A kind of scheduled item, declared once beside the service that schedules it.
+
+    ``payload`` is a frozen dataclass of what the item carries (ids, labels, Tend's own words;
+    never a member's): adding an item takes one, its handler reads one back, typed. Adding never
+    depends on a handler being registered (that is the features' business, at load)."""
+
+    name: str
+    payload: type[P]
+
+    def dump(self, payload: P) -> dict[str, Any]:
+        if not isinstance(payload, self.payload):
+            raise TypeError(f"{self.name} carries a {self.payload.__name__}, not {type(payload).__name__}")
+        return {k: v for k, v in dataclasses.asdict(payload).items() if v is not None}  # type: ignore[call-overload]
+
+    def load(self, data: Mapping[str, Any]) -> P:
+        """The payload of a stored item (keys an older version wrote and this one doesn't know drop out)."""
+        known = {f.name for f in dataclasses.fields(self.payload)}  # type: ignore[arg-type]
+        renamed: Mapping[str, str] = getattr(self.payload, "legacy_keys", {})
+        data = {renamed.get(k, k): v for k, v in data.items()}
+        return self.payload(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class Job(Generic[P]):
     id: int
     guild_id: int
     kind: str
@@ -58,12 +89,14 @@ class Job:
     attempts: int
     late: bool
     created_by: int | None
-    payload: dict[str, Any] = field(default_factory=dict)
+    payload: P
+    # As stored, for recurring kinds that carry it to their next run.
+    raw_payload: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[[Job], Awaitable[None]]
+Handler = Callable[[Job[Any]], Awaitable[None]]
 # When a recurring kind's item finishes: the time of the next one (None: stop recurring).
-Recurrence = Callable[[Job], datetime | None]
+Recurrence = Callable[[Job[Any]], datetime | None]
 
 
 @dataclass(frozen=True)
@@ -107,7 +140,7 @@ class JobEngine:
         # - in-flight tasks: each item's row says "running" with a lease, so an item a crash
         #   interrupted goes back to pending and runs again (nonces keep Discord from doubling it);
         # - APScheduler's timers: the sweep re-arms every pending item from the database at start.
-        self._handlers: dict[str, Handler] = {}
+        self._handlers: dict[str, tuple[JobKind[Any], Handler]] = {}
         self._recurring: dict[str, Recurrence] = {}
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[bool]] = set()
@@ -117,16 +150,22 @@ class JobEngine:
 
     # -- wiring -------------------------------------------------------------------------
 
-    def register(self, kind: str, handler: Handler, *, every: Recurrence | None = None) -> None:
+    def register(
+        self,
+        kind: JobKind[P],
+        handler: Callable[[Job[P]], Awaitable[None]],
+        *,
+        every: Callable[[Job[P]], datetime | None] | None = None,
+    ) -> None:
         """Handle items of ``kind``. With ``every``, the kind recurs per guild: when an item
         finishes (done or failed), the next one is added in the same transaction, at the
         time ``every(job)`` returns, under a per-guild dedupe key (so one pending at a time).
         """
-        if kind in self._handlers:
-            raise ValueError(f"a handler for {kind!r} is already registered")
-        self._handlers[kind] = handler
+        if kind.name in self._handlers:
+            raise ValueError(f"a handler for {kind.name!r} is already registered")
+        self._handlers[kind.name] = (kind, handler)
         if every is not None:
-            self._recurring[kind] = every
+            self._recurring[kind.name] = every
 
     @staticmethod
     def recurring_key(kind: str, guild_id: int) -> str:
@@ -137,9 +176,9 @@ class JobEngine:
         session: AsyncSession,
         *,
         guild_id: int,
-        kind: str,
+        kind: JobKind[P],
         due_at: datetime,
-        payload: dict[str, Any] | None = None,
+        payload: P | None = None,
     ) -> ScheduledItem:
         """The guild's pending item of a recurring kind, added at ``due_at`` if there is none."""
         return await self.add(
@@ -148,10 +187,10 @@ class JobEngine:
             kind=kind,
             due_at=due_at,
             payload=payload,
-            dedupe_key=self.recurring_key(kind, guild_id),
+            dedupe_key=self.recurring_key(kind.name, guild_id),
         )
 
-    async def seed(self, kind: str, due_by_guild: Mapping[int, datetime]) -> None:
+    async def seed(self, kind: JobKind[Any], due_by_guild: Mapping[int, datetime]) -> None:
         """Make sure each guild has its one pending item of a recurring kind, at the given time.
 
         Adding is a no-op where one is pending (per-guild dedupe key); a pending one still in
@@ -198,11 +237,11 @@ class JobEngine:
         session: AsyncSession,
         *,
         guild_id: int,
-        kind: str,
+        kind: JobKind[P],
         due_at: datetime,
         case_id: int | None = None,
         target_id: int | None = None,
-        payload: dict[str, Any] | None = None,
+        payload: P | None = None,
         created_by: int | None = None,
         dedupe_key: str | None = None,
     ) -> ScheduledItem:
@@ -210,8 +249,7 @@ class JobEngine:
 
         With a ``dedupe_key``, an item already pending under that key is returned instead.
         """
-        if kind not in self._handlers:
-            raise ValueError(f"no handler registered for job kind {kind!r}")
+        stored = kind.dump(payload if payload is not None else kind.payload())
         if dedupe_key is not None:
             # FOR UPDATE: a claim of this item waits until our transaction commits, so the job
             # then sees what we changed (else a refresh asked for mid-claim could be lost).
@@ -222,11 +260,11 @@ class JobEngine:
                 return existing
         item = ScheduledItem(
             guild_id=guild_id,
-            kind=kind,
+            kind=kind.name,
             due_at=due_at.astimezone(UTC),
             case_id=case_id,
             target_id=target_id,
-            payload=payload or {},
+            payload=stored,
             created_by=created_by,
             dedupe_key=dedupe_key,
             created_at=self.clock(),
@@ -283,7 +321,9 @@ class JobEngine:
                 misfire_grace_time=None,  # APScheduler's 1 s default would silently drop late jobs
             )
 
-    async def cancel(self, session: AsyncSession, *, case_id: int, kinds: Iterable[str] | None = None) -> int:
+    async def cancel(
+        self, session: AsyncSession, *, case_id: int, kinds: Iterable[JobKind[Any]] | None = None
+    ) -> int:
         """Cancel a case's pending items (inside the caller's transaction)."""
         stmt = (
             update(ScheduledItem)
@@ -291,7 +331,7 @@ class JobEngine:
             .values(status="cancelled", finished_at=self.clock(), dedupe_key=None)
         )
         if kinds is not None:
-            stmt = stmt.where(ScheduledItem.kind.in_(list(kinds)))
+            stmt = stmt.where(ScheduledItem.kind.in_([kind.name for kind in kinds]))
         result = await session.execute(stmt)
         return int(getattr(result, "rowcount", 0) or 0)
 
@@ -354,10 +394,12 @@ class JobEngine:
             job = await self._claim(item_id)
             if job is None:
                 return False
-            handler = self._handlers.get(job.kind)
+            registered = self._handlers.get(job.kind)
             try:
-                if handler is None:
+                if registered is None:
                     raise GiveUp(f"no handler for kind {job.kind!r} in this version of Tend")
+                kind, handler = registered
+                job = dataclasses.replace(job, payload=kind.load(job.raw_payload))
                 await handler(job)
             except Retry as retry:
                 await self._reschedule(job, str(retry), retry.after, count_failure=False)
@@ -374,10 +416,10 @@ class JobEngine:
                 await self._finish(job, "done", None)
             return True
 
-    async def _claim(self, item_id: int) -> Job | None:
+    async def _claim(self, item_id: int) -> Job[Any] | None:
         now = self.clock()
 
-        async def claim(session: AsyncSession) -> Job | None:
+        async def claim(session: AsyncSession) -> Job[Any] | None:
             row = (
                 await session.execute(
                     update(ScheduledItem)
@@ -412,12 +454,15 @@ class JobEngine:
             ).first()
             if row is None:
                 return None
-            return Job(**row._asdict())
+            values = row._asdict()
+            stored = dict(values.pop("payload") or {})
+            return Job(**values, payload=stored, raw_payload=stored)
 
         return await self.db.write(claim)
 
-    async def _finish(self, job: Job, status: str, error: str | None) -> None:
+    async def _finish(self, job: Job[Any], status: str, error: str | None) -> None:
         next_due = self._next_due(job)
+        registered = self._handlers.get(job.kind)
 
         async def finish(session: AsyncSession) -> ScheduledItem | None:
             await session.execute(
@@ -425,18 +470,19 @@ class JobEngine:
                 .where(ScheduledItem.id == job.id)
                 .values(status=status, finished_at=self.clock(), last_error=_clip(error))
             )
-            if next_due is None:
+            if next_due is None or registered is None:
                 return None
             # Same transaction: a crash leaves either this run pending or the next one scheduled.
+            kind = registered[0]
             return await self.ensure_recurring(
-                session, guild_id=job.guild_id, kind=job.kind, due_at=next_due, payload=job.payload
+                session, guild_id=job.guild_id, kind=kind, due_at=next_due, payload=kind.load(job.raw_payload)
             )
 
         following = await self.db.write(finish)
         if following is not None:
             self.arm(following)
 
-    def _next_due(self, job: Job) -> datetime | None:
+    def _next_due(self, job: Job[Any]) -> datetime | None:
         every = self._recurring.get(job.kind)
         if every is None:
             return None
@@ -448,7 +494,9 @@ class JobEngine:
             )
             return self.clock() + timedelta(days=1)
 
-    async def _reschedule(self, job: Job, reason: str, after: float | None, *, count_failure: bool) -> None:
+    async def _reschedule(
+        self, job: Job[Any], reason: str, after: float | None, *, count_failure: bool
+    ) -> None:
         delay = after if after is not None else min(5.0 * 2 ** (job.attempts - 1), 600.0)
         due = self.clock() + timedelta(seconds=delay)
 
@@ -470,5 +518,5 @@ def _clip(text: str | None) -> str | None:
     return None if text is None else text[:300]
 
 
-def _context(job: Job) -> dict[str, Any]:
+def _context(job: Job[Any]) -> dict[str, Any]:
     return {"guild_id": job.guild_id, "case_id": job.case_id}

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.domain.cases import reference
+from bot.domain.cases.service import CaseFollowUpPayload
 from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
+from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened
 from bot.domain.text import fit, quote
 from bot.infra.jobs import GiveUp, Job
 from bot.runtime.audience import team_readers
@@ -41,15 +43,15 @@ class FollowUpJobs:
 
     # -- reminders ------------------------------------------------------------------------
 
-    async def due(self, job: Job) -> None:
+    async def due(self, job: Job[FollowUpRef]) -> None:
         """A follow-up or /remind reminder is due: deliver it with its buttons."""
-        await self.deliver(int(job.payload["followup"]), job)
+        await self.deliver(job.payload.followup, job)
 
-    async def case_followup(self, job: Job) -> None:
+    async def case_followup(self, job: Job[CaseFollowUpPayload]) -> None:
         """A follow-up set when a case was closed: the same reminder, made a follow-up record."""
         await self.deliver(await self.bot.followups.from_case_job(job), job)
 
-    async def deliver(self, followup_id: int, job: Job) -> None:
+    async def deliver(self, followup_id: int, job: Job[Any]) -> None:
         delivery = await self.bot.followups.begin_delivery(followup_id)
         if delivery is None:
             return  # done or cancelled meanwhile
@@ -111,10 +113,10 @@ class FollowUpJobs:
 
     # -- the member's check-in ------------------------------------------------------------------
 
-    async def checkin(self, job: Job) -> None:
+    async def checkin(self, job: Job[FollowUpRef]) -> None:
         """DM the member "How are you doing?" with three buttons (or record that DMs are closed)."""
         followups = self.bot.followups
-        followup = await followups.get(int(job.payload["followup"]))
+        followup = await followups.get(job.payload.followup)
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or followup.member_id is None or followup.checkin != "scheduled":
             return
@@ -144,25 +146,25 @@ class FollowUpJobs:
                     ping=followup.owner_id,
                 )
 
-    async def notice(self, job: Job) -> None:
+    async def notice(self, job: Job[ChannelNotice]) -> None:
         """A short notice written by Tend, in a channel, pinging at most one person."""
-        text = str(job.payload.get("text", ""))
+        text = job.payload.text
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
         with retry_on_discord_errors("post a follow-up notice"):
-            channel = await self._messageable(int(job.payload["channel"]))
+            channel = await self._messageable(job.payload.channel)
             await channel.send(fit(text, 2000), allowed_mentions=_ping(job.target_id), nonce=f"fn-{job.id}")
 
     # -- escalation and reopening ------------------------------------------------------------
 
-    async def escalate(self, job: Job) -> None:
+    async def escalate(self, job: Job[EscalationStep]) -> None:
         """A case still waits for someone: ping the on-call role in the queue (twice at most)."""
         case = await self.bot.followups.escalation_due(job)
         guild = self.bot.settings.guild(job.guild_id)
         if case is None or guild is None or guild.oncall.role is None:
             return
         role = guild.oncall.role
-        step = int(job.payload.get("step", 1))
+        step = job.payload.step
         minutes = int((self.bot.followups.clock() - case.opened_at).total_seconds() // 60)
         ref = reference(case.kind, case.number)
         if step == 1:
@@ -184,14 +186,14 @@ class FollowUpJobs:
                 nonce=f"esc-{job.id}",
             )
 
-    async def reopened(self, job: Job) -> None:
+    async def reopened(self, job: Job[Reopened]) -> None:
         """After a reopen: unarchive the member's thread and say so there and in the team's notes."""
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
             raise GiveUp("the server is no longer in the config")
         case = await self.bot.cases.get(job.guild_id, job.case_id)
         ref = reference(case.kind, case.number)
-        by_member = job.payload.get("why") == "member_asked_to_talk"
+        by_member = job.payload.why == "member_asked_to_talk"
         member_thread = self.bot.kinds.of(case).closes_with_case(case)
         if member_thread:
             with retry_on_discord_errors("reopen the member's thread"):

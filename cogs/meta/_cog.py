@@ -11,10 +11,11 @@ from discord.ext import commands
 
 import bot as tend_package
 from bot.domain.errors import NotAllowed
+from bot.domain.stats import DIGEST
 from bot.runtime.replies import reply_private
 from bot.runtime.sync import sync_commands
 
-from ._digest import DIGEST, Digest, next_digest
+from ._digest import Digest, next_digest
 from ._doctor import doctor_embed, findings_for
 from ._stats import PERIODS, stats_message
 

@@ -13,7 +13,7 @@ import discord
 
 from bot.domain.followups import next_weekly
 from bot.domain.text import fit
-from bot.infra.jobs import Job
+from bot.infra.jobs import Job, NoPayload
 from bot.runtime.delivery import retry_on_discord_errors
 
 from ._stats import stats_message
@@ -22,8 +22,6 @@ if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.domain.guidance import PromptLibrary
     from bot.runtime.core import TendBot
-
-DIGEST = "tend.digest"
 
 
 def next_digest(guild: GuildConfig, after: datetime) -> datetime:
@@ -47,13 +45,13 @@ class Digest:
     def __init__(self, bot: TendBot):
         self.bot = bot
 
-    def every(self, job: Job) -> datetime | None:
+    def every(self, job: Job[NoPayload]) -> datetime | None:
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None:
             return None  # the server left the config: stop
         return next_digest(guild, max(job.due_at, self.bot.jobs.clock()))
 
-    async def send(self, job: Job) -> None:
+    async def send(self, job: Job[NoPayload]) -> None:
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or not guild.digest.enabled:
             return

@@ -21,7 +21,8 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.errors import NotAllowed
 from bot.domain.followups import next_daily
-from bot.infra.jobs import Job
+from bot.domain.privacy import RETENTION
+from bot.infra.jobs import Job, NoPayload
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, button_row
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RETENTION = "tend.retention"
 # Local time of the daily purge: a quiet hour in most communities.
 PURGE_AT = TimeOfDay(4, 0)
 _COLOUR = discord.Colour.from_rgb(88, 129, 87)
@@ -159,11 +159,11 @@ class PrivacyCog(commands.Cog):
         now = self.bot.jobs.clock()
         await self.bot.jobs.seed(RETENTION, {g.id: next_purge(g, now) for g in self.bot.settings.guilds})
 
-    def every(self, job: Job) -> datetime | None:
+    def every(self, job: Job[NoPayload]) -> datetime | None:
         guild = self.bot.settings.guild(job.guild_id)
         return None if guild is None else next_purge(guild, max(job.due_at, self.bot.jobs.clock()))
 
-    async def purge(self, job: Job) -> None:
+    async def purge(self, job: Job[NoPayload]) -> None:
         purged = await self.bot.privacy.purge_expired(job.guild_id)
         if purged.cases or purged.followups or purged.reflections or purged.jobs:
             log.info(

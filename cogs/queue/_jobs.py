@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.cases import reference
+from bot.domain.cases.service import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
 from bot.domain.text import fit
-from bot.infra.jobs import GiveUp, Job
+from bot.infra.jobs import GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.queue import CardContext, CaseKind, MemberFacts
@@ -75,7 +76,7 @@ class CaseJobs:
             user_id, member.joined_at if member else None, member is not None and not left, past
         )
 
-    async def sync_card(self, job: Job) -> None:
+    async def sync_card(self, job: Job[NoPayload]) -> None:
         """Post the case's card in the queue, or edit it to show where the case is now."""
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
@@ -152,13 +153,13 @@ class CaseJobs:
             if (case.card_message_id, case.staff_thread_id) != (message.id, staff_thread_id):
                 await self.bot.cases.set_card(case.id, message.channel.id, message.id, staff_thread_id)
 
-    async def notice(self, job: Job) -> None:
+    async def notice(self, job: Job[NoticePayload]) -> None:
         """Post a team notice in the case's staff thread (or the queue), pinging one moderator."""
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
             raise GiveUp("the server is no longer in the config")
         case = await self.bot.cases.get(job.guild_id, job.case_id)
-        text = str(job.payload.get("text", ""))
+        text = job.payload.text
         if job.target_id:
             text = f"<@{job.target_id}> {text}"
         if job.late:

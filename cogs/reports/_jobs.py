@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.cases import reference
+from bot.domain.cases.service import MessagePayload, TalkPayload
 from bot.infra.jobs import GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
 
@@ -36,14 +37,14 @@ class ReportJobs:
     def __init__(self, bot: TendBot):
         self.bot = bot
 
-    async def open_conversation(self, job: Job) -> None:
+    async def open_conversation(self, job: Job[TalkPayload]) -> None:
         """A private thread in the support channel with one member and the moderator who asked
         (each step resumable: a thread made before a crash is found again, not made twice)."""
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
             raise GiveUp("the server is no longer in the config")
         case = await self.bot.cases.get(job.guild_id, job.case_id)
-        which = str(job.payload.get("which"))
+        which = job.payload.which
         member_id = case.member_id if which == "reporter" else case.subject_id
         if not case.is_open or member_id is None:
             return
@@ -84,14 +85,14 @@ class ReportJobs:
             await self.bot.cases.set_problem(case.id, str(retry))
             raise
 
-    async def notify_member(self, job: Job) -> None:
+    async def notify_member(self, job: Job[MessagePayload]) -> None:
         """DM the member one of the library's messages (acknowledgement, outcome); names no one."""
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None or job.target_id is None:
             raise GiveUp("nothing to send")
         case = await self.bot.cases.get(job.guild_id, job.case_id)
         text = self.bot.prompts(guild.id).message(
-            str(job.payload["message"]), reference=reference(case.kind, case.number)
+            job.payload.message, reference=reference(case.kind, case.number)
         )
         if job.late:
             text = f"{self.bot.prompts(guild.id).message('late_apology')}\n{text}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.domain.cases import reference
+from bot.domain.cases.service import ClosePayload, SetupPayload
 from bot.domain.text import fit, quote
-from bot.infra.jobs import GiveUp, Job, Retry
+from bot.infra.jobs import GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.embeds import resources_embed
 from bot.runtime.ui import button_row
@@ -29,7 +30,7 @@ class SupportJobs:
     def __init__(self, bot: TendBot):
         self.bot = bot
 
-    def _guild(self, job: Job) -> GuildConfig:
+    def _guild(self, job: Job[Any]) -> GuildConfig:
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
             raise GiveUp("the server is no longer in the config")
@@ -40,7 +41,7 @@ class SupportJobs:
         assert isinstance(thread, discord.Thread)
         return thread
 
-    async def setup(self, job: Job) -> None:
+    async def setup(self, job: Job[SetupPayload]) -> None:
         """Create the member's private thread, add them, and welcome them (each step resumable)."""
         guild = self._guild(job)
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
@@ -77,7 +78,7 @@ class SupportJobs:
                 if case.holder_id is not None:
                     # Whoever claimed it (or had it handed to them) while the thread was pending.
                     await thread.add_user(discord.Object(case.holder_id))
-                content, embeds = self.welcome(guild, case, case.body, job.payload.get("reached_out_by"))
+                content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
                 await thread.send(
                     content,
                     embeds=embeds,
@@ -115,7 +116,7 @@ class SupportJobs:
             embeds.append(resources_embed(guild.resources, title="If you need something right now"))
         return fit(content, 2000), embeds
 
-    async def nudge(self, job: Job) -> None:
+    async def nudge(self, job: Job[NoPayload]) -> None:
         """No moderator has replied yet: nudge the queue, once."""
         guild = self._guild(job)
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
@@ -138,7 +139,7 @@ class SupportJobs:
                 )
             await channel.send(text, reference=reference_to, nonce=f"nudge-{case.id}")  # type: ignore[arg-type]
 
-    async def silence(self, job: Job) -> None:
+    async def silence(self, job: Job[NoPayload]) -> None:
         """The member has been quiet for a while: ask them, never close silently."""
         guild = self._guild(job)
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
@@ -161,16 +162,16 @@ class SupportJobs:
                 nonce=f"quiet-{job.id}",
             )
 
-    async def close(self, job: Job) -> None:
+    async def close(self, job: Job[ClosePayload]) -> None:
         """Say goodbye in the thread (with the survey if chosen), then archive and lock it."""
         guild = self._guild(job)
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
         if case.thread_id is None:
             return
         library = self.bot.prompts(guild.id)
-        by_member = bool(job.payload.get("by_member"))
+        by_member = job.payload.by_member
         text = library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
-        ask = bool(job.payload.get("survey")) and case.member_left_at is None
+        ask = job.payload.survey and case.member_left_at is None
         with retry_on_discord_errors("close the member's thread"):
             thread = await self._thread(case.thread_id)
             if ask:

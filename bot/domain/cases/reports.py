@@ -11,7 +11,14 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, require_reveal
-from bot.domain.cases.service import CARD_SYNC, CASE_FOLLOWUP, REPORT_TALK, CaseService
+from bot.domain.cases.service import (
+    CARD_SYNC,
+    CASE_FOLLOWUP,
+    REPORT_TALK,
+    CaseFollowUpPayload,
+    CaseService,
+    TalkPayload,
+)
 from bot.domain.cases.store import audit, lock_counter, next_number, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
 from models import Case, ReportDraft, ScheduledItem
@@ -216,7 +223,7 @@ class ReportService:
                 due_at=self.cases.clock(),
                 case_id=case.id,
                 target_id=actor.user_id,
-                payload={"which": which},
+                payload=TalkPayload(which),
                 dedupe_key=f"talk:{case.id}:{which}",
             )
 
@@ -298,7 +305,7 @@ class ReportService:
                     case_id=case.id,
                     target_id=moderator_id,
                     created_by=moderator_id,
-                    payload={"with": follow_with, "member": target},
+                    payload=CaseFollowUpPayload(member=target, follow_with=follow_with),
                 )
             await self.cases.refresh_card(session, case)
             return case

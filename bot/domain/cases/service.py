@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,19 +19,62 @@ from bot.domain.authority import CASE_GONE, Actor, Authority, may_hold, require_
 from bot.domain.cases.store import audit, latest_case_of, lock_counter, next_number, open_case_of, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
 from bot.infra.db import Database
-from bot.infra.jobs import Clock, JobEngine
+from bot.infra.jobs import Clock, JobEngine, JobKind, NoPayload
 from models import Case, ScheduledItem, utcnow
 
-# Job kinds the case lifecycle schedules; the cogs register their handlers.
-CARD_SYNC = "case.card"
-SUPPORT_SETUP = "support.setup"
-SUPPORT_NUDGE = "support.nudge"
-SUPPORT_SILENCE = "support.silence"
-SUPPORT_CLOSE = "support.close"
-CASE_FOLLOWUP = "case.followup"
-CASE_NOTICE = "case.notice"
-REPORT_NOTIFY = "report.notify"
-REPORT_TALK = "report.talk"
+
+@dataclass(frozen=True)
+class SetupPayload:
+    # A moderator reached out: they hold the case and the welcome says so.
+    reached_out_by: int | None = None
+
+
+@dataclass(frozen=True)
+class ClosePayload:
+    survey: bool = False
+    by_member: bool = False
+
+
+@dataclass(frozen=True)
+class CaseFollowUpPayload:
+    # Reports say whom to check in with (the reporter or the reported member); otherwise the
+    # case's member.
+    member: int | None = None
+    follow_with: str | None = None
+    # Older versions carried the closing note here; it moves onto the follow-up, sealed.
+    note: str | None = None
+
+    legacy_keys: ClassVar[dict[str, str]] = {"with": "follow_with"}
+
+
+@dataclass(frozen=True)
+class NoticePayload:
+    # Tend's own words about the case (ids and labels, never a member's).
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class MessagePayload:
+    # Which of the library's messages to send the member.
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class TalkPayload:
+    which: str = "reporter"
+
+
+# The case lifecycle's scheduled work, declared here beside the service that schedules it; the
+# features register handlers for them at load (adding an item never depends on that).
+CARD_SYNC = JobKind("case.card", NoPayload)
+SUPPORT_SETUP = JobKind("support.setup", SetupPayload)
+SUPPORT_NUDGE = JobKind("support.nudge", NoPayload)
+SUPPORT_SILENCE = JobKind("support.silence", NoPayload)
+SUPPORT_CLOSE = JobKind("support.close", ClosePayload)
+CASE_FOLLOWUP = JobKind("case.followup", CaseFollowUpPayload)
+CASE_NOTICE = JobKind("case.notice", NoticePayload)
+REPORT_NOTIFY = JobKind("report.notify", MessagePayload)
+REPORT_TALK = JobKind("report.talk", TalkPayload)
 
 CLOSE_REASONS = {
     "resolved": "Talked it through",
@@ -183,7 +226,7 @@ class CaseService:
                 kind=SUPPORT_SETUP,
                 due_at=now,
                 case_id=case.id,
-                payload={"reached_out_by": reached_out_by} if reached_out_by else {},
+                payload=SetupPayload(reached_out_by=reached_out_by),
                 dedupe_key=f"setup:{case.id}",
             )
             await self._card(session, case, now)
@@ -341,7 +384,7 @@ class CaseService:
                 kind=SUPPORT_CLOSE,
                 due_at=now,
                 case_id=case.id,
-                payload={"survey": survey, "by_member": by_member},
+                payload=ClosePayload(survey=survey, by_member=by_member),
                 dedupe_key=f"close:{case.id}",
             )
             if followup_at is not None:
@@ -387,7 +430,7 @@ class CaseService:
             due_at=self.clock(),
             case_id=case.id,
             target_id=case.member_id,
-            payload={"message": message},
+            payload=MessagePayload(message),
         )
 
     async def notify_team(self, case: Case, text: str, *, ping: int | None = None) -> None:
@@ -404,7 +447,7 @@ class CaseService:
                 due_at=self.clock(),
                 case_id=case.id,
                 target_id=ping,
-                payload={"text": text},
+                payload=NoticePayload(text),
             )
 
         await self.db.write(work)

@@ -7,9 +7,13 @@ from bot.domain.followups.service import (
     FOLLOWUP_CHECKIN,
     FOLLOWUP_DUE,
     FOLLOWUP_NOTICE,
+    ChannelNotice,
     CheckinAnswer,
     Delivery,
+    EscalationStep,
+    FollowUpRef,
     FollowUpService,
+    Reopened,
 )
 from bot.domain.followups.timing import after_quiet_hours, in_quiet_hours, next_daily, next_weekly, parse_when
 
@@ -20,9 +24,13 @@ __all__ = [
     "FOLLOWUP_CHECKIN",
     "FOLLOWUP_DUE",
     "FOLLOWUP_NOTICE",
+    "ChannelNotice",
     "CheckinAnswer",
     "Delivery",
+    "EscalationStep",
+    "FollowUpRef",
     "FollowUpService",
+    "Reopened",
     "after_quiet_hours",
     "in_quiet_hours",
     "next_daily",

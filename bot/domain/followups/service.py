@@ -15,22 +15,45 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, conflicted
 from bot.domain.cases import CaseService, reference
-from bot.domain.cases.service import SUPPORT_SILENCE
+from bot.domain.cases.service import SUPPORT_SILENCE, CaseFollowUpPayload
 from bot.domain.cases.store import audit, lock_counter, open_case_of
 from bot.domain.config import GuildConfig, Settings
 from bot.domain.disclosure import tend_checks_in_for
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.followups.timing import after_quiet_hours
 from bot.infra.db import Database
-from bot.infra.jobs import Clock, Job, JobEngine
+from bot.infra.jobs import Clock, Job, JobEngine, JobKind
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem, utcnow
 
-# Job kinds (the cogs register their handlers).
-FOLLOWUP_DUE = "followup.due"
-FOLLOWUP_CHECKIN = "followup.checkin"
-FOLLOWUP_NOTICE = "followup.notice"
-CASE_ESCALATE = "case.escalate"
-CASE_REOPENED = "case.reopened"
+
+@dataclass(frozen=True)
+class FollowUpRef:
+    followup: int = 0
+
+
+@dataclass(frozen=True)
+class ChannelNotice:
+    # Tend's own words (ids and labels only), and where they go.
+    channel: int = 0
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class EscalationStep:
+    step: int = 1
+
+
+@dataclass(frozen=True)
+class Reopened:
+    why: str = "followup"
+
+
+# Follow-ups' scheduled work, declared beside the service that schedules it.
+FOLLOWUP_DUE = JobKind("followup.due", FollowUpRef)
+FOLLOWUP_CHECKIN = JobKind("followup.checkin", FollowUpRef)
+FOLLOWUP_NOTICE = JobKind("followup.notice", ChannelNotice)
+CASE_ESCALATE = JobKind("case.escalate", EscalationStep)
+CASE_REOPENED = JobKind("case.reopened", Reopened)
 
 NOTE_LIMIT = 1000
 CHECKIN_ANSWERS = ("ok", "talk", "stop")
@@ -200,12 +223,12 @@ class FollowUpService:
             due_at=followup.due_at,
             case_id=followup.case_id,
             target_id=followup.owner_id,
-            payload={"followup": followup.id},
+            payload=FollowUpRef(followup.id),
             created_by=followup.created_by,
             dedupe_key=key,
         )
 
-    async def from_case_job(self, job: Job) -> int:
+    async def from_case_job(self, job: Job[CaseFollowUpPayload]) -> int:
         """The follow-up behind a ``case.followup`` item (a follow-up set when closing a case),
         recorded once as a follow-up; returns its id."""
 
@@ -214,11 +237,12 @@ class FollowUpService:
             if found is not None:
                 return int(found)
             case = await session.get(Case, job.case_id) if job.case_id is not None else None
-            if "member" in job.payload:  # a report (reporter or reported member), or no case
-                member = job.payload.get("member")
+            about = job.payload
+            if about.follow_with is not None or about.member is not None:  # a report says whom
+                member = about.member
             else:
                 member = case.member_id if case is not None else None
-            note = job.payload.get("note")
+            note = about.note
             followup = FollowUp(
                 guild_id=job.guild_id,
                 kind="followup",
@@ -235,7 +259,7 @@ class FollowUpService:
             session.add(followup)
             await session.flush()
             if note:  # the note now lives sealed on the follow-up, not in the job's payload
-                payload = {k: v for k, v in job.payload.items() if k != "note"}
+                payload = {k: v for k, v in job.raw_payload.items() if k != "note"}
                 await session.execute(
                     update(ScheduledItem).where(ScheduledItem.id == job.id).values(payload=payload)
                 )
@@ -280,7 +304,7 @@ class FollowUpService:
                             kind=FOLLOWUP_CHECKIN,
                             due_at=self.member_time(guild, now),
                             target_id=followup.member_id,
-                            payload={"followup": followup.id},
+                            payload=FollowUpRef(followup.id),
                             dedupe_key=f"checkin:{followup.id}",
                         )
                     )
@@ -503,7 +527,7 @@ class FollowUpService:
                 update(ScheduledItem)
                 .where(
                     ScheduledItem.guild_id == guild_id,
-                    ScheduledItem.kind == FOLLOWUP_CHECKIN,
+                    ScheduledItem.kind == FOLLOWUP_CHECKIN.name,
                     ScheduledItem.target_id == member_id,
                     ScheduledItem.status == "pending",
                 )
@@ -520,7 +544,7 @@ class FollowUpService:
                 kind=FOLLOWUP_NOTICE,
                 due_at=self.clock(),
                 target_id=ping,
-                payload={"channel": channel_id, "text": text},
+                payload=ChannelNotice(channel_id, text),
             )
 
         self.jobs.arm(await self.db.write(work))
@@ -606,7 +630,7 @@ class FollowUpService:
             due_at=now,
             case_id=case.id,
             target_id=actor_id,
-            payload={"why": why},
+            payload=Reopened(why),
         )
         if case.kind == "support":
             guild = self.settings.guild(guild_id)
@@ -634,14 +658,14 @@ class FollowUpService:
             kind=CASE_ESCALATE,
             due_at=case.opened_at + timedelta(minutes=guild.oncall.after_minutes),
             case_id=case.id,
-            payload={"step": 1},
+            payload=EscalationStep(1),
             dedupe_key=f"escalate:{case.id}:1",
         )
 
-    async def escalation_due(self, job: Job) -> Case | None:
+    async def escalation_due(self, job: Job[EscalationStep]) -> Case | None:
         """The case if it still waits for someone (then the next ping is scheduled); else None."""
         guild = self.settings.guild(job.guild_id)
-        step = int(job.payload.get("step", 1))
+        step = job.payload.step
         later: list[ScheduledItem] = []
 
         async def work(session: AsyncSession) -> Case | None:
@@ -659,7 +683,7 @@ class FollowUpService:
                         kind=CASE_ESCALATE,
                         due_at=self.clock() + timedelta(minutes=wait),
                         case_id=case.id,
-                        payload={"step": 2},
+                        payload=EscalationStep(2),
                         dedupe_key=f"escalate:{case.id}:2",
                     )
                 )
