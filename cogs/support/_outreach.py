@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.errors import NotConfigured
+from bot.runtime.queue import fire_and_read
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
@@ -30,9 +31,7 @@ async def reach_out(bot: TendBot, guild: GuildConfig, member_id: int, moderator_
         silence_after=timedelta(days=guild.support.silence_after_days),
         reached_out_by=moderator_id,
     )
-    if opened.setup_job is not None:
-        await bot.jobs.fire(opened.setup_job.id)
-    case = await bot.cases.get(guild.id, opened.case.id)
+    case = await fire_and_read(bot, opened.setup_job, opened.case.id)
     if case.thread_id is None:
         raise NotConfigured(
             "The case is saved, but Discord didn't let me create the thread yet; the card in the queue says why."

@@ -15,6 +15,7 @@ from bot.domain.cases import CooldownActive, reference
 from bot.domain.errors import NotConfigured
 from bot.runtime.embeds import resources_embed
 from bot.runtime.modals import RoutedModal
+from bot.runtime.queue import fire_and_read
 from bot.runtime.replies import give_back_words, reply_private
 from bot.runtime.ui import ID, Guarded, IdButton, actor_of, id_template
 
@@ -118,9 +119,7 @@ class SupportModal(RoutedModal):
             await reply_private(interaction, library.message("support_already_open", thread=where))
             return
         # Create the thread now, through the same durable job a retry would use.
-        if opened.setup_job is not None:
-            await bot.jobs.fire(opened.setup_job.id)
-        case = await bot.cases.get(guild.id, case.id)
+        case = await fire_and_read(bot, opened.setup_job, case.id)
         if case.thread_id:
             await reply_private(
                 interaction, library.message("support_received", thread=f"<#{case.thread_id}>")

@@ -13,8 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor
-from bot.domain.cases.service import CARD_SYNC, CaseService
-from bot.domain.cases.store import audit, lock_counter, next_number
+from bot.domain.cases.service import CaseService
+from bot.domain.cases.store import audit, lock_counter
 from bot.domain.errors import InvalidInput
 from models import Case
 
@@ -68,29 +68,18 @@ class DistressService:
                 if int(in_channel or 0) >= channel_cards_per_hour:
                     log.info("distress card skipped: channel limit reached", extra={"guild_id": guild_id})
                     return None
-            case = Case(
-                guild_id=guild_id,
+            return await self.cases.open_case(
+                session,
                 kind="distress",
-                number=await next_number(session, guild_id, "distress"),
+                guild_id=guild_id,
                 status="new",
+                now=now,
+                audited=("noticed", None, {"category": category}),
                 member_id=member_id,
                 topic=category,
                 source_channel_id=channel_id,
                 snapshot={"channel_id": channel_id, "message_id": message_id, "jump_url": jump_url},
-                opened_at=now,
             )
-            session.add(case)
-            await session.flush()
-            audit(session, case, "noticed", None, category=category)
-            await self.cases.jobs.add(
-                session,
-                guild_id=guild_id,
-                kind=CARD_SYNC,
-                due_at=now,
-                case_id=case.id,
-                dedupe_key=f"card:{case.id}",
-            )
-            return case
 
         case = await self.db.write(work)
         if case is not None:

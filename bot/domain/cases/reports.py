@@ -12,14 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, require_reveal
 from bot.domain.cases.service import (
-    CARD_SYNC,
     CASE_FOLLOWUP,
     REPORT_TALK,
     CaseFollowUpPayload,
     CaseService,
     TalkPayload,
 )
-from bot.domain.cases.store import audit, lock_counter, next_number, reference
+from bot.domain.cases.store import audit, lock_counter, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
 from models import Case, ReportDraft, ScheduledItem
 
@@ -109,11 +108,18 @@ class ReportService:
             await self.check_limits(session, guild_id, reporter_id, limits)
             if draft_id is not None:
                 await session.execute(delete(ReportDraft).where(ReportDraft.id == draft_id))
-            case = Case(
-                guild_id=guild_id,
+            # The audit trail never names an anonymous reporter.
+            return await self.cases.open_case(
+                session,
                 kind="report",
-                number=await next_number(session, guild_id, "report"),
+                guild_id=guild_id,
                 status="new",
+                now=now,
+                audited=(
+                    "reported",
+                    None if anonymous else reporter_id,
+                    {"rule": rule_id, "escalated": escalated},
+                ),
                 member_id=reporter_id,
                 subject_id=subject_id,
                 rule_id=rule_id,
@@ -121,29 +127,7 @@ class ReportService:
                 escalated=escalated,
                 body=text,
                 snapshot=snapshot,
-                opened_at=now,
             )
-            session.add(case)
-            await session.flush()
-            # The audit trail never names an anonymous reporter.
-            audit(
-                session,
-                case,
-                "reported",
-                None if anonymous else reporter_id,
-                rule=rule_id,
-                escalated=escalated,
-            )
-            await self.jobs.add(
-                session,
-                guild_id=guild_id,
-                kind=CARD_SYNC,
-                due_at=now,
-                case_id=case.id,
-                dedupe_key=f"card:{case.id}",
-            )
-            await self.cases.opened(session, case)  # on-open hooks (escalation, bot/followups)
-            return case
 
         case = await self.db.write(work)
         await self.cases.arm(case.id)

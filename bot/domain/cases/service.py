@@ -114,10 +114,36 @@ class CaseService:
         # (follow-ups: the on-call escalation). Hooks add jobs; they never commit.
         self.on_open: list[Callable[[AsyncSession, Case], Awaitable[None]]] = []
 
-    async def opened(self, session: AsyncSession, case: Case) -> None:
-        """Run the on-open hooks for a new case (inside the caller's transaction)."""
-        for hook in self.on_open:
+    async def open_case(
+        self,
+        session: AsyncSession,
+        *,
+        kind: str,
+        guild_id: int,
+        status: str,
+        now: datetime,
+        audited: tuple[str, int | None, dict[str, Any]],
+        **fields: Any,
+    ) -> Case:
+        """Open a case of any kind inside the caller's transaction: its number, the audit line
+        (action, actor, detail: ids and labels only), its card and the on-open hooks. Limits are
+        the caller's to check first, under :func:`lock_counter`."""
+        case = Case(
+            guild_id=guild_id,
+            kind=kind,
+            number=await next_number(session, guild_id, kind),
+            status=status,
+            opened_at=now,
+            **fields,
+        )
+        session.add(case)
+        await session.flush()
+        action, actor_id, detail = audited
+        audit(session, case, action, actor_id, **detail)
+        await self._card(session, case, now)
+        for hook in self.on_open:  # e.g. the on-call escalation (bot/domain/followups)
             await hook(session, case)
+        return case
 
     # -- reading --------------------------------------------------------------------------
 
@@ -197,28 +223,20 @@ class CaseService:
             latest = await latest_case_of(session, guild_id, member_id, "support")
             if latest is not None and cooldown and latest.opened_at > now - cooldown:
                 raise CooldownActive(latest.opened_at + cooldown - now)
-            case = Case(
-                guild_id=guild_id,
+            case = await self.open_case(
+                session,
                 kind="support",
-                number=await next_number(session, guild_id, "support"),
-                status="open",
+                guild_id=guild_id,
+                # A moderator reaching out holds the case from the start.
+                status="open" if reached_out_by is None else "claimed",
+                now=now,
+                audited=("opened", reached_out_by or member_id, {"reached_out": reached_out_by is not None}),
                 member_id=member_id,
                 topic=topic,
                 body=text or None,
-                opened_at=now,
                 member_active_at=now,
-            )
-            session.add(case)
-            await session.flush()
-            if reached_out_by is not None:
-                # A moderator reached out: they hold the case from the start.
-                case.holder_id, case.status, case.acknowledged_at = reached_out_by, "claimed", now
-            audit(
-                session,
-                case,
-                "opened",
-                reached_out_by or member_id,
-                reached_out=reached_out_by is not None,
+                holder_id=reached_out_by,
+                acknowledged_at=now if reached_out_by is not None else None,
             )
             setup = await self.jobs.add(
                 session,
@@ -229,8 +247,6 @@ class CaseService:
                 payload=SetupPayload(reached_out_by=reached_out_by),
                 dedupe_key=f"setup:{case.id}",
             )
-            await self._card(session, case, now)
-            await self.opened(session, case)  # on-open hooks (escalation, bot/followups)
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
             )

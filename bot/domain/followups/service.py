@@ -652,6 +652,8 @@ class FollowUpService:
         guild = self.settings.guild(case.guild_id)
         if guild is None or guild.oncall.role is None or case.acknowledged_at is not None:
             return
+        if case.kind == "distress":
+            return  # a distress notice stays quiet: no one is paged about a member's words
         await self.jobs.add(
             session,
             guild_id=case.guild_id,
