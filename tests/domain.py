@@ -16,6 +16,17 @@ from bot.infra.jobs import Job, JobEngine
 
 from .clock import TestClock
 
+# The smallest config that works: a server, a moderator role, a queue and a support channel.
+MINIMAL = {
+    "guilds": [
+        {
+            "id": 111111111111111111,
+            "moderator_roles": [222222222222222222],
+            "channels": {"queue": 333333333333333333, "support": 444444444444444444},
+        }
+    ]
+}
+
 GUILD, OTHER_GUILD = 1 << 41, 1 << 42
 MOD, MOD2 = 1 << 43, 1 << 44
 MOD_ROLE, OTHER_MOD_ROLE = 1 << 45, 1 << 46

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from models import Case, ScheduledItem
+from models import Case, FollowUp, ScheduledItem
 
 from .simulator import InteractionHandle
 from .tend import Tend
@@ -99,3 +99,34 @@ async def fire_due(tend: Tend, kind: str, *, late_by: timedelta = timedelta(0)) 
         )
     await tend.bot.jobs.sweep()
     await tend.settle()
+
+
+def last_followup(handle: InteractionHandle) -> dict[str, Any]:
+    assert handle.followups, "no followup was sent"
+    return handle.followups[-1]
+
+
+async def only_case(tend: Tend) -> Case:
+    found = await cases(tend)
+    assert len(found) == 1
+    return found[0]
+
+
+def card_of(tend: Tend, case: Case) -> dict[str, Any]:
+    """The case's card, as of when ``case`` was read."""
+    assert case.card_message_id is not None
+    return tend.sim.message(case.card_message_id)
+
+
+async def followups(tend: Tend) -> list[FollowUp]:
+    async with tend.db.read() as session:
+        return list((await session.scalars(select(FollowUp).order_by(FollowUp.id))).all())
+
+
+async def slash_followup(tend: Tend, when: str = "3d", note: str | None = "Ask how the move went") -> Any:
+    """A moderator's /followup about the member; returns what they read."""
+    options: dict[str, Any] = {"member": tend.world.member, "when": when}
+    if note:
+        options["note"] = note
+    handle = await tend.slash(tend.world.moderator, "followup", **options)
+    return await handle.original()

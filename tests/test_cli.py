@@ -9,37 +9,20 @@ import signal
 import sys
 from pathlib import Path
 
+from .process import ROOT, run_tend
 from .simulator import DiscordSimulator
 from .tend import build_world
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-async def tend(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        *args,
-        cwd=ROOT,
-        env={**os.environ, **(env or {})},
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(process.communicate(), 60)
-    assert process.returncode is not None
-    return process.returncode, out.decode(), err.decode()
-
 
 async def test_check_config_passes_the_example_and_lists_every_problem_with_exit_2(tmp_path: Path) -> None:
-    code, out, _ = await tend("check-config", str(ROOT / "config.example.toml"))
+    code, out, _ = await run_tend("check-config", str(ROOT / "config.example.toml"))
     assert code == 0 and "is valid" in out and "features support, reports" in out
     bad = tmp_path / "bad.toml"
     bad.write_text(
         "[bot]\nlog_level = 5\nshoe_size = 9\n[[guilds]]\nmoderator_roles = [222222222222222222]\n"
         "[guilds.channels]\nqueue = 333333333333333333\nsupport = 444444444444444444\n"
     )
-    code, _, err = await tend("check-config", str(bad))
+    code, _, err = await run_tend("check-config", str(bad))
     assert code == 2
     assert "bot.log_level: 5 is not one of" in err
     assert "bot.shoe_size: is not a known key" in err
@@ -49,16 +32,16 @@ async def test_check_config_passes_the_example_and_lists_every_problem_with_exit
 
 async def test_run_without_a_token_says_so(tmp_path: Path) -> None:
     env = {"DISCORD_TOKEN": "", "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
-    code, _, err = await tend("run", "--config", str(ROOT / "config.example.toml"), env=env)
+    code, _, err = await run_tend("run", "--config", str(ROOT / "config.example.toml"), env=env)
     assert code == 1 and "DISCORD_TOKEN is not set" in err
 
 
 async def test_run_refuses_an_unmigrated_database_then_migrate_fixes_it(tmp_path: Path) -> None:
     env = {"DISCORD_TOKEN": "x", "DATABASE_URL": f"sqlite:///{tmp_path}/t.db"}
     config = str(ROOT / "config.example.toml")
-    code, _, err = await tend("run", "--config", config, env=env)
+    code, _, err = await run_tend("run", "--config", config, env=env)
     assert code == 1 and f"Run: tend migrate --config {config}" in err
-    code, out, _ = await tend("migrate", "--config", config, env=env)
+    code, out, _ = await run_tend("migrate", "--config", config, env=env)
     assert code == 0 and "database is at revision" in out
 
 
@@ -142,7 +125,7 @@ async def test_rotate_keys_reencrypts_so_the_old_key_can_go(tmp_path: Path) -> N
             )
             session.add(Reflection(guild_id=1, author_id=3, text="I listened"))
     env = {"DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": f"{new},{old}"}
-    code, out, err = await tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
+    code, out, err = await run_tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
     assert code == 0 and "re-encrypted 3 stored text" in out, err
     assert "cases: 1" in out and "follow_ups: 1" in out and "reflections: 1" in out
     async with Database.open(url) as db:
@@ -177,7 +160,7 @@ async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_f
         "DATABASE_URL": url,
         "TEND_ENCRYPTION_KEYS": Cipher.generate_key().decode(),
     }
-    code, _, err = await tend("run", "--config", str(config), env=another)
+    code, _, err = await run_tend("run", "--config", str(config), env=another)
     assert code == 1 and "Traceback" not in err, err
     assert (
         "The encryption keys in TEND_ENCRYPTION_KEYS can't read the data already stored (written with "
@@ -185,7 +168,7 @@ async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_f
     ) in err
 
     # A new install pointed at the old database: a fresh key file, named in the message.
-    code, _, err = await tend(
+    code, _, err = await run_tend(
         "run",
         "--config",
         str(config),

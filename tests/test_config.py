@@ -9,17 +9,9 @@ from pydantic import BaseModel
 
 from bot.domain.config import ConfigError, Settings, load_settings, parse_settings
 
-ROOT = Path(__file__).resolve().parents[1]
+from .domain import MINIMAL
 
-MINIMAL = {
-    "guilds": [
-        {
-            "id": 111111111111111111,
-            "moderator_roles": [222222222222222222],
-            "channels": {"queue": 333333333333333333, "support": 444444444444444444},
-        }
-    ]
-}
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def problems(data: dict, env: dict | None = None) -> list[str]:

@@ -8,16 +8,9 @@ from pathlib import Path
 import discord
 import pytest
 
+from .flows import EPHEMERAL
 from .simulator import DiscordSimulator
 from .tend import Tend, running_tend
-
-EPHEMERAL = 64
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
 
 
 def names(commands: list[dict]) -> set[str]:

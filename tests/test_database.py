@@ -14,7 +14,7 @@ from bot.infra.migrate import head_revision, schema_state, upgrade
 from bot.process.app import StartupError, ensure_schema
 from models import AuditEvent
 
-from .test_config import MINIMAL
+from .domain import MINIMAL
 
 
 async def test_migrations_upgrade_an_empty_database(database_url: str) -> None:

@@ -12,21 +12,22 @@ import pytest
 from sqlalchemy import select, update
 
 from bot.domain.followups import after_quiet_hours
-from models import Case, CheckinOptOut, FollowUp, ScheduledItem
+from models import Case, CheckinOptOut, ScheduledItem
 
 from .clock import TestClock
 from .databases import raw_value
+from .flows import (
+    EPHEMERAL,
+    ask_for_support,
+    buttons,
+    fire_due,
+    followups,
+    only_case,
+    pending,
+    slash_followup,
+)
 from .simulator import DiscordSimulator
 from .tend import VIEW_CHANNEL, Tend, running_tend
-from .test_support_e2e import ask_for_support, buttons, only_case
-
-EPHEMERAL = 64
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
 
 
 @pytest.fixture
@@ -37,42 +38,8 @@ async def caring(discord_sim: DiscordSimulator, database_url: str, tmp_path: Pat
         yield running
 
 
-async def pending(tend: Tend, kind: str) -> list[ScheduledItem]:
-    async with tend.db.read() as session:
-        rows = await session.scalars(
-            select(ScheduledItem).where(ScheduledItem.kind == kind, ScheduledItem.status == "pending")
-        )
-        return list(rows.all())
-
-
-async def fire_due(tend: Tend, kind: str, *, late_by: timedelta = timedelta(0)) -> None:
-    """Bring every pending item of ``kind`` to now (or ``late_by`` before it) and let it run."""
-    assert tend.bot is not None
-    async with tend.db.transaction() as session:
-        await session.execute(
-            update(ScheduledItem)
-            .where(ScheduledItem.kind == kind, ScheduledItem.status == "pending")
-            .values(due_at=tend.bot.jobs.clock() - late_by)
-        )
-    await tend.bot.jobs.sweep()
-    await tend.settle()
-
-
-async def followups(tend: Tend) -> list[FollowUp]:
-    async with tend.db.read() as session:
-        return list((await session.scalars(select(FollowUp).order_by(FollowUp.id))).all())
-
-
 def reminders(tend: Tend, channel: int) -> list[dict[str, Any]]:
     return [m for m in tend.sim.channel_messages(channel) if m["content"].startswith(("⏰", "Sorry"))]
-
-
-async def slash_followup(tend: Tend, when: str = "3d", note: str | None = "Ask how the move went") -> Any:
-    options: dict[str, Any] = {"member": tend.world.member, "when": when}
-    if note:
-        options["note"] = note
-    handle = await tend.slash(tend.world.moderator, "followup", **options)
-    return await handle.original()
 
 
 async def test_followup_is_scheduled_delivered_on_time_and_marked_done(tend: Tend) -> None:

@@ -12,45 +12,20 @@ from sqlalchemy import select
 
 from bot.domain.followups.service import FOLLOWUP_DUE
 from bot.domain.guidance import PromptLibrary
-from models import Case, FollowUp, Reflection, ScheduledItem
+from models import FollowUp, Reflection, ScheduledItem
 
 from .databases import raw_value
+from .flows import EPHEMERAL, buttons, cases, last_followup
 from .simulator import DiscordSimulator, InteractionHandle
 from .tend import MANAGE_MESSAGES, Tend, build_world, running_tend
 
-EPHEMERAL = 64
 WATCHED = {"features": {"distress_watch": True}}
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {
-        c["label"]: c["custom_id"]
-        for row in message.get("components", [])
-        for c in row["components"]
-        if "label" in c
-    }
-
-
-def last_followup(handle: InteractionHandle) -> dict[str, Any]:
-    assert handle.followups
-    return handle.followups[-1]
 
 
 async def listening_prompt(tend: Tend, user: int, message_id: int) -> InteractionHandle:
     return await tend.sim.invoke_message_command(
         tend.world.guild, tend.world.general, user, "Listening prompt", message_id
     )
-
-
-async def cases_of(tend: Tend, kind: str) -> list[Case]:
-    async with tend.db.read() as session:
-        return list((await session.scalars(select(Case).where(Case.kind == kind).order_by(Case.id))).all())
 
 
 async def test_listening_prompt_for_moderators_with_its_buttons(tend: Tend) -> None:
@@ -81,7 +56,7 @@ async def test_listening_prompt_for_moderators_with_its_buttons(tend: Tend) -> N
     )
     await reach.wait_followup()
     await tend.settle()
-    (case,) = await cases_of(tend, "support")
+    (case,) = await cases(tend, "support")
     assert case.member_id == world.member and case.holder_id == world.moderator and case.status == "claimed"
     assert set(sim.thread_members(case.thread_id or 0)) >= {world.member, world.moderator}
     welcome = sim.channel_messages(case.thread_id or 0)[0]["content"]
@@ -127,7 +102,7 @@ async def test_a_distress_message_makes_exactly_one_quiet_card(
         )
         await sim.wait_for(lambda: _has_cases(tend, "distress", 1))
         await tend.settle()
-        (case,) = await cases_of(tend, "distress")
+        (case,) = await cases(tend, "distress")
         assert case.topic == "crisis" and case.member_id == world.member
         card = sim.message(case.card_message_id or 0)
         assert int(card["channel_id"]) == world.queue
@@ -142,19 +117,19 @@ async def test_a_distress_message_makes_exactly_one_quiet_card(
         await sim.send_message(world.general, world.member, "i want to die")
         await sim.send_message(world.general, world.member2, "this boss fight is killing me lol")
         await tend.settle()
-        assert len(await cases_of(tend, "distress")) == 1
+        assert len(await cases(tend, "distress")) == 1
 
         not_needed = await sim.click_button(int(card["id"]), buttons(card)["Not needed"], world.moderator)
         await not_needed.wait_followup()
         await tend.settle()
-        closed = (await cases_of(tend, "distress"))[0]
+        closed = (await cases(tend, "distress"))[0]
         assert closed.status == "dismissed" and closed.outcome == "not_needed"
 
 
 async def _has_cases(tend: Tend, kind: str, count: int) -> bool:
     """At least ``count`` cases of ``kind``, each with its card posted."""
-    cases = await cases_of(tend, kind)
-    return len(cases) >= count and all(c.card_message_id for c in cases)
+    found = await cases(tend, kind)
+    return len(found) >= count and all(c.card_message_id for c in found)
 
 
 async def test_the_channel_rate_limit_and_unwatched_channels(
@@ -170,7 +145,7 @@ async def test_the_channel_rate_limit_and_unwatched_channels(
             await sim.send_message(world.general, user, "im so overwhelmed with everything")
         await sim.wait_for(lambda: _has_cases(tend, "distress", 2))
         await tend.settle()
-        distress = await cases_of(tend, "distress")
+        distress = await cases(tend, "distress")
         assert len(distress) == 2  # channel_cards_per_hour = 2
         assert world.member not in {c.member_id for c in distress}
 
@@ -183,7 +158,7 @@ async def test_the_channel_rate_limit_and_unwatched_channels(
             await sim.send_message(world.general, late, "im so overwhelmed with everything")
             await sim.wait_for(lambda: "channel limit reached" in caplog.text)
         await tend.settle()
-        assert len(await cases_of(tend, "distress")) == 2
+        assert len(await cases(tend, "distress")) == 2
         # ...and an hour later the channel may have cards again.
         tend.clock.advance(hours=1, minutes=1)
         await sim.send_message(world.general, late, "im so overwhelmed with everything")
@@ -205,7 +180,7 @@ async def test_no_watch_without_the_message_content_intent(
         )
         assert "message content intent is off" in on
         await tend.settle()
-        assert await cases_of(tend, "distress") == []
+        assert await cases(tend, "distress") == []
 
 
 async def test_reflection_after_close_is_private_and_deletable(tend: Tend) -> None:
@@ -215,7 +190,7 @@ async def test_reflection_after_close_is_private_and_deletable(tend: Tend) -> No
     submitted = await sim.submit_modal(opened, world.member, {"story": "a hard week"})
     await submitted.wait_followup()
     await tend.settle()
-    (case,) = await cases_of(tend, "support")
+    (case,) = await cases(tend, "support")
     card = sim.message(case.card_message_id or 0)
     claim = await sim.click_button(int(card["id"]), buttons(card)["Claim"], world.moderator)
     await claim.wait_followup()
@@ -322,7 +297,7 @@ async def test_load_suggestion_on_new_cards_and_a_break_for_the_moderator(
             handles.append(await sim.submit_modal(opened, member, {"story": "need to talk"}))
             await handles[-1].wait_followup()
             await tend.settle()
-        first, second = await cases_of(tend, "support")
+        first, second = await cases(tend, "support")
         claim = await sim.click_button(first.card_message_id or 0, f"case:{first.id}:claim", world.moderator)
         await claim.wait_followup()
         claim2 = await sim.click_button(
@@ -337,7 +312,7 @@ async def test_load_suggestion_on_new_cards_and_a_break_for_the_moderator(
         await opened.response()
         await (await sim.submit_modal(opened, third_member, {"story": "hi"})).wait_followup()
         await tend.settle()
-        third = (await cases_of(tend, "support"))[-1]
+        third = (await cases(tend, "support"))[-1]
         card = sim.message(third.card_message_id or 0)
         team = next(f["value"] for f in card["embeds"][0]["fields"] if f["name"] == "⚖ Team load")
         assert f"<@{world.moderator}> (2)" in team
@@ -396,7 +371,7 @@ async def test_distress_card_actions_reach_out_and_close(
         await sim.send_message(world.general, world.member2, "i feel so alone, nobody cares about me")
         await sim.wait_for(lambda: _has_cases(tend, "distress", 2))
         # The two messages are handled concurrently: find each case by its member, not by order.
-        by_member = {c.member_id: c for c in await cases_of(tend, "distress")}
+        by_member = {c.member_id: c for c in await cases(tend, "distress")}
         first, second = by_member[world.member], by_member[world.member2]
 
         card = sim.message(first.card_message_id or 0)
@@ -414,10 +389,10 @@ async def test_distress_card_actions_reach_out_and_close(
         )
         await reach.wait_followup()
         await tend.settle()
-        (support,) = await cases_of(tend, "support")
+        (support,) = await cases(tend, "support")
         assert support.member_id == world.member and support.holder_id == world.moderator
         assert set(sim.thread_members(support.thread_id or 0)) >= {world.member, world.moderator}
-        closed = {c.id: c for c in await cases_of(tend, "distress")}[first.id]
+        closed = {c.id: c for c in await cases(tend, "distress")}[first.id]
         assert closed.status == "closed" and closed.outcome == "reached_out"
         assert buttons(sim.message(first.card_message_id or 0)) == {}
 
@@ -425,7 +400,7 @@ async def test_distress_card_actions_reach_out_and_close(
         done = await sim.click_button(int(card2["id"]), buttons(card2)["I reached out"], world.moderator2)
         await done.wait_followup(n=2)
         assert done.followups[-1]["embeds"][0]["title"].startswith("A moment to reflect")
-        assert {c.id: c for c in await cases_of(tend, "distress")}[second.id].outcome == "reached_out"
+        assert {c.id: c for c in await cases(tend, "distress")}[second.id].outcome == "reached_out"
 
 
 async def test_one_members_repeats_do_not_crowd_out_anothers_card(
@@ -439,4 +414,4 @@ async def test_one_members_repeats_do_not_crowd_out_anothers_card(
         await tend.settle()
         await sim.send_message(world.general, world.member2, "im so overwhelmed with everything")
         await sim.wait_for(lambda: _has_cases(tend, "distress", 2))
-        assert {c.member_id for c in await cases_of(tend, "distress")} == {world.member, world.member2}
+        assert {c.member_id for c in await cases(tend, "distress")} == {world.member, world.member2}

@@ -19,19 +19,13 @@ from bot.infra.db import Database, create_engine
 from bot.infra.logs import setup_logging
 from bot.process.health import HealthServer
 
+from .flows import EPHEMERAL
 from .simulator import DiscordSimulator
 from .tend import Tend, build_world, running_tend
 
-EPHEMERAL = 64
 CREATE_PRIVATE_THREADS, MANAGE_THREADS = 1 << 36, 1 << 34
 # Nothing listens on port 1: a database that is down, on either backend's test run.
 DEAD_DATABASE = "postgresql+asyncpg://tend@127.0.0.1:1/tend"
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
 
 
 @contextlib.asynccontextmanager

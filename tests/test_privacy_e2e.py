@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from bot.domain.cases.reports import ReportLimits
 from models import AuditEvent, Case, FollowUp, ScheduledItem
 
-from .simulator import DiscordSimulator
-from .tend import Tend, running_tend
-from .test_followups_e2e import fire_due, pending
-from .test_support_e2e import ask_for_support, buttons
+from .flows import ask_for_support, buttons, fire_due, pending
+from .tend import Tend
 
 LIMITS = ReportLimits(burst=5, burst_window=timedelta(minutes=10), daily=10)
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
 
 
 async def file_report(tend: Tend, reporter: int, subject: int, text: str) -> Case:

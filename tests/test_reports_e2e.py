@@ -4,41 +4,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from models import AuditEvent, Case, ReportDraft, ScheduledItem
+from models import AuditEvent, ReportDraft, ScheduledItem
 
 from .databases import raw_sqlite_files
+from .flows import EPHEMERAL, buttons, cases, click, fields, last_followup, report
 from .simulator import DiscordSimulator, InteractionHandle
 from .tend import MANAGE_MESSAGES, Tend, build_world, guild_table, running_tend
-
-EPHEMERAL = 64
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
-
-
-async def file_report(
-    tend: Tend,
-    reporter: int,
-    subject: int,
-    rule: str = "respect",
-    text: str = "They called me names in #general.",
-    anonymous: bool = False,
-) -> InteractionHandle:
-    opened = await tend.slash(reporter, "report", member=subject, rule=rule, anonymous=anonymous)
-    body = await opened.response()
-    assert body["type"] == 9, body
-    submitted = await tend.sim.submit_modal(opened, reporter, {"what": text})
-    await submitted.wait_followup()
-    await tend.settle()
-    return submitted
 
 
 def said(handle: InteractionHandle, first: str = "") -> str:
@@ -46,37 +20,13 @@ def said(handle: InteractionHandle, first: str = "") -> str:
     return first + "".join(m.get("content") or "" for m in handle.followups)
 
 
-def last_followup(handle: InteractionHandle) -> dict[str, Any]:
-    assert handle.followups
-    return handle.followups[-1]
-
-
-async def reports(tend: Tend) -> list[Case]:
-    async with tend.db.read() as session:
-        return list(
-            (await session.scalars(select(Case).where(Case.kind == "report").order_by(Case.number))).all()
-        )
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {c["label"]: c["custom_id"] for row in message.get("components", []) for c in row["components"]}
-
-
-def fields(message: dict[str, Any]) -> dict[str, str]:
-    return {f["name"]: f["value"] for f in message["embeds"][0].get("fields", [])}
-
-
-async def click(tend: Tend, message: dict[str, Any], label: str, user: int) -> InteractionHandle:
-    return await tend.sim.click_button(int(message["id"]), buttons(message)[label], user)
-
-
 async def test_report_from_receipt_to_outcome(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
-    submitted = await file_report(tend, world.member, world.member2)
+    submitted = await report(tend, world.member, world.member2)
     receipt = last_followup(submitted)
     assert receipt["flags"] & EPHEMERAL and "R-0001" in receipt["content"]
     assert receipt["embeds"][0]["title"] == "If you need support"
-    (case,) = await reports(tend)
+    (case,) = await cases(tend, "report")
     assert case.status == "new" and case.rule_id == "respect" and not case.anonymous
 
     card = sim.message(case.card_message_id or 0)
@@ -101,7 +51,7 @@ async def test_report_from_receipt_to_outcome(tend: Tend) -> None:
     dms = sim.dm_messages(world.member)
     assert len(dms) == 1 and "R-0001" in dms[0]["content"]
     assert "mod-ash" not in dms[0]["content"] and str(world.moderator) not in dms[0]["content"]
-    acknowledged = (await reports(tend))[0]
+    acknowledged = (await cases(tend, "report"))[0]
     assert acknowledged.status == "acknowledged" and acknowledged.acknowledged_at is not None
 
     card = sim.message(case.card_message_id or 0)
@@ -110,7 +60,7 @@ async def test_report_from_receipt_to_outcome(tend: Tend) -> None:
     talk_subject = await click(tend, card, "Talk with reported member", world.moderator)
     await talk_subject.wait_followup()
     await tend.settle()
-    talked = (await reports(tend))[0]
+    talked = (await cases(tend, "report"))[0]
     assert set(sim.thread_members(talked.thread_id or 0)) >= {world.member, world.moderator}
     assert world.member2 not in sim.thread_members(talked.thread_id or 0)
     assert set(sim.thread_members(talked.subject_thread_id or 0)) >= {world.member2, world.moderator}
@@ -126,7 +76,7 @@ async def test_report_from_receipt_to_outcome(tend: Tend) -> None:
     )
     await done.wait_followup()
     await tend.settle()
-    resolved = (await reports(tend))[0]
+    resolved = (await cases(tend, "report"))[0]
     assert resolved.status == "resolved" and resolved.outcome == "warning"
     assert resolved.followup_at is not None and resolved.followup_at > resolved.closed_at + timedelta(days=2)  # type: ignore[operator]
     outcome = sim.dm_messages(world.member)[-1]["content"]
@@ -160,7 +110,7 @@ async def test_report_message_keeps_the_evidence_after_deletion(tend: Tend) -> N
     )
     await submitted.wait_followup()
     await tend.settle()
-    (case,) = await reports(tend)
+    (case,) = await cases(tend, "report")
     assert case.subject_id == world.member2
     evidence = fields(sim.message(case.card_message_id or 0))["Reported message"]
     assert (
@@ -217,12 +167,12 @@ async def test_report_message_form_names_only_its_draft(
             await sim.wait_for(lambda h=forged, r=refusal: "Look at what they wrote" in said(h, r))
             assert "something only Haven sees" not in said(forged, refusal)  # only their words came back
         await tend.settle()
-        assert await reports(tend) == []
+        assert await cases(tend, "report") == []
         # The member who opened it can still send it.
         sent = await sim.submit_modal(opened, world.member2, values)
         await sent.wait_followup()
         await tend.settle()
-        assert [c.guild_id for c in await reports(tend)] == [world.guild]
+        assert [c.guild_id for c in await cases(tend, "report")] == [world.guild]
         assert "something only Haven sees" not in "".join(
             m["content"] or "" for m in sim.channel_messages(table_b["channels"]["queue"])
         )
@@ -240,13 +190,13 @@ async def test_members_cannot_report_themselves_or_the_bot(tend: Tend) -> None:
     assert "Bots can't be reported" in bot["data"]["content"]
     unknown = await (await tend.slash(world.member, "report", member=world.member2, rule="nope")).response()
     assert "I don't know the rule" in unknown["data"]["content"] and "`respect`" in unknown["data"]["content"]
-    assert await reports(tend) == []
+    assert await cases(tend, "report") == []
 
 
 async def test_an_anonymous_reporter_appears_nowhere_others_can_see(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
-    await file_report(tend, world.member, world.member2, anonymous=True)
-    (case,) = await reports(tend)
+    await report(tend, world.member, world.member2, anonymous=True)
+    (case,) = await cases(tend, "report")
     card = sim.message(case.card_message_id or 0)
     assert fields(card)["Reporter"] == "Anonymous" and "Talk with reporter" not in buttons(card)
     ack = await click(tend, card, "Acknowledge", world.moderator)
@@ -283,8 +233,8 @@ async def test_anonymous_reporter_revealed_only_to_the_configured_role(
     async with running_tend(
         discord_sim, database_url, tmp_path, world=world, reports={"anonymous_visible_to": leads}
     ) as tend:
-        await file_report(tend, world.member, world.member2, anonymous=True)
-        (case,) = await reports(tend)
+        await report(tend, world.member, world.member2, anonymous=True)
+        (case,) = await cases(tend, "report")
         card = discord_sim.message(case.card_message_id or 0)
         refused = await click(tend, card, "Reveal reporter", world.moderator)
         assert "Only the role" in (await refused.answer())["content"]
@@ -297,13 +247,13 @@ async def test_anonymous_reporter_revealed_only_to_the_configured_role(
 async def test_rate_limits_hold_and_the_words_come_back(tend: Tend) -> None:
     world = tend.world
     for _ in range(3):
-        await file_report(tend, world.member, world.member2)
-    refused = await file_report(tend, world.member, world.member2, text="A fourth one, with detail.")
+        await report(tend, world.member, world.member2)
+    refused = await report(tend, world.member, world.member2, text="A fourth one, with detail.")
     await refused.wait_followup(n=2)
     contents = [m.get("content", "") for m in refused.followups]
     assert any("paused new ones" in c for c in contents)
     assert any("A fourth one, with detail." in c for c in contents)  # nothing they wrote is lost
-    assert len(await reports(tend)) == 3
+    assert len(await cases(tend, "report")) == 3
 
 
 async def test_a_report_about_a_moderator_goes_to_escalation(
@@ -314,8 +264,8 @@ async def test_a_report_about_a_moderator_goes_to_escalation(
     async with running_tend(
         discord_sim, database_url, tmp_path, world=world, reports={"escalation_role": admins}
     ) as tend:
-        await file_report(tend, world.member, world.moderator)
-        (case,) = await reports(tend)
+        await report(tend, world.member, world.moderator)
+        (case,) = await cases(tend, "report")
         assert case.escalated
         card = discord_sim.message(case.card_message_id or 0)
         assert int(card["channel_id"]) == world.escalation
@@ -329,11 +279,11 @@ async def test_card_delivery_survives_errors_and_a_restart_with_exactly_one_card
     route = "/channels/{channel_id}/messages"
     sim.inject_failure("POST", route, status=429, times=1, retry_after=0.05)  # discord.py waits and retries
     sim.inject_failure("POST", route, status=500, times=1)  # and retries a 500 after a second
-    await file_report(tend, world.member, world.member2)
+    await report(tend, world.member, world.member2)
     sim.inject_failure("POST", route, status=503, times=1)  # Discord down: Tend's job retries later
-    submitted = await file_report(tend, world.member, world.member2, text="Second report, during an outage.")
+    submitted = await report(tend, world.member, world.member2, text="Second report, during an outage.")
     assert "R-0002" in last_followup(submitted)["content"]  # the reporter is never told it was lost
-    first, second = await reports(tend)
+    first, second = await cases(tend, "report")
     assert first.card_message_id is not None and second.card_message_id is None
     await tend.restart()  # across a restart
     assert tend.bot is not None
@@ -355,10 +305,8 @@ async def test_card_delivery_survives_errors_and_a_restart_with_exactly_one_card
 
 async def test_mentions_inside_a_report_ping_no_one(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
-    await file_report(
-        tend, world.member, world.member2, text=f"@everyone look at this <@&{world.mod_role}> @here"
-    )
-    (case,) = await reports(tend)
+    await report(tend, world.member, world.member2, text=f"@everyone look at this <@&{world.mod_role}> @here")
+    (case,) = await cases(tend, "report")
     card = sim.message(case.card_message_id or 0)
     assert card["mention_everyone"] is False and card["mention_roles"] == [] and card["mentions"] == []
     assert "@\u200beveryone" in card["embeds"][0]["description"]
@@ -370,16 +318,16 @@ async def test_report_text_is_unreadable_in_the_raw_database_file(
     url = f"sqlite+aiosqlite:///{tmp_path}/tend.db"
     secret = "he sent me threatening messages about my address"
     async with running_tend(discord_sim, url, tmp_path) as tend:
-        await file_report(tend, tend.world.member, tend.world.member2, text=secret)
+        await report(tend, tend.world.member, tend.world.member2, text=secret)
     raw = raw_sqlite_files(tmp_path)
     assert raw and secret.encode() not in raw and b"threatening" not in raw
 
 
 async def test_cases_lists_my_open_cases_oldest_first(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
-    await file_report(tend, world.member, world.member2)
-    await file_report(tend, world.member2, world.member, rule="spam", text="Flooding the channel all day.")
-    first, _second = await reports(tend)
+    await report(tend, world.member, world.member2)
+    await report(tend, world.member2, world.member, rule="spam", text="Flooding the channel all day.")
+    first, _second = await cases(tend, "report")
     ack = await click(tend, sim.message(first.card_message_id or 0), "Acknowledge", world.moderator)
     await ack.wait_followup()
     listing = await tend.slash(world.moderator, "cases")
@@ -412,8 +360,8 @@ async def test_a_button_naming_another_servers_case_is_refused(
         }
     ]
     async with running_tend(discord_sim, database_url, tmp_path, world=world, extra_guilds=extra) as tend:
-        await file_report(tend, world.member, world.member2)
-        (case,) = await reports(tend)
+        await report(tend, world.member, world.member2)
+        (case,) = await cases(tend, "report")
         crafted = discord_sim.seed_message(
             other_queue,
             discord_sim.bot_user_id,
@@ -430,15 +378,15 @@ async def test_a_button_naming_another_servers_case_is_refused(
         refused = await discord_sim.click_button(crafted, f"case:{case.id}:claim", world.moderator2)
         await refused.wait_followup()
         assert "can't find that case" in last_followup(refused)["content"]
-        assert (await reports(tend))[0].holder_id is None
+        assert (await cases(tend, "report"))[0].holder_id is None
 
 
 async def test_a_long_refused_report_comes_back_whole_as_a_file(tend: Tend) -> None:
     world = tend.world
     for _ in range(3):
-        await file_report(tend, world.member, world.member2)
+        await report(tend, world.member, world.member2)
     long_text = "It started in voice chat. ```quoted``` " + "They kept at it for hours. " * 140
-    refused = await file_report(tend, world.member, world.member2, text=long_text)
+    refused = await report(tend, world.member, world.member2, text=long_text)
     await refused.wait_followup(n=2)
     given_back = refused.followups[-1]
     assert "attached" in given_back["content"]

@@ -39,7 +39,7 @@ from models import (
     utcnow,
 )
 
-from .test_config import MINIMAL
+from .domain import MINIMAL
 
 GUILD = MINIMAL["guilds"][0]["id"]
 MEMBER, OTHER, MOD = 1 << 43, 1 << 44, 1 << 45

@@ -18,11 +18,10 @@ from bot.infra.sealing import verify_keys
 from models import AuditEvent, Base, Case, FollowUp, utcnow
 
 from .databases import raw_sqlite_files
+from .flows import ask_for_support, fire_due, slash_followup
+from .process import ROOT, run_tend
 from .simulator import DiscordSimulator
 from .tend import Tend, build_world, tend_settings
-from .test_cli import ROOT, tend
-from .test_followups_e2e import fire_due, slash_followup
-from .test_support_e2e import ask_for_support
 
 # Words only a person could have written, one per place words are kept.
 WORDS = {
@@ -128,7 +127,7 @@ async def test_the_readme_rotation_procedure_loses_nothing(
 
     # 1. Put the new key first, the old one after it. 2. tend rotate-keys.
     env = {"DATABASE_URL": settings.database_url, "TEND_ENCRYPTION_KEYS": f"{new},{old}"}
-    code, out, err = await tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
+    code, out, err = await run_tend("rotate-keys", "--config", str(ROOT / "config.example.toml"), env=env)
     assert code == 0, err
     assert "cases: 5" in out and "follow_ups: 2" in out and "reflections: 1" in out and "key_checks: 1" in out
 

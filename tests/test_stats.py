@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import select
 
 from bot.domain.stats import duration_text, team_stats
@@ -14,10 +12,8 @@ from bot.infra.db import Database
 from bot.runtime.charts import weekly_chart
 from models import Case, FollowUp, ScheduledItem
 
-from .simulator import DiscordSimulator
-from .tend import Tend, running_tend
-from .test_followups_e2e import pending
-from .test_support_e2e import ask_for_support, only_case
+from .flows import ask_for_support, only_case, pending
+from .tend import Tend
 
 GUILD = 1 << 40
 MOD_A, MOD_B = 1 << 41, 1 << 42
@@ -100,12 +96,6 @@ async def test_team_stats_counts_medians_followups_and_load(db: Database) -> Non
 
     chart = weekly_chart(stats, {MOD_A: "mod-ash"})
     assert chart.startswith(PNG) and len(chart) > 5000
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
 
 
 async def test_weekly_digest_posts_metrics_a_learning_prompt_and_a_png_then_schedules_the_next(

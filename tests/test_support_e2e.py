@@ -4,59 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from models import AuditEvent, Case, ScheduledItem
 
-from .simulator import DiscordSimulator, InteractionHandle
-from .tend import MANAGE_MESSAGES, VIEW_CHANNEL, Tend, running_tend
+from .flows import (
+    EPHEMERAL,
+    ask_for_support,
+    buttons,
+    card_of,
+    last_followup,
+    only_case,
+)
+from .tend import MANAGE_MESSAGES, VIEW_CHANNEL, Tend
 
-EPHEMERAL = 64
 PRIVATE_THREAD = 12
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
-
-
-async def ask_for_support(
-    tend: Tend, member: int, story: str = "", topic: str | None = None
-) -> InteractionHandle:
-    options = {"topic": topic} if topic else {}
-    opened = await tend.slash(member, "support", **options)
-    body = await opened.response()
-    assert body["type"] == 9, f"expected the modal first, got {body}"
-    submitted = await tend.sim.submit_modal(opened, member, {"story": story})
-    await submitted.wait_followup()
-    await tend.settle()
-    return submitted
-
-
-def last_followup(handle: InteractionHandle) -> dict[str, Any]:
-    assert handle.followups, "no followup was sent"
-    return handle.followups[-1]
-
-
-async def only_case(tend: Tend) -> Case:
-    async with tend.db.read() as session:
-        cases = (await session.scalars(select(Case))).all()
-    assert len(cases) == 1
-    return cases[0]
-
-
-def card_of(tend: Tend, case: Case) -> dict[str, Any]:
-    assert case.card_message_id is not None
-    return tend.sim.message(case.card_message_id)
-
-
-def buttons(message: dict[str, Any]) -> dict[str, str]:
-    return {c["label"]: c["custom_id"] for row in message.get("components", []) for c in row["components"]}
 
 
 async def test_member_asks_for_support_and_gets_a_private_thread_and_welcome(tend: Tend) -> None:

@@ -2,29 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
-from .simulator import DiscordSimulator
-from .tend import Tend, running_tend
+from .flows import buttons
+from .tend import Tend
 
 PNG = b"\x89PNG\r\n\x1a\n"
-
-
-@pytest.fixture
-async def tend(discord_sim: DiscordSimulator, database_url: str, tmp_path: Path):  # type: ignore[no-untyped-def]
-    async with running_tend(discord_sim, database_url, tmp_path) as running:
-        yield running
-
-
-def buttons(message: dict) -> dict[str, str]:
-    return {
-        c["label"]: c["custom_id"]
-        for row in message.get("components", [])
-        for c in row["components"]
-        if "label" in c
-    }
 
 
 async def test_tend_stats_counts_the_loop_and_draws_a_chart(tend: Tend) -> None:
