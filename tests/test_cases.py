@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 
 from bot.domain.authority import Actor
 from bot.domain.cases import CaseService, CooldownActive
-from bot.domain.cases.service import (
+from bot.domain.cases.kinds import (
     CARD_SYNC,
     CASE_FOLLOWUP,
     SUPPORT_CLOSE,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cases.service import REPORT_NOTIFY
+from bot.domain.cases.kinds import REPORT_NOTIFY
 from bot.domain.cases.store import audit, reference
 from bot.domain.config import Settings
 from bot.infra.db import Database

@@ -165,8 +165,7 @@ async def join_case_threads(bot: TendBot, case: Case, user_id: int) -> list[str]
 
 async def join_case_threads_of(bot: TendBot, thread_id: int, user_id: int) -> str:
     """Add someone to one of a case's threads; returns its mention."""
-    thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
-    assert isinstance(thread, discord.Thread)
+    thread = await thread_of(bot, thread_id)
     await thread.add_user(discord.Object(user_id))
     return thread.mention
 
@@ -180,3 +179,25 @@ async def fire_and_read(bot: TendBot, item: ScheduledItem | None, case_id: int) 
     if case is None:
         raise LookupError(f"case {case_id} vanished")
     return case
+
+
+async def private_thread(bot: TendBot, parent_id: int, name: str) -> discord.Thread:
+    """The private thread called ``name`` that Tend made in ``parent_id``, made now if there is none.
+
+    A crash after Discord made the thread but before Tend stored it leaves the thread there:
+    a retry adopts it rather than making a second one (threads carry no nonce). Names are
+    case references, unique per server. Call inside ``retry_on_discord_errors``.
+    """
+    parent = bot.get_channel(parent_id) or await bot.fetch_channel(parent_id)
+    assert isinstance(parent, discord.TextChannel)
+    mine = bot.user.id if bot.user else None
+    found = next((t for t in parent.threads if t.name == name and t.owner_id == mine), None)
+    return found or await parent.create_thread(
+        name=name, type=discord.ChannelType.private_thread, invitable=False, auto_archive_duration=10080
+    )
+
+
+async def thread_of(bot: TendBot, thread_id: int) -> discord.Thread:
+    thread = bot.get_channel(thread_id) or await bot.fetch_channel(thread_id)
+    assert isinstance(thread, discord.Thread)
+    return thread

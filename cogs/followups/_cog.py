@@ -10,7 +10,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.cases.service import CASE_FOLLOWUP
+from bot.domain.cases.kinds import CASE_FOLLOWUP
 from bot.domain.errors import InvalidInput
 from bot.domain.followups import (
     CASE_ESCALATE,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain.cases import reference
-from bot.domain.cases.service import CaseFollowUpPayload
+from bot.domain.cases.kinds import CaseFollowUpPayload
 from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
 from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened
 from bot.domain.text import fit, quote

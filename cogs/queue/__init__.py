@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.cases.service import CARD_SYNC, CASE_NOTICE
+from bot.domain.cases.kinds import CARD_SYNC, CASE_NOTICE
 from bot.runtime.replies import reply_private
 
 from ._buttons import ITEMS

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.cases import reference
-from bot.domain.cases.service import NoticePayload
+from bot.domain.cases.kinds import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
 from bot.domain.text import fit
 from bot.infra.jobs import GiveUp, Job, NoPayload

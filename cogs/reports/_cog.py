@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.domain.cases.service import REPORT_NOTIFY, REPORT_TALK
+from bot.domain.cases.kinds import REPORT_NOTIFY, REPORT_TALK
 from bot.domain.errors import InvalidInput
 from bot.domain.text import fit
 from bot.runtime.embeds import rule_choices

@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.cases import reference
-from bot.domain.cases.service import MessagePayload, TalkPayload
+from bot.domain.cases.kinds import MessagePayload, TalkPayload
 from bot.infra.jobs import GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.queue import private_thread, thread_of
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
@@ -52,27 +53,13 @@ class ReportJobs:
         try:
             if thread_id is None:
                 with retry_on_discord_errors("open the conversation"):
-                    parent = self.bot.get_channel(guild.channels.support) or await self.bot.fetch_channel(
-                        guild.channels.support
-                    )
-                    assert isinstance(parent, discord.TextChannel)
                     label = "report" if which == "reporter" else "conversation"
                     name = f"{reference(case.kind, case.number)} · {label}"
-                    found = next(
-                        (t for t in parent.threads if t.name == name and t.owner_id == self.bot.user.id),  # type: ignore[union-attr]
-                        None,
-                    )
-                    made = found or await parent.create_thread(
-                        name=name,
-                        type=discord.ChannelType.private_thread,
-                        invitable=False,
-                        auto_archive_duration=10080,
-                    )
+                    made = await private_thread(self.bot, guild.channels.support, name)
                 await self.bot.reports.set_conversation(case.id, which, made.id, job.target_id or 0)
                 thread_id = made.id
             with retry_on_discord_errors("add them to the conversation"):
-                thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
-                assert isinstance(thread, discord.Thread)
+                thread = await thread_of(self.bot, thread_id)
                 await thread.add_user(discord.Object(member_id))
                 if job.target_id:
                     await thread.add_user(discord.Object(job.target_id))

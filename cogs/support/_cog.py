@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.cases import reference
-from bot.domain.cases.service import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
+from bot.domain.cases.kinds import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
 from bot.domain.disclosure import announce_departure
 from bot.domain.text import fit, matches
 from bot.runtime.replies import reply_private

@@ -8,11 +8,12 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot.domain.cases import reference
-from bot.domain.cases.service import ClosePayload, SetupPayload
+from bot.domain.cases.kinds import ClosePayload, SetupPayload
 from bot.domain.text import fit, quote
 from bot.infra.jobs import GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.embeds import resources_embed
+from bot.runtime.queue import private_thread, thread_of
 from bot.runtime.ui import button_row
 
 from ._views import KeepOpenButton, MemberCloseButton, SurveyButton
@@ -36,11 +37,6 @@ class SupportJobs:
             raise GiveUp("the server is no longer in the config")
         return guild
 
-    async def _thread(self, thread_id: int) -> discord.Thread:
-        thread = self.bot.get_channel(thread_id) or await self.bot.fetch_channel(thread_id)
-        assert isinstance(thread, discord.Thread)
-        return thread
-
     async def setup(self, job: Job[SetupPayload]) -> None:
         """Create the member's private thread, add them, and welcome them (each step resumable)."""
         guild = self._guild(job)
@@ -51,28 +47,14 @@ class SupportJobs:
             thread_id = case.thread_id
             if thread_id is None:
                 with retry_on_discord_errors("create the member's private thread"):
-                    parent = self.bot.get_channel(guild.channels.support) or await self.bot.fetch_channel(
-                        guild.channels.support
-                    )
-                    assert isinstance(parent, discord.TextChannel)
-                    name = reference(case.kind, case.number)  # opaque: never the member's name
-                    # A crash after Discord made the thread but before we stored it leaves it
-                    # there: adopt it rather than make a second one (threads carry no nonce).
-                    found = next(
-                        (t for t in parent.threads if t.name == name and t.owner_id == self.bot.user.id),  # type: ignore[union-attr]
-                        None,
-                    )
-                    thread = found or await parent.create_thread(
-                        name=name,
-                        type=discord.ChannelType.private_thread,
-                        invitable=False,
-                        auto_archive_duration=10080,
-                    )
+                    # Named by its reference: opaque, never the member's name.
+                    name = reference(case.kind, case.number)
+                    thread = await private_thread(self.bot, guild.channels.support, name)
                 # Stored at once, so a retry after a later failure doesn't create a second thread.
                 await self.bot.cases.set_thread(case.id, thread.id)
                 thread_id = thread.id
             with retry_on_discord_errors("add the member to their thread"):
-                thread = await self._thread(thread_id)
+                thread = await thread_of(self.bot, thread_id)
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
                 if case.holder_id is not None:
@@ -152,7 +134,7 @@ class SupportJobs:
             raise Retry("the member wrote since this was scheduled", after=wait)
         library = self.bot.prompts(guild.id)
         with retry_on_discord_errors("ask the member whether to keep their thread"):
-            thread = await self._thread(case.thread_id)
+            thread = await thread_of(self.bot, case.thread_id)
             await thread.send(
                 f"<@{case.member_id}> {library.message('silence_question')}",
                 view=button_row(
@@ -173,7 +155,7 @@ class SupportJobs:
         text = library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
         ask = job.payload.survey and case.member_left_at is None
         with retry_on_discord_errors("close the member's thread"):
-            thread = await self._thread(case.thread_id)
+            thread = await thread_of(self.bot, case.thread_id)
             if ask:
                 text = f"{text}\n\n{library.message('survey_question')}"
                 buttons = button_row(*(SurveyButton(case.id, answer) for answer in ("yes", "somewhat", "no")))

@@ -11,13 +11,8 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, require_reveal
-from bot.domain.cases.service import (
-    CASE_FOLLOWUP,
-    REPORT_TALK,
-    CaseFollowUpPayload,
-    CaseService,
-    TalkPayload,
-)
+from bot.domain.cases.kinds import CASE_FOLLOWUP, REPORT_TALK, CaseFollowUpPayload, TalkPayload
+from bot.domain.cases.service import CaseService
 from bot.domain.cases.store import audit, lock_counter, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
 from models import Case, ReportDraft, ScheduledItem

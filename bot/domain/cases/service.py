@@ -7,74 +7,31 @@ outage delays it but never loses it.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.authority import CASE_GONE, Actor, Authority, may_hold, require_case_member
-from bot.domain.cases.store import audit, latest_case_of, lock_counter, next_number, open_case_of, reference
+from bot.domain.authority import CASE_GONE, Actor, may_hold
+from bot.domain.cases.base import CaseBase
+from bot.domain.cases.kinds import (
+    CASE_FOLLOWUP,
+    CASE_NOTICE,
+    REPORT_NOTIFY,
+    SUPPORT_CLOSE,
+    SUPPORT_NUDGE,
+    SUPPORT_SETUP,
+    SUPPORT_SILENCE,
+    ClosePayload,
+    MessagePayload,
+    NoticePayload,
+    SetupPayload,
+)
+from bot.domain.cases.store import audit, latest_case_of, lock_counter, open_case_of, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
-from bot.infra.db import Database
-from bot.infra.jobs import Clock, JobEngine, JobKind, NoPayload
-from models import Case, ScheduledItem, utcnow
-
-
-@dataclass(frozen=True)
-class SetupPayload:
-    # A moderator reached out: they hold the case and the welcome says so.
-    reached_out_by: int | None = None
-
-
-@dataclass(frozen=True)
-class ClosePayload:
-    survey: bool = False
-    by_member: bool = False
-
-
-@dataclass(frozen=True)
-class CaseFollowUpPayload:
-    # Reports say whom to check in with (the reporter or the reported member); otherwise the
-    # case's member.
-    member: int | None = None
-    follow_with: str | None = None
-    # Older versions carried the closing note here; it moves onto the follow-up, sealed.
-    note: str | None = None
-
-    legacy_keys: ClassVar[dict[str, str]] = {"with": "follow_with"}
-
-
-@dataclass(frozen=True)
-class NoticePayload:
-    # Tend's own words about the case (ids and labels, never a member's).
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class MessagePayload:
-    # Which of the library's messages to send the member.
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class TalkPayload:
-    which: str = "reporter"
-
-
-# The case lifecycle's scheduled work, declared here beside the service that schedules it; the
-# features register handlers for them at load (adding an item never depends on that).
-CARD_SYNC = JobKind("case.card", NoPayload)
-SUPPORT_SETUP = JobKind("support.setup", SetupPayload)
-SUPPORT_NUDGE = JobKind("support.nudge", NoPayload)
-SUPPORT_SILENCE = JobKind("support.silence", NoPayload)
-SUPPORT_CLOSE = JobKind("support.close", ClosePayload)
-CASE_FOLLOWUP = JobKind("case.followup", CaseFollowUpPayload)
-CASE_NOTICE = JobKind("case.notice", NoticePayload)
-REPORT_NOTIFY = JobKind("report.notify", MessagePayload)
-REPORT_TALK = JobKind("report.talk", TalkPayload)
+from models import Case, ScheduledItem
 
 CLOSE_REASONS = {
     "resolved": "Talked it through",
@@ -104,97 +61,8 @@ class Opened:
     setup_job: ScheduledItem | None = None
 
 
-class CaseService:
-    def __init__(self, db: Database, jobs: JobEngine, authority: Authority, clock: Clock = utcnow):
-        self.db = db
-        self.jobs = jobs
-        self.authority = authority
-        self.clock = clock
-        # Called inside the transaction that opens a support case or files a report
-        # (follow-ups: the on-call escalation). Hooks add jobs; they never commit.
-        self.on_open: list[Callable[[AsyncSession, Case], Awaitable[None]]] = []
-
-    async def open_case(
-        self,
-        session: AsyncSession,
-        *,
-        kind: str,
-        guild_id: int,
-        status: str,
-        now: datetime,
-        audited: tuple[str, int | None, dict[str, Any]],
-        **fields: Any,
-    ) -> Case:
-        """Open a case of any kind inside the caller's transaction: its number, the audit line
-        (action, actor, detail: ids and labels only), its card and the on-open hooks. Limits are
-        the caller's to check first, under :func:`lock_counter`."""
-        case = Case(
-            guild_id=guild_id,
-            kind=kind,
-            number=await next_number(session, guild_id, kind),
-            status=status,
-            opened_at=now,
-            **fields,
-        )
-        session.add(case)
-        await session.flush()
-        action, actor_id, detail = audited
-        audit(session, case, action, actor_id, **detail)
-        await self._card(session, case, now)
-        for hook in self.on_open:  # e.g. the on-call escalation (bot/domain/followups)
-            await hook(session, case)
-        return case
-
-    # -- reading --------------------------------------------------------------------------
-
-    async def get(self, guild_id: int, case_id: int) -> Case:
-        """A case by id for Tend's own work (jobs); people's actions go through :meth:`for_moderator`."""
-        async with self.db.read() as session:
-            return await self._get(session, guild_id, case_id)
-
-    async def find(self, case_id: int | None) -> Case | None:
-        """A case by id for Tend's own work, or None when there is none (any more)."""
-        if not case_id:
-            return None
-        async with self.db.read() as session:
-            return await session.get(Case, case_id)
-
-    async def for_moderator(self, actor: Actor, case_id: int) -> Case:
-        """The case, if ``actor`` may act on it as a moderator (the one authority rule)."""
-        async with self.db.read() as session:
-            return await self.moderated(session, actor, case_id)
-
-    async def moderated(self, session: AsyncSession, actor: Actor, case_id: int) -> Case:
-        """Inside a unit of work: resolve the case, then ask the authority rule about ``actor``."""
-        case = await session.get(Case, case_id) if case_id else None
-        if case is None:
-            raise NotFound(CASE_GONE)
-        self.authority.case_moderator(actor, case)
-        return case
-
-    async def for_member(self, session: AsyncSession, actor: Actor, case_id: int) -> Case:
-        """Inside a unit of work: the case, if ``actor`` is the member it is for."""
-        case = await session.get(Case, case_id) if case_id else None
-        if case is None:
-            raise NotFound(CASE_GONE)
-        require_case_member(actor, case)
-        return case
-
-    async def by_thread(self, thread_id: int) -> Case | None:
-        async with self.db.read() as session:
-            return await session.scalar(select(Case).where(Case.thread_id == thread_id))
-
-    @staticmethod
-    async def get_in(session: AsyncSession, guild_id: int, case_id: int) -> Case:
-        return await CaseService._get(session, guild_id, case_id)
-
-    @staticmethod
-    async def _get(session: AsyncSession, guild_id: int, case_id: int) -> Case:
-        case = await session.get(Case, case_id) if case_id else None
-        # A case of another guild is treated exactly like an unknown case.
-        if case is None or case.guild_id != guild_id:
-            raise NotFound(CASE_GONE)
-        return case
+class CaseService(CaseBase):
+    """What happens to a case: opening a support case, moderators' actions, the member's side."""
 
     # -- support ----------------------------------------------------------------------------
 
@@ -538,55 +406,3 @@ class CaseService:
         for case in cases:
             await self._arm_case_jobs(case.id)
         return cases
-
-    # -- internals --------------------------------------------------------------------------
-
-    async def refresh_card(self, session: AsyncSession, case: Case) -> None:
-        await self._card(session, case, self.clock())
-
-    async def arm(self, case_id: int) -> None:
-        await self._arm_case_jobs(case_id)
-
-    async def _card(self, session: AsyncSession, case: Case, now: datetime) -> None:
-        """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
-        await self.jobs.add(
-            session,
-            guild_id=case.guild_id,
-            kind=CARD_SYNC,
-            due_at=now,
-            case_id=case.id,
-            dedupe_key=f"card:{case.id}",
-        )
-
-    async def _arm_case_jobs(self, case_id: int, exclude: ScheduledItem | None = None) -> None:
-        await self.jobs.arm_case(case_id, exclude=None if exclude is None else exclude.id)
-
-    def mark_closed(
-        self, case: Case, *, status: str, outcome: str, actor_id: int, acknowledge: bool = True
-    ) -> None:
-        """Close ``case`` as ``status`` with ``outcome``; a moderator closing also acknowledges it."""
-        now = self.clock()
-        case.status, case.outcome, case.closed_at, case.closed_by = status, outcome, now, actor_id
-        if acknowledge:
-            case.acknowledged_at = case.acknowledged_at or now
-
-    @staticmethod
-    def require_open(case: Case) -> None:
-        CaseService._require_open(case)
-
-    @staticmethod
-    def _require_open(case: Case) -> None:
-        if not case.is_open:
-            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
-
-    async def _update(self, case_id: int, actor_id: int | None, action: str | None, **values: Any) -> None:
-        async def work(session: AsyncSession) -> None:
-            case = await session.get(Case, case_id)
-            if case is None:
-                raise NotFound("That case no longer exists.")
-            for key, value in values.items():
-                setattr(case, key, value)
-            if action:
-                audit(session, case, action, actor_id)
-
-        await self.db.write(work)

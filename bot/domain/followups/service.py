@@ -8,57 +8,34 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, conflicted
-from bot.domain.cases import CaseService, reference
-from bot.domain.cases.service import SUPPORT_SILENCE, CaseFollowUpPayload
-from bot.domain.cases.store import audit, lock_counter, open_case_of
+from bot.domain.cases import CaseService
+from bot.domain.cases.kinds import CaseFollowUpPayload
+from bot.domain.cases.store import audit, lock_counter
 from bot.domain.config import GuildConfig, Settings
 from bot.domain.disclosure import tend_checks_in_for
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
+from bot.domain.followups.base import (
+    FOLLOWUP_CHECKIN,
+    FOLLOWUP_DUE,
+    FOLLOWUP_NOTICE,
+    GONE,
+    ChannelNotice,
+    FollowUpRef,
+)
+from bot.domain.followups.checkins import CheckIns
+from bot.domain.followups.escalation import Escalation
 from bot.domain.followups.timing import after_quiet_hours
 from bot.infra.db import Database
-from bot.infra.jobs import Clock, Job, JobEngine, JobKind
-from models import Case, CheckinOptOut, FollowUp, ScheduledItem, utcnow
-
-
-@dataclass(frozen=True)
-class FollowUpRef:
-    followup: int = 0
-
-
-@dataclass(frozen=True)
-class ChannelNotice:
-    # Tend's own words (ids and labels only), and where they go.
-    channel: int = 0
-    text: str = ""
-
-
-@dataclass(frozen=True)
-class EscalationStep:
-    step: int = 1
-
-
-@dataclass(frozen=True)
-class Reopened:
-    why: str = "followup"
-
-
-# Follow-ups' scheduled work, declared beside the service that schedules it.
-FOLLOWUP_DUE = JobKind("followup.due", FollowUpRef)
-FOLLOWUP_CHECKIN = JobKind("followup.checkin", FollowUpRef)
-FOLLOWUP_NOTICE = JobKind("followup.notice", ChannelNotice)
-CASE_ESCALATE = JobKind("case.escalate", EscalationStep)
-CASE_REOPENED = JobKind("case.reopened", Reopened)
+from bot.infra.jobs import Clock, Job, JobEngine
+from models import Case, FollowUp, ScheduledItem, utcnow
 
 NOTE_LIMIT = 1000
-CHECKIN_ANSWERS = ("ok", "talk", "stop")
-TALK_AGAIN_TOPIC = "Asked to talk again after a check-in"
-GONE = "I can't find that reminder any more. It may have been deleted."
 
 
 @dataclass(frozen=True)
@@ -70,17 +47,10 @@ class Delivery:
     case: Case | None
 
 
-@dataclass(frozen=True)
-class CheckinAnswer:
-    followup: FollowUp
-    answer: str
-    # "talk": the support case that was reopened or opened for the member.
-    case: Case | None = None
-    # Tend checked in on an anonymous reporter's behalf: "talk" points them to /support instead.
-    for_anonymous_reporter: bool = False
+class FollowUpService(CheckIns, Escalation):
+    """Follow-ups and reminders (here), member check-ins (checkins.py), reopening a case
+    (reopening.py) and on-call escalation (escalation.py): one service, split by meaning."""
 
-
-class FollowUpService:
     def __init__(
         self,
         db: Database,
@@ -331,13 +301,6 @@ class FollowUpService:
 
         await self.db.write(work)
 
-    async def get(self, followup_id: int) -> FollowUp:
-        async with self.db.read() as session:
-            followup = await session.get(FollowUp, followup_id)
-        if followup is None:
-            raise NotFound(GONE)
-        return followup
-
     # -- the reminder's buttons --------------------------------------------------------------
 
     async def for_actor(self, actor: Actor, followup_id: int) -> FollowUp:
@@ -421,119 +384,6 @@ class FollowUpService:
             self.jobs.arm(item)
         return followup
 
-    async def _cancel_pending(self, session: AsyncSession, followup_id: int) -> None:
-        await session.execute(
-            update(ScheduledItem)
-            .where(ScheduledItem.dedupe_key == f"followup:{followup_id}", ScheduledItem.status == "pending")
-            .values(status="cancelled", finished_at=self.clock(), dedupe_key=None)
-        )
-
-    # -- member check-ins ---------------------------------------------------------------------
-
-    async def checkin_delivered(self, followup_id: int, *, dms_closed: bool) -> FollowUp:
-        """Record that the check-in DM went out, or that the member's DMs are closed."""
-
-        async def work(session: AsyncSession) -> FollowUp:
-            followup = await session.get(FollowUp, followup_id)
-            if followup is None:
-                raise NotFound(GONE)
-            followup.checkin = "dms_closed" if dms_closed else "sent"
-            audit(
-                session,
-                None,
-                "checkin_dms_closed" if dms_closed else "checkin_sent",
-                None,
-                guild_id=followup.guild_id,
-                followup=followup.id,
-            )
-            return followup
-
-        return await self.db.write(work)
-
-    async def answer_checkin(self, followup_id: int, member_id: int, answer: str) -> CheckinAnswer:
-        """The member pressed I'm OK / I'd like to talk again / Please stop checking in."""
-        if answer not in CHECKIN_ANSWERS:
-            raise InvalidInput("That answer isn't one I know.")
-        followup = await self.get(followup_id)
-        if followup.member_id != member_id:
-            raise NotAllowed("This check-in was for someone else.")
-        case: Case | None = None
-        about = await self.cases.find(followup.case_id)
-        on_behalf = tend_checks_in_for(about, member_id)
-        if answer == "talk" and followup.checkin != "talk" and not on_behalf:
-            # (An anonymous reporter is pointed to /support instead: a case opened for them here
-            # would tie them to their report.)
-            case = await self._talk_again(followup)
-
-        async def work(session: AsyncSession) -> FollowUp:
-            row = await session.get(FollowUp, followup_id)
-            if row is None:
-                raise NotFound(GONE)
-            first = row.checkin != answer
-            row.checkin = answer
-            if answer == "stop":
-                await self._opt_out(session, row.guild_id, member_id)
-            if first:
-                audit(session, None, f"checkin_{answer}", None, guild_id=row.guild_id, followup=row.id)
-            return row
-
-        followup = await self.db.write(work)
-        return CheckinAnswer(followup, answer, case, for_anonymous_reporter=on_behalf)
-
-    async def _talk_again(self, followup: FollowUp) -> Case:
-        """Reopen the member's support case, or open a new one through the support flow."""
-        assert followup.member_id is not None
-        guild = self.settings.guild(followup.guild_id)
-        if guild is None:
-            raise NotFound("This server no longer uses Tend.")
-        async with self.db.read() as session:
-            already = await open_case_of(session, followup.guild_id, followup.member_id, "support")
-        if already is not None:
-            return already  # they have an open thread: that's where to talk
-        if followup.case_id is not None:
-            case = await self.cases.get(followup.guild_id, followup.case_id)
-            if case.kind == "support" and case.member_id == followup.member_id:
-                if case.is_open:
-                    return case
-                return await self.reopen_case(
-                    followup.guild_id, case.id, followup.member_id, why="member_asked_to_talk"
-                )
-        opened = await self.cases.open_support(
-            guild_id=followup.guild_id,
-            member_id=followup.member_id,
-            topic=TALK_AGAIN_TOPIC,
-            text=None,
-            cooldown=timedelta(0),
-            nudge_after=timedelta(minutes=guild.support.nudge_after_minutes),
-            silence_after=timedelta(days=guild.support.silence_after_days),
-        )
-        if opened.setup_job is not None:
-            self.jobs.arm(opened.setup_job)
-        return opened.case
-
-    async def opted_out(self, guild_id: int, member_id: int) -> bool:
-        async with self.db.read() as session:
-            return await self._opted_out(session, guild_id, member_id)
-
-    @staticmethod
-    async def _opted_out(session: AsyncSession, guild_id: int, member_id: int) -> bool:
-        return await session.get(CheckinOptOut, (guild_id, member_id)) is not None
-
-    async def _opt_out(self, session: AsyncSession, guild_id: int, member_id: int) -> None:
-        if not await self._opted_out(session, guild_id, member_id):
-            session.add(CheckinOptOut(guild_id=guild_id, member_id=member_id, created_at=self.clock()))
-            # Check-ins already waiting for this member are dropped too.
-            await session.execute(
-                update(ScheduledItem)
-                .where(
-                    ScheduledItem.guild_id == guild_id,
-                    ScheduledItem.kind == FOLLOWUP_CHECKIN.name,
-                    ScheduledItem.target_id == member_id,
-                    ScheduledItem.status == "pending",
-                )
-                .values(status="cancelled", finished_at=self.clock(), dedupe_key=None)
-            )
-
     async def notify(self, guild_id: int, channel_id: int, text: str, *, ping: int | None = None) -> None:
         """Post a short notice written by Tend (ids and labels only) in a channel, reliably."""
 
@@ -557,142 +407,3 @@ class FollowUpService:
             return case.staff_thread_id
         guild = self.settings.guild(followup.guild_id)
         return guild.channels.queue if guild else None
-
-    # -- reopening a case -------------------------------------------------------------------
-
-    async def reopen_case(self, guild_id: int, case_id: int, actor_id: int, *, why: str) -> Case:
-        """Put a closed case back in the queue for Tend's own reasons (a member asked to talk)."""
-
-        async def work(session: AsyncSession) -> Case:
-            case = await CaseService.get_in(session, guild_id, case_id)
-            return await self._reopen(session, case, actor_id, why)
-
-        case = await self.db.write(work)
-        await self.cases.arm(case.id)
-        return case
-
-    async def reopen_from_followup(self, actor: Actor, followup_id: int) -> Case:
-        """A reminder's **Reopen case**: a moderator's step on *the case's* server, whoever the
-        reminder was for. The follow-up is marked done in the same transaction."""
-        now = self.clock()
-
-        async def work(session: AsyncSession) -> Case:
-            followup = await session.get(FollowUp, followup_id) if followup_id else None
-            if followup is None:
-                raise NotFound(GONE)
-            if followup.case_id is None:
-                raise NotFound("This reminder isn't about a case, so there's nothing to reopen.")
-            case = await self.cases.moderated(session, actor, followup.case_id)
-            case = await self._reopen(session, case, actor.user_id, "followup")
-            if followup.status != "done":
-                followup.status, followup.done_at, followup.done_by = "done", now, actor.user_id
-                await self._cancel_pending(session, followup.id)
-                audit(
-                    session,
-                    None,
-                    "followup_done",
-                    actor.user_id,
-                    guild_id=case.guild_id,
-                    followup=followup.id,
-                )
-            return case
-
-        case = await self.db.write(work)
-        await self.cases.arm(case.id)
-        return case
-
-    async def _reopen(self, session: AsyncSession, case: Case, actor_id: int, why: str) -> Case:
-        """Put a closed case back in the queue (open, or with its holder), card refreshed."""
-        now = self.clock()
-        guild_id = case.guild_id
-        if case.is_open:
-            raise InvalidInput(f"{reference(case.kind, case.number)} is already open.")
-        if case.kind == "support" and case.member_id is not None:
-            # One open support case per member: reopening must not make a second.
-            await lock_counter(session, guild_id, "support")
-            other = await open_case_of(session, guild_id, case.member_id, "support")
-            if other is not None:
-                raise InvalidInput(
-                    f"The member already has {reference(other.kind, other.number)} open, so I didn't reopen "
-                    f"{reference(case.kind, case.number)}; please carry on in that one."
-                )
-        if case.kind == "support":
-            case.status = "claimed" if case.holder_id else "open"
-        else:
-            case.status = "acknowledged" if case.holder_id else "new"
-        case.closed_at = case.closed_by = case.outcome = case.followup_at = None
-        audit(session, case, "reopened", actor_id, why=why)
-        await self.cases.refresh_card(session, case)
-        await self.jobs.add(
-            session,
-            guild_id=guild_id,
-            kind=CASE_REOPENED,
-            due_at=now,
-            case_id=case.id,
-            target_id=actor_id,
-            payload=Reopened(why),
-        )
-        if case.kind == "support":
-            guild = self.settings.guild(guild_id)
-            days = guild.support.silence_after_days if guild else 3
-            case.member_active_at = now
-            await self.jobs.add(
-                session,
-                guild_id=guild_id,
-                kind=SUPPORT_SILENCE,
-                due_at=now + timedelta(days=days),
-                case_id=case.id,
-            )
-        return case
-
-    # -- escalation ------------------------------------------------------------------------------
-
-    async def schedule_escalation(self, session: AsyncSession, case: Case) -> None:
-        """On a new case (inside its transaction): ping on-call if nobody acknowledges it in time."""
-        guild = self.settings.guild(case.guild_id)
-        if guild is None or guild.oncall.role is None or case.acknowledged_at is not None:
-            return
-        if case.kind == "distress":
-            return  # a distress notice stays quiet: no one is paged about a member's words
-        await self.jobs.add(
-            session,
-            guild_id=case.guild_id,
-            kind=CASE_ESCALATE,
-            due_at=case.opened_at + timedelta(minutes=guild.oncall.after_minutes),
-            case_id=case.id,
-            payload=EscalationStep(1),
-            dedupe_key=f"escalate:{case.id}:1",
-        )
-
-    async def escalation_due(self, job: Job[EscalationStep]) -> Case | None:
-        """The case if it still waits for someone (then the next ping is scheduled); else None."""
-        guild = self.settings.guild(job.guild_id)
-        step = job.payload.step
-        later: list[ScheduledItem] = []
-
-        async def work(session: AsyncSession) -> Case | None:
-            case = await session.get(Case, job.case_id or 0)
-            if guild is None or guild.oncall.role is None or case is None:
-                return None
-            if not case.is_open or case.acknowledged_at is not None:
-                return None
-            if step == 1:
-                wait = guild.oncall.again_after_minutes - guild.oncall.after_minutes
-                later.append(
-                    await self.jobs.add(
-                        session,
-                        guild_id=job.guild_id,
-                        kind=CASE_ESCALATE,
-                        due_at=self.clock() + timedelta(minutes=wait),
-                        case_id=case.id,
-                        payload=EscalationStep(2),
-                        dedupe_key=f"escalate:{case.id}:2",
-                    )
-                )
-            audit(session, case, "escalated", None, step=step)
-            return case
-
-        case = await self.db.write(work)
-        for item in later:
-            self.jobs.arm(item)
-        return case
