@@ -20,6 +20,7 @@ from bot.domain.guidance import render_prompt_text
 from bot.runtime.ui import IdButton, actor_of
 
 if TYPE_CHECKING:
+    from bot.domain.authority import Actor
     from bot.domain.config import GuildConfig
     from bot.domain.disclosure import Readers
     from bot.domain.guidance import PromptLibrary
@@ -133,6 +134,13 @@ class CaseButton(IdButton):
     """A card button: ``case:<id>:<action>``."""
 
     prefix = "case"
+
+    async def begin(self, interaction: discord.Interaction[TendBot]) -> Actor:
+        """A moderator's press: a quick gate on their roles here (the case's own server decides,
+        in the service), then a private "thinking" answer before anything slow."""
+        interaction.client.require_moderator(interaction)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        return actor_of(interaction)
 
 
 def guidance_embed(

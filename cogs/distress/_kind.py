@@ -87,9 +87,7 @@ class ReachOutButton(CaseButton, DynamicItem[Button], template=id_template("case
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        actor = actor_of(interaction)
+        actor = await self.begin(interaction)
         case = await bot.cases.for_moderator(actor, self.target_id)
         if case.kind != DistressKind.name:
             raise InvalidInput("That isn't a distress notice.")

@@ -34,9 +34,8 @@ class ClaimButton(CaseButton, DynamicItem[Button], template=id_template("case", 
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.claim(actor_of(interaction), self.target_id)
+        actor = await self.begin(interaction)
+        case = await bot.cases.claim(actor, self.target_id)
         await bot.kinds.of(case).after_claim(bot, interaction, case)
         await suggest_break_if_carrying_too_much(bot, interaction, case.guild_id)
 
@@ -59,10 +58,8 @@ class HandOffButton(CaseButton, DynamicItem[Button], template=id_template("case"
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        # Defer before the database read: the answer must start within Discord's 3 seconds.
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.for_moderator(actor_of(interaction), self.target_id)
+        actor = await self.begin(interaction)
+        case = await bot.cases.for_moderator(actor, self.target_id)
         if not case.is_open:
             raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
         prompt = bot.prompts(interaction.guild_id).prompt("handoff")

@@ -41,9 +41,8 @@ class TalkButton(CaseButton):
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        item = await bot.reports.start_conversation(actor_of(interaction), self.target_id, self.which)
+        actor = await self.begin(interaction)
+        item = await bot.reports.start_conversation(actor, self.target_id, self.which)
         case = await fire_and_read(bot, item, self.target_id)
         thread_id = case.thread_id if self.which == "reporter" else case.subject_thread_id
         if item is None and thread_id:
@@ -98,9 +97,8 @@ class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case",
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.reports.reveal(actor_of(interaction), self.target_id)
+        actor = await self.begin(interaction)
+        case = await bot.reports.reveal(actor, self.target_id)
         who = f"<@{case.member_id}>" if case.member_id else "no one (the reporter's data was removed)"
         await reply_private(
             interaction, f"{reference(case.kind, case.number)} was reported by {who}. Only you see this."

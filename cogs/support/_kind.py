@@ -20,7 +20,7 @@ from bot.runtime.queue import (
     precheck,
 )
 from bot.runtime.replies import reply_private
-from bot.runtime.ui import actor_of, id_template
+from bot.runtime.ui import id_template
 
 from ._close import CloseSupportModal
 
@@ -113,9 +113,8 @@ class JoinButton(CaseButton, DynamicItem[Button], template=id_template("case", "
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
-        bot.require_moderator(interaction)  # a quick gate; the case decides below
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.cases.record_helper(actor_of(interaction), self.target_id)
+        actor = await self.begin(interaction)
+        case = await bot.cases.record_helper(actor, self.target_id)
         joined = await join_case_threads(bot, case, interaction.user.id)
         if joined:
             text = f"You're in {', '.join(joined)} now. The case stays with its holder."
