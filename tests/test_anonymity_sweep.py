@@ -134,6 +134,8 @@ async def test_an_anonymous_reporter_is_named_nowhere(
         for text in visible:
             assert str(reporter) not in text and "river" not in text.lower(), text[:500]
         # The team heard the reporter's answer, as "the reporter".
+        # (Its notes thread was opened when the first reminder needed it.)
+        first = (await cases(tend, "report"))[0]
         notes = " ".join(m["content"] or "" for m in sim.channel_messages(first.staff_thread_id or 0))
         assert "the reporter on r-0001 answered the check-in: they'd like to talk" in notes.lower()
 

@@ -7,7 +7,9 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.infra.jobs import INLINE_GRACE, Finish
 from models import AuditEvent, Case, ScheduledItem
 
 from .flows import (
@@ -58,9 +60,9 @@ async def test_member_asks_for_support_and_gets_a_private_thread_and_welcome(ten
     )
     assert set(buttons(card)) == {"Claim", "Add me", "Hand off", "Close"}
     assert card["allowed_mentions"] == {"parse": []}
-    # Staff discussion lives in a thread on the card, never in the member's thread.
-    staff = [t for t in sim.threads(world.queue) if t["name"] == "support-0001 · team notes"]
-    assert len(staff) == 1 and case.staff_thread_id == int(staff[0]["id"])
+    # The team's notes thread on the card is opened when Tend first has something to tell the
+    # team there (most cases never need one): none yet, and none in the member's thread.
+    assert sim.threads(world.queue) == [] and case.staff_thread_id is None
 
 
 async def test_panel_button_opens_the_same_flow(tend: Tend) -> None:
@@ -264,30 +266,28 @@ async def test_a_5xx_storm_then_the_thread_and_a_card_that_says_so(tend: Tend) -
 async def test_a_crash_after_discord_made_the_thread_adopts_it(
     tend: Tend, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Discord created the thread, then Tend died before storing it: the retry finds the thread
-    it made (threads carry no nonce) instead of making a second one."""
+    """Discord created the thread and Tend welcomed the member, then died before storing it:
+    the item's short inline lease runs out, and the retry finds the thread it made (threads carry
+    no nonce) instead of making a second one, and doesn't welcome twice."""
     sim, world = tend.sim, tend.world
     assert tend.bot is not None
     cases = tend.bot.cases
-    real = cases.set_thread
 
-    async def crash(case_id: int, thread_id: int) -> None:
-        monkeypatch.setattr(cases, "set_thread", real)
-        raise RuntimeError("the process died here")
+    def crash(case_id: int, thread_id: int | None) -> Finish:
+        async def record(session: AsyncSession) -> None:
+            raise RuntimeError("the process died here")
 
-    monkeypatch.setattr(cases, "set_thread", crash)
+        return record
+
+    monkeypatch.setattr(cases, "thread_ready", crash)
     await ask_for_support(tend, world.member, "please help")
     assert len(sim.threads(world.support)) == 1 and (await only_case(tend)).thread_id is None
     await tend.restart()
     assert tend.bot is not None
-    async with tend.db.transaction() as session:
-        item = await session.scalar(
-            select(ScheduledItem).where(
-                ScheduledItem.kind == "support.setup", ScheduledItem.status == "pending"
-            )
-        )
-        assert item is not None
-        item.due_at = tend.bot.jobs.clock()
+    async with tend.db.read() as session:
+        setup = await session.scalar(select(ScheduledItem).where(ScheduledItem.kind == "support.setup"))
+    assert setup is not None and setup.status == "running"  # claimed by the process that died
+    tend.clock.advance(INLINE_GRACE + timedelta(seconds=1))
     await tend.bot.jobs.sweep()
     await tend.settle()
     case = await only_case(tend)
@@ -352,14 +352,17 @@ async def test_member_leaving_is_recorded_and_the_holder_told(tend: Tend) -> Non
     await sim.wait_for(lambda: _member_left(tend), timeout=5)
 
     def told() -> bool:
-        notes = sim.channel_messages(case.staff_thread_id or 0)
-        return any(
-            "has left the server" in m["content"] and f"<@{world.moderator}>" in m["content"] for m in notes
+        # The first thing Tend tells the team about this case opens its notes thread on the card.
+        notes = [t for t in sim.threads(world.queue) if t["name"] == "support-0001 · team notes"]
+        return len(notes) == 1 and any(
+            "has left the server" in m["content"] and f"<@{world.moderator}>" in m["content"]
+            for m in sim.channel_messages(int(notes[0]["id"]))
         )
 
     await sim.wait_for(told, timeout=5)
     await tend.settle()
     left = await only_case(tend)
+    assert left.staff_thread_id == left.card_message_id  # the thread on the card, stored
     member_field = next(
         f["value"] for f in card_of(tend, left)["embeds"][0]["fields"] if f["name"] == "Member"
     )

@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 P = TypeVar("P")
 Clock = Callable[[], datetime]
 
@@ -70,7 +72,10 @@ class Job(Generic[P]):
     raw_payload: dict[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[[Job[Any]], Awaitable[None]]
+# What a handler may hand back: more to write in the transaction that marks its item done
+# (e.g. "the thread exists now"), so a side effect and its record take one write, not two.
+Finish = Callable[[AsyncSession], Awaitable[None]]
+Handler = Callable[[Job[Any]], Awaitable[Finish | None]]
 # When a recurring kind's item finishes: the time of the next one (None: stop recurring).
 Recurrence = Callable[[Job[Any]], datetime | None]
 

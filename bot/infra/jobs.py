@@ -20,7 +20,7 @@ import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import case, select, update
@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.infra.db import Database
 from bot.infra.job_types import (
     Clock,
+    Finish,
     GiveUp,
     Handler,
     Job,
@@ -44,7 +45,11 @@ from models import ScheduledItem, utcnow
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Clock", "GiveUp", "Job", "JobEngine", "JobKind", "NoPayload", "Ownership", "Retry"]
+T = TypeVar("T")
+_ADDED = "tend.jobs.added"
+INLINE_GRACE = timedelta(seconds=60)
+
+__all__ = ["Clock", "Finish", "GiveUp", "Job", "JobEngine", "JobKind", "NoPayload", "Ownership", "Retry"]
 
 
 class JobEngine:
@@ -90,7 +95,7 @@ class JobEngine:
     def register(
         self,
         kind: JobKind[P],
-        handler: Callable[[Job[P]], Awaitable[None]],
+        handler: Callable[[Job[P]], Awaitable[Finish | None]],
         *,
         every: Callable[[Job[P]], datetime | None] | None = None,
     ) -> None:
@@ -181,19 +186,47 @@ class JobEngine:
         payload: P | None = None,
         created_by: int | None = None,
         dedupe_key: str | None = None,
+        claimed: bool = False,
+        fresh: bool = False,
     ) -> ScheduledItem:
         """Add an item inside the caller's transaction; call :meth:`arm` after it commits.
 
-        With a ``dedupe_key``, an item already pending under that key is returned instead.
+        With a ``dedupe_key``, an item already pending under that key is returned instead
+        (``fresh``: the caller knows none can exist, e.g. the key names a case made in this very
+        transaction, so the look is skipped). ``claimed``: the item is added already claimed by
+        this process, to be run inline with :meth:`run_claimed` once the transaction commits (the
+        claim's own write saved); a crash before it finishes leaves it to the lease, like any
+        claimed item.
         """
         stored = kind.dump(payload if payload is not None else kind.payload())
-        if dedupe_key is not None:
+        added: list[ScheduledItem] = session.info.get(_ADDED, [])
+        if claimed:
+            now = self.clock()
+            item = ScheduledItem(
+                guild_id=guild_id,
+                kind=kind.name,
+                due_at=due_at.astimezone(UTC),
+                case_id=case_id,
+                target_id=target_id,
+                payload=stored,
+                created_by=created_by,
+                created_at=now,
+                status="running",
+                # Inline work is quick: if it isn't finished within a minute, the process is
+                # presumed gone and the sweep runs it again (nonces keep Discord from doubling).
+                claimed_at=now - self.lease + INLINE_GRACE,
+                attempts=1,
+            )
+            session.add(item)
+            return item
+        if dedupe_key is not None and not fresh:
             # FOR UPDATE: a claim of this item waits until our transaction commits, so the job
             # then sees what we changed (else a refresh asked for mid-claim could be lost).
             existing = await session.scalar(
                 select(ScheduledItem).where(ScheduledItem.dedupe_key == dedupe_key).with_for_update()
             )
             if existing is not None:
+                added.append(existing)
                 return existing
         item = ScheduledItem(
             guild_id=guild_id,
@@ -206,9 +239,10 @@ class JobEngine:
             dedupe_key=dedupe_key,
             created_at=self.clock(),
         )
-        if dedupe_key is None:
+        added.append(item)
+        if dedupe_key is None or fresh:
+            # Flushed with the rest of the transaction (one INSERT for many items).
             session.add(item)
-            await session.flush()
             return item
         try:
             async with session.begin_nested():  # another process may add the same key at once
@@ -221,19 +255,21 @@ class JobEngine:
             return found
         return item
 
-    async def arm_case(self, case_id: int, exclude: int | None = None) -> None:
-        """Arm every pending item of a case (after the transaction that added them committed)."""
-        async with self.db.read() as session:
-            rows = (
-                await session.execute(
-                    select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at).where(
-                        ScheduledItem.case_id == case_id, ScheduledItem.status == "pending"
-                    )
-                )
-            ).all()
-        for row in rows:
-            if row.id != exclude:
-                self._arm(row.id, row.guild_id, row.due_at)
+    async def write(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """A unit of work (``Database.write``) that may add items: once it commits, each pending
+        item it added is armed, with no read to find them (claimed ones are the caller's to run)."""
+        added: list[ScheduledItem] = []
+
+        async def tracked(session: AsyncSession) -> T:
+            added.clear()  # a busy-database retry runs the work again from the start
+            session.info[_ADDED] = added
+            return await work(session)
+
+        result = await self.db.write(tracked)
+        for item in added:
+            if item.status == "pending":
+                self.arm(item)
+        return result
 
     def arm(self, item: ScheduledItem) -> None:
         """Make sure a committed item fires on time in this process (the sweep is the safety net)."""
@@ -331,27 +367,73 @@ class JobEngine:
             job = await self._claim(item_id)
             if job is None:
                 return False
-            registered = self._handlers.get(job.kind)
-            try:
-                if registered is None:
-                    raise GiveUp(f"no handler for kind {job.kind!r} in this version of Tend")
-                kind, handler = registered
-                job = dataclasses.replace(job, payload=kind.load(job.raw_payload))
-                await handler(job)
-            except Retry as retry:
-                await self._reschedule(job, str(retry), retry.after, count_failure=False)
-            except GiveUp as stop:
-                await self._finish(job, "failed", str(stop))
-                log.error("job %s (%s) failed for good: %s", job.id, job.kind, stop, extra=_context(job))
-            except Exception as exc:
-                log.exception("job %s (%s) raised", job.id, job.kind, extra=_context(job))
-                if job.attempts >= self.max_failures:
-                    await self._finish(job, "failed", f"{type(exc).__name__}: {exc}")
-                else:
-                    await self._reschedule(job, f"{type(exc).__name__}: {exc}", None, count_failure=True)
-            else:
-                await self._finish(job, "done", None)
+            await self._run(job)
             return True
+
+    async def run_now(self, item: ScheduledItem) -> None:
+        """Run a committed item now, in this task: one added claimed, or a pending one (claimed
+        first, so it still runs once whoever else fires it)."""
+        if item.status == "running":
+            await self.run_claimed(item)
+        else:
+            await self.fire(item.id)
+
+    async def run_claimed(self, item: ScheduledItem) -> None:
+        """Run, now, an item added with ``claimed=True`` whose transaction has committed."""
+        stored = dict(item.payload or {})
+        job: Job[Any] = Job(
+            id=item.id,
+            guild_id=item.guild_id,
+            kind=item.kind,
+            case_id=item.case_id,
+            target_id=item.target_id,
+            due_at=item.due_at,
+            attempts=item.attempts,
+            late=False,
+            created_by=item.created_by,
+            payload=stored,
+            raw_payload=stored,
+        )
+        async with self._slots:
+            await self._run(job)
+
+    def spawn_claimed(self, *items: ScheduledItem | None) -> None:
+        """Run claimed items in the background, one after the other (tracked, so shutdown waits
+        for them). Before the engine has started (or after it stopped) each item's short lease
+        hands it to the sweep."""
+        mine = [item for item in items if item is not None and self.ownership.owns(item.guild_id)]
+        if not self._started or not mine:
+            return
+        task = asyncio.get_running_loop().create_task(self._run_claimed_in_turn(mine))
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _run_claimed_in_turn(self, items: list[ScheduledItem]) -> bool:
+        for item in items:
+            await self.run_claimed(item)
+        return True
+
+    async def _run(self, job: Job[Any]) -> None:
+        registered = self._handlers.get(job.kind)
+        try:
+            if registered is None:
+                raise GiveUp(f"no handler for kind {job.kind!r} in this version of Tend")
+            kind, handler = registered
+            job = dataclasses.replace(job, payload=kind.load(job.raw_payload))
+            then = await handler(job)
+        except Retry as retry:
+            await self._reschedule(job, str(retry), retry.after, count_failure=False)
+        except GiveUp as stop:
+            await self._finish(job, "failed", str(stop))
+            log.error("job %s (%s) failed for good: %s", job.id, job.kind, stop, extra=_context(job))
+        except Exception as exc:
+            log.exception("job %s (%s) raised", job.id, job.kind, extra=_context(job))
+            if job.attempts >= self.max_failures:
+                await self._finish(job, "failed", f"{type(exc).__name__}: {exc}")
+            else:
+                await self._reschedule(job, f"{type(exc).__name__}: {exc}", None, count_failure=True)
+        else:
+            await self._finish(job, "done", None, then)
 
     async def _claim(self, item_id: int) -> Job[Any] | None:
         now = self.clock()
@@ -397,27 +479,32 @@ class JobEngine:
 
         return await self.db.write(claim)
 
-    async def _finish(self, job: Job[Any], status: str, error: str | None) -> None:
+    async def _finish(
+        self, job: Job[Any], status: str, error: str | None, then: Finish | None = None
+    ) -> None:
         next_due = self._next_due(job)
         registered = self._handlers.get(job.kind)
 
-        async def finish(session: AsyncSession) -> ScheduledItem | None:
+        async def finish(session: AsyncSession) -> None:
+            if then is not None:
+                await then(session)  # what the handler did, recorded with its item's end
             await session.execute(
                 update(ScheduledItem)
                 .where(ScheduledItem.id == job.id)
                 .values(status=status, finished_at=self.clock(), last_error=_clip(error))
             )
-            if next_due is None or registered is None:
-                return None
-            # Same transaction: a crash leaves either this run pending or the next one scheduled.
-            kind = registered[0]
-            return await self.ensure_recurring(
-                session, guild_id=job.guild_id, kind=kind, due_at=next_due, payload=kind.load(job.raw_payload)
-            )
+            if next_due is not None and registered is not None:
+                # Same transaction: a crash leaves either this run pending or the next one scheduled.
+                kind = registered[0]
+                await self.ensure_recurring(
+                    session,
+                    guild_id=job.guild_id,
+                    kind=kind,
+                    due_at=next_due,
+                    payload=kind.load(job.raw_payload),
+                )
 
-        following = await self.db.write(finish)
-        if following is not None:
-            self.arm(following)
+        await self.write(finish)  # arms what it added: the next run, a card refresh
 
     def _next_due(self, job: Job[Any]) -> datetime | None:
         every = self._recurring.get(job.kind)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import discord
 
+from bot.domain.cases import reference
 from bot.domain.guidance import render_prompt_text
 from bot.runtime.ui import IdButton, actor_of
 
@@ -178,11 +179,16 @@ async def join_case_threads_of(bot: TendBot, thread_id: int, user_id: int) -> st
     return thread.mention
 
 
-async def fire_and_read(bot: TendBot, item: ScheduledItem | None, case_id: int) -> Case:
+async def fire_and_read(
+    bot: TendBot, item: ScheduledItem | None, case_id: int, *, then: ScheduledItem | None = None
+) -> Case:
     """Run a just-added side effect now, through the same durable job a retry would use, and
-    read the case back: it says what happened (a thread made, or the problem on the card)."""
+    read the case back: it says what happened (a thread made, or the problem on the card).
+    ``then``: a claimed item to run next, in the background (a new case's card, drawn once its
+    thread exists)."""
     if item is not None:
-        await bot.jobs.fire(item.id)
+        await bot.jobs.run_now(item)
+    bot.jobs.spawn_claimed(then)
     case = await bot.cases.find(case_id)
     if case is None:
         raise LookupError(f"case {case_id} vanished")
@@ -203,6 +209,46 @@ async def private_thread(bot: TendBot, parent_id: int, name: str) -> discord.Thr
     return found or await parent.create_thread(
         name=name, type=discord.ChannelType.private_thread, invitable=False, auto_archive_duration=10080
     )
+
+
+async def messageable(bot: TendBot, channel_id: int) -> discord.abc.Messageable:
+    """A channel or thread to send to, from the cache or (once) from Discord."""
+    channel = bot.get_channel(channel_id) or await bot.fetch_channel(channel_id)
+    assert isinstance(channel, discord.abc.Messageable)
+    return channel
+
+
+THREAD_EXISTS = 160004  # "A thread has already been created for this message"
+_THREAD_NAME_LIMIT = 100
+
+
+async def notes_channel(bot: TendBot, case: Case, queue_id: int) -> discord.abc.Messageable:
+    """Where Tend tells the team about a case: the notes thread on its card, opened the first
+    time it is needed (most cases never need one), else the queue channel. Call inside
+    ``retry_on_discord_errors``; ``case.staff_thread_id`` is set when this made the thread."""
+    if case.staff_thread_id is not None:
+        return await messageable(bot, case.staff_thread_id)
+    if case.card_message_id is None or case.card_channel_id is None:
+        return await messageable(bot, queue_id)  # no card yet: nowhere to hang a thread
+    card_channel = await messageable(bot, case.card_channel_id)
+    assert isinstance(card_channel, discord.TextChannel)
+    name = f"{reference(case.kind, case.number)} · team notes"[:_THREAD_NAME_LIMIT]
+    try:
+        thread_id = (
+            await card_channel.get_partial_message(case.card_message_id).create_thread(
+                name=name, auto_archive_duration=10080
+            )
+        ).id
+    except discord.HTTPException as exc:
+        if exc.code == THREAD_EXISTS:
+            thread_id = case.card_message_id  # a message's thread has the message's id
+        elif isinstance(exc, discord.Forbidden | discord.NotFound):
+            return card_channel  # no right to open threads, or the card is gone: say it beside it
+        else:
+            raise
+    await bot.cases.set_notes_thread(case.id, thread_id)
+    case.staff_thread_id = thread_id
+    return await messageable(bot, thread_id)
 
 
 async def thread_of(bot: TendBot, thread_id: int) -> discord.Thread:

@@ -14,6 +14,7 @@ from bot.domain.text import fit, quote
 from bot.infra.jobs import GiveUp, Job
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.queue import messageable, notes_channel
 
 from ._views import checkin_buttons, reminder_buttons
 
@@ -35,11 +36,6 @@ def _ping(user_id: int | None) -> discord.AllowedMentions:
 class FollowUpJobs:
     def __init__(self, bot: TendBot):
         self.bot = bot
-
-    async def _messageable(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)
-        assert isinstance(channel, discord.abc.Messageable)
-        return channel
 
     # -- reminders ------------------------------------------------------------------------
 
@@ -70,11 +66,13 @@ class FollowUpJobs:
             message = await self._dm(followup.owner_id, content, view, nonce)
         if message is None:
             channel_id = followup.channel_id if followup.kind == "reminder" else None
-            if channel_id is None:
-                case = delivery.case
-                channel_id = (case.staff_thread_id if case else None) or guild.channels.queue
             with retry_on_discord_errors("deliver a reminder"):
-                channel = await self._messageable(channel_id)
+                if channel_id is not None:
+                    channel = await messageable(self.bot, channel_id)
+                elif delivery.case is not None:
+                    channel = await notes_channel(self.bot, delivery.case, guild.channels.queue)
+                else:
+                    channel = await messageable(self.bot, guild.channels.queue)
                 readers = await team_readers(channel, delivery.case)
                 content = late + self._reminder_text(delivery, readers)
                 message = await channel.send(content, view=view, allowed_mentions=mentions, nonce=nonce)
@@ -152,7 +150,7 @@ class FollowUpJobs:
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
         with retry_on_discord_errors("post a follow-up notice"):
-            channel = await self._messageable(job.payload.channel)
+            channel = await messageable(self.bot, job.payload.channel)
             await channel.send(fit(text, 2000), allowed_mentions=_ping(job.target_id), nonce=f"fn-{job.id}")
 
     # -- escalation and reopening ------------------------------------------------------------
@@ -173,7 +171,7 @@ class FollowUpJobs:
             text = f"🔔 <@&{role}> {ref} is still waiting after {minutes} minutes. This is my last reminder."
         channel_id = case.card_channel_id or guild.channels.queue
         with retry_on_discord_errors("ping the on-call role"):
-            channel = await self._messageable(channel_id)
+            channel = await messageable(self.bot, channel_id)
             reference_to = None
             if case.card_message_id:
                 reference_to = discord.MessageReference(
@@ -197,7 +195,7 @@ class FollowUpJobs:
         member_thread = self.bot.kinds.of(case).closes_with_case(case)
         if member_thread:
             with retry_on_discord_errors("reopen the member's thread"):
-                thread = await self._messageable(member_thread)
+                thread = await messageable(self.bot, member_thread)
                 assert isinstance(thread, discord.Thread)
                 if thread.archived or thread.locked:
                     thread = await thread.edit(archived=False, locked=False)
@@ -214,5 +212,5 @@ class FollowUpJobs:
         if case.holder_id:
             text = f"<@{case.holder_id}> {text}"
         with retry_on_discord_errors("tell the team a case reopened"):
-            channel = await self._messageable(case.staff_thread_id or guild.channels.queue)
+            channel = await notes_channel(self.bot, case, guild.channels.queue)
             await channel.send(text, allowed_mentions=_ping(case.holder_id), nonce=f"reopen-team-{job.id}")

@@ -6,14 +6,13 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.domain.cases import reference
 from bot.domain.cases.kinds import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
 from bot.domain.text import fit
-from bot.infra.jobs import GiveUp, Job, NoPayload
+from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
-from bot.runtime.queue import CardContext, CaseKind, MemberFacts
+from bot.runtime.queue import CardContext, CaseKind, MemberFacts, messageable, notes_channel
 
 from ._buttons import ClaimButton, HandOffButton
 
@@ -21,9 +20,6 @@ if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
     from models import Case
-
-_THREAD_NAME_LIMIT = 100
-THREAD_EXISTS = 160004  # "A thread has already been created for this message"
 
 
 def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.View | None:
@@ -51,13 +47,6 @@ class CaseJobs:
     def __init__(self, bot: TendBot):
         self.bot = bot
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
-        channel = self.bot.get_channel(channel_id)
-        if channel is None:
-            channel = await self.bot.fetch_channel(channel_id)
-        assert isinstance(channel, discord.abc.Messageable)
-        return channel
-
     async def member_facts(self, case: Case, user_id: int | None) -> MemberFacts | None:
         """Facts about the person a card is about (the member asking, or the reported member)."""
         if user_id is None:
@@ -76,7 +65,7 @@ class CaseJobs:
             user_id, member.joined_at if member else None, member is not None and not left, past
         )
 
-    async def sync_card(self, job: Job[NoPayload]) -> None:
+    async def sync_card(self, job: Job[NoPayload]) -> Finish | None:
         """Post the case's card in the queue, or edit it to show where the case is now."""
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
@@ -88,7 +77,7 @@ class CaseJobs:
             or guild.channels.queue
         )
         with retry_on_discord_errors("update the case card"):
-            channel = await self._channel(channel_id)
+            channel = await messageable(self.bot, channel_id)
         kind = self.bot.kinds.of(case)
         # The card names a reporter only where the reported member can't read it.
         context = CardContext(
@@ -133,25 +122,10 @@ class CaseJobs:
                     # Discord returned a card an earlier, concurrent refresh posted with this
                     # nonce: bring it up to date rather than leave it stale.
                     message = await message.edit(embed=embed, view=buttons)
-        staff_thread_id = case.staff_thread_id
-        try:
-            if staff_thread_id is None:
-                with retry_on_discord_errors("open the team's notes thread"):
-                    name = f"{reference(case.kind, case.number)} · team notes"[:_THREAD_NAME_LIMIT]
-                    try:
-                        staff_thread_id = (
-                            await message.create_thread(name=name, auto_archive_duration=10080)
-                        ).id
-                    except discord.HTTPException as exc:
-                        if exc.code != THREAD_EXISTS:
-                            raise
-                        # A refresh running at the same time made it; a message's thread has its id.
-                        staff_thread_id = message.id
-        finally:
-            # One write for both, and it happens even if the thread failed: a stored card is
-            # never posted twice, however long Discord takes to allow the thread.
-            if (case.card_message_id, case.staff_thread_id) != (message.id, staff_thread_id):
-                await self.bot.cases.set_card(case.id, message.channel.id, message.id, staff_thread_id)
+        if (case.card_channel_id, case.card_message_id) == (message.channel.id, message.id):
+            return None
+        # Stored with the item's end (one write); the notes thread waits until it is needed.
+        return self.bot.cases.card_posted(case.id, message.channel.id, message.id, case)
 
     async def notice(self, job: Job[NoticePayload]) -> None:
         """Post a team notice in the case's staff thread (or the queue), pinging one moderator."""
@@ -164,11 +138,11 @@ class CaseJobs:
             text = f"<@{job.target_id}> {text}"
         if job.late:
             text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
-        await self._tell(job, text, case.staff_thread_id, guild.channels.queue, "tell the team")
+        await self._tell(job, text, case, guild.channels.queue, "tell the team")
 
     # A due CASE_FOLLOWUP is delivered by cogs.followups (reminder with Done / Snooze / Reopen).
 
-    async def _tell(self, job: Job, text: str, thread_id: int | None, fallback: int, doing: str) -> None:
+    async def _tell(self, job: Job, text: str, case: Case, queue_id: int, doing: str) -> None:
         """Post to the case's staff thread (or the queue), pinging only the job's target."""
         mentions = (
             discord.AllowedMentions(users=[discord.Object(job.target_id)])
@@ -176,5 +150,5 @@ class CaseJobs:
             else discord.AllowedMentions.none()
         )
         with retry_on_discord_errors(doing):
-            channel = await self._channel(thread_id or fallback)
+            channel = await notes_channel(self.bot, case, queue_id)
             await channel.send(fit(text, 2000), allowed_mentions=mentions, nonce=f"j-{job.id}")

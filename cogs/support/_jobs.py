@@ -10,7 +10,7 @@ import discord
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import ClosePayload, SetupPayload
 from bot.domain.text import fit, quote
-from bot.infra.jobs import GiveUp, Job, NoPayload, Retry
+from bot.infra.jobs import Finish, GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.embeds import resources_embed
 from bot.runtime.queue import private_thread, thread_of
@@ -37,22 +37,23 @@ class SupportJobs:
             raise GiveUp("the server is no longer in the config")
         return guild
 
-    async def setup(self, job: Job[SetupPayload]) -> None:
-        """Create the member's private thread, add them, and welcome them (each step resumable)."""
+    async def setup(self, job: Job[SetupPayload]) -> Finish | None:
+        """Create the member's private thread, add them, and welcome them (each step resumable).
+        The thread is stored with the item's end: one write for the whole setup."""
         guild = self._guild(job)
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
         if not case.is_open:
-            return
+            return None
+        made: int | None = None
         try:
             thread_id = case.thread_id
             if thread_id is None:
                 with retry_on_discord_errors("create the member's private thread"):
-                    # Named by its reference: opaque, never the member's name.
+                    # Named by its reference: opaque, never the member's name. A crash before
+                    # the thread is stored leaves it there for the retry to adopt.
                     name = reference(case.kind, case.number)
                     thread = await private_thread(self.bot, guild.channels.support, name)
-                # Stored at once, so a retry after a later failure doesn't create a second thread.
-                await self.bot.cases.set_thread(case.id, thread.id)
-                thread_id = thread.id
+                thread_id = made = thread.id
             with retry_on_discord_errors("add the member to their thread"):
                 thread = await thread_of(self.bot, thread_id)
                 if case.member_id is not None and case.member_left_at is None:
@@ -69,12 +70,13 @@ class SupportJobs:
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
                     nonce=f"welcome-{case.id}",
                 )
-        except Retry as retry:
-            await self.bot.cases.set_problem(case.id, str(retry))
+        except Exception as failed:
+            # The card says what's stuck; a thread this try made is kept, not made again.
+            problem = str(failed) if isinstance(failed, Retry) else case.problem
+            if made is not None or problem != case.problem:
+                await self.bot.cases.set_problem(case.id, problem, thread_id=made)
             raise
-        if case.problem is not None:
-            # Everything is done now: take the note about an earlier failed try off the card.
-            await self.bot.cases.set_problem(case.id, None)
+        return self.bot.cases.thread_ready(case.id, made)
 
     def welcome(
         self, guild: GuildConfig, case: Case, body: str | None, reached_out_by: int | None = None

@@ -31,7 +31,7 @@ async def reach_out(bot: TendBot, guild: GuildConfig, member_id: int, moderator_
         silence_after=timedelta(days=guild.support.silence_after_days),
         reached_out_by=moderator_id,
     )
-    case = await fire_and_read(bot, opened.setup_job, opened.case.id)
+    case = await fire_and_read(bot, opened.setup_job, opened.case.id, then=opened.card_job)
     if case.thread_id is None:
         raise NotConfigured(
             "The case is saved, but Discord didn't let me create the thread yet; the card in the queue says why."

@@ -119,7 +119,7 @@ class SupportModal(RoutedModal):
             await reply_private(interaction, library.message("support_already_open", thread=where))
             return
         # Create the thread now, through the same durable job a retry would use.
-        case = await fire_and_read(bot, opened.setup_job, case.id)
+        case = await fire_and_read(bot, opened.setup_job, case.id, then=opened.card_job)
         if case.thread_id:
             await reply_private(
                 interaction, library.message("support_received", thread=f"<#{case.thread_id}>")

@@ -4,6 +4,7 @@ cases (through the authority rule for people), and scheduling the card's refresh
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,11 +13,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import CASE_GONE, Actor, Authority, require_case_member
 from bot.domain.cases.kinds import CARD_SYNC
-from bot.domain.cases.store import audit, next_number, reference
+from bot.domain.cases.store import audit, reference
 from bot.domain.errors import InvalidInput, NotFound
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, JobEngine
 from models import Case, ScheduledItem, utcnow
+
+
+@dataclass(frozen=True)
+class NewCase:
+    case: Case
+    # Its card's item, claimed by this process: run it once the transaction commits.
+    card: ScheduledItem
 
 
 class CaseBase:
@@ -35,30 +43,30 @@ class CaseBase:
         *,
         kind: str,
         guild_id: int,
+        number: int,
         status: str,
         now: datetime,
         audited: tuple[str, int | None, dict[str, Any]],
         **fields: Any,
-    ) -> Case:
-        """Open a case of any kind inside the caller's transaction: its number, the audit line
-        (action, actor, detail: ids and labels only), its card and the on-open hooks. Limits are
-        the caller's to check first, under :func:`lock_counter`."""
-        case = Case(
-            guild_id=guild_id,
-            kind=kind,
-            number=await next_number(session, guild_id, kind),
-            status=status,
-            opened_at=now,
-            **fields,
-        )
+    ) -> NewCase:
+        """Open a case of any kind inside the caller's transaction: the audit line (action, actor,
+        detail: ids and labels only), its card and the on-open hooks. ``number`` comes from
+        :func:`claim_number`, taken before the caller checked its limits.
+
+        The card's item is added already claimed: run it with ``jobs.run_claimed`` (or
+        ``spawn_claimed``) once the transaction commits, and the card costs no claim of its own.
+        """
+        case = Case(guild_id=guild_id, kind=kind, number=number, status=status, opened_at=now, **fields)
         session.add(case)
         await session.flush()
         action, actor_id, detail = audited
         audit(session, case, action, actor_id, **detail)
-        await self._card(session, case, now)
+        card = await self.jobs.add(
+            session, guild_id=guild_id, kind=CARD_SYNC, due_at=now, case_id=case.id, claimed=True
+        )
         for hook in self.on_open:  # e.g. the on-call escalation (bot/domain/followups)
             await hook(session, case)
-        return case
+        return NewCase(case, card)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -116,9 +124,6 @@ class CaseBase:
     async def refresh_card(self, session: AsyncSession, case: Case) -> None:
         await self._card(session, case, self.clock())
 
-    async def arm(self, case_id: int) -> None:
-        await self._arm_case_jobs(case_id)
-
     async def _card(self, session: AsyncSession, case: Case, now: datetime) -> None:
         """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
         await self.jobs.add(
@@ -129,9 +134,6 @@ class CaseBase:
             case_id=case.id,
             dedupe_key=f"card:{case.id}",
         )
-
-    async def _arm_case_jobs(self, case_id: int, exclude: ScheduledItem | None = None) -> None:
-        await self.jobs.arm_case(case_id, exclude=None if exclude is None else exclude.id)
 
     def mark_closed(
         self, case: Case, *, status: str, outcome: str, actor_id: int, acknowledge: bool = True

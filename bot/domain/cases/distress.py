@@ -13,12 +13,17 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor
+from bot.domain.cases.base import NewCase
 from bot.domain.cases.service import CaseService
-from bot.domain.cases.store import audit, lock_counter
+from bot.domain.cases.store import audit, claim_number
 from bot.domain.errors import InvalidInput
 from models import Case
 
 log = logging.getLogger(__name__)
+
+
+class _Skipped(Exception):
+    """No card this time (a cooldown or the channel's cap): roll back, the number goes back."""
 
 
 class DistressService:
@@ -43,8 +48,10 @@ class DistressService:
         database, so they hold across restarts and processes."""
         now = self.cases.clock()
 
-        async def work(session: AsyncSession) -> Case | None:
-            await lock_counter(session, guild_id, "distress")  # the checks see every notice
+        async def work(session: AsyncSession) -> NewCase:
+            # Taking the number locks the guild's counter, so the checks see every notice (and a
+            # skipped one gives the number back).
+            number = await claim_number(session, guild_id, "distress")
             recent = await session.scalar(
                 select(Case.id).where(
                     Case.guild_id == guild_id,
@@ -54,7 +61,7 @@ class DistressService:
                 )
             )
             if recent is not None:
-                return None
+                raise _Skipped("member cooldown")
             if channel_cards_per_hour is not None:
                 in_channel = await session.scalar(
                     select(func.count())
@@ -66,12 +73,12 @@ class DistressService:
                     )
                 )
                 if int(in_channel or 0) >= channel_cards_per_hour:
-                    log.info("distress card skipped: channel limit reached", extra={"guild_id": guild_id})
-                    return None
+                    raise _Skipped("channel limit reached")
             return await self.cases.open_case(
                 session,
                 kind="distress",
                 guild_id=guild_id,
+                number=number,
                 status="new",
                 now=now,
                 audited=("noticed", None, {"category": category}),
@@ -81,10 +88,13 @@ class DistressService:
                 snapshot={"channel_id": channel_id, "message_id": message_id, "jump_url": jump_url},
             )
 
-        case = await self.db.write(work)
-        if case is not None:
-            await self.cases.arm(case.id)
-        return case
+        try:
+            made = await self.cases.jobs.write(work)
+        except _Skipped as skipped:
+            log.info("distress card skipped: %s", skipped, extra={"guild_id": guild_id})
+            return None
+        self.cases.jobs.spawn_claimed(made.card)
+        return made.case
 
     async def close(self, actor: Actor, case_id: int, *, outcome: str) -> Case:
         """``reached_out`` closes it; ``not_needed`` dismisses it."""
@@ -103,6 +113,5 @@ class DistressService:
             await self.cases.refresh_card(session, case)
             return case
 
-        case = await self.db.write(work)
-        await self.cases.arm(case_id)
+        case = await self.cases.jobs.write(work)
         return case

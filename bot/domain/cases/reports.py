@@ -11,9 +11,10 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, require_reveal
+from bot.domain.cases.base import NewCase
 from bot.domain.cases.kinds import CASE_FOLLOWUP, REPORT_TALK, CaseFollowUpPayload, TalkPayload
 from bot.domain.cases.service import CaseService
-from bot.domain.cases.store import audit, lock_counter, reference
+from bot.domain.cases.store import audit, claim_number, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
 from models import Case, ReportDraft, ScheduledItem
 
@@ -97,9 +98,10 @@ class ReportService:
             )
         now = self.cases.clock()
 
-        async def work(session: AsyncSession) -> Case:
-            # Simultaneous reports wait for each other here, so the limits count every one.
-            await lock_counter(session, guild_id, "report")
+        async def work(session: AsyncSession) -> NewCase:
+            # Taking the number locks the guild's counter: simultaneous reports wait for each
+            # other here, so the limits count every one (a refusal gives the number back).
+            number = await claim_number(session, guild_id, "report")
             await self.check_limits(session, guild_id, reporter_id, limits)
             if draft_id is not None:
                 await session.execute(delete(ReportDraft).where(ReportDraft.id == draft_id))
@@ -108,6 +110,7 @@ class ReportService:
                 session,
                 kind="report",
                 guild_id=guild_id,
+                number=number,
                 status="new",
                 now=now,
                 audited=(
@@ -124,9 +127,9 @@ class ReportService:
                 snapshot=snapshot,
             )
 
-        case = await self.db.write(work)
-        await self.cases.arm(case.id)
-        return case
+        made = await self.jobs.write(work)
+        self.jobs.spawn_claimed(made.card)
+        return made.case
 
     # -- Report message: the message as Discord resolved it, kept between form and submit ---
 
@@ -223,8 +226,7 @@ class ReportService:
             audit(session, case, f"talk_{which}", moderator_id)
             await self.cases.refresh_card(session, case)
 
-        await self.db.write(work)
-        await self.cases.arm(case_id)
+        await self.jobs.write(work)
 
     async def resolve(
         self,
@@ -289,8 +291,7 @@ class ReportService:
             await self.cases.refresh_card(session, case)
             return case
 
-        case = await self.db.write(work)
-        await self.cases.arm(case_id)
+        case = await self.jobs.write(work)
         return case
 
     async def reveal(self, actor: Actor, case_id: int) -> Case:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.authority import CASE_GONE, Actor, may_hold
+from bot.domain.authority import Actor, may_hold
 from bot.domain.cases.base import CaseBase
 from bot.domain.cases.kinds import (
     CASE_FOLLOWUP,
@@ -29,8 +28,9 @@ from bot.domain.cases.kinds import (
     NoticePayload,
     SetupPayload,
 )
-from bot.domain.cases.store import audit, latest_case_of, lock_counter, open_case_of, reference
-from bot.domain.errors import InvalidInput, NotFound, TryLater
+from bot.domain.cases.store import audit, claim_number, open_or_latest, reference
+from bot.domain.errors import InvalidInput, TryLater
+from bot.infra.jobs import Finish
 from models import Case, ScheduledItem
 
 CLOSE_REASONS = {
@@ -58,7 +58,17 @@ class CooldownActive(TryLater):
 class Opened:
     case: Case
     created: bool
+    # Claimed by this process: the opener runs them (the thread inline, then the card).
     setup_job: ScheduledItem | None = None
+    card_job: ScheduledItem | None = None
+
+
+class _AlreadyOpen(Exception):
+    """The member has an open support case: roll back (the number taken goes back) and point to it."""
+
+    def __init__(self, case: Case):
+        super().__init__(case.id)
+        self.case = case
 
 
 class CaseService(CaseBase):
@@ -82,19 +92,20 @@ class CaseService(CaseBase):
         now = self.clock()
 
         async def work(session: AsyncSession) -> Opened:
-            # Concurrent submissions by one member (or on several processes) queue here, so the
-            # checks below see each other's cases: one open case, whatever the timing.
-            await lock_counter(session, guild_id, "support")
-            existing = await open_case_of(session, guild_id, member_id, "support")
-            if existing is not None:
-                return Opened(existing, created=False)
-            latest = await latest_case_of(session, guild_id, member_id, "support")
+            # Taking the number locks the guild's counter: concurrent submissions by one member (or
+            # on several processes) queue here, so the check below sees each other's cases.
+            number = await claim_number(session, guild_id, "support")
+            latest = await open_or_latest(session, guild_id, member_id, "support")
+            if latest is not None and latest.is_open:
+                session.expunge(latest)  # kept as read: the rollback would expire it
+                raise _AlreadyOpen(latest)  # rolls the number back
             if latest is not None and cooldown and latest.opened_at > now - cooldown:
                 raise CooldownActive(latest.opened_at + cooldown - now)
-            case = await self.open_case(
+            made = await self.open_case(
                 session,
                 kind="support",
                 guild_id=guild_id,
+                number=number,
                 # A moderator reaching out holds the case from the start.
                 status="open" if reached_out_by is None else "claimed",
                 now=now,
@@ -106,6 +117,8 @@ class CaseService(CaseBase):
                 holder_id=reached_out_by,
                 acknowledged_at=now if reached_out_by is not None else None,
             )
+            case = made.case
+            # The thread is made now, inline, by the one who opened it (run_claimed).
             setup = await self.jobs.add(
                 session,
                 guild_id=guild_id,
@@ -113,7 +126,7 @@ class CaseService(CaseBase):
                 due_at=now,
                 case_id=case.id,
                 payload=SetupPayload(reached_out_by=reached_out_by),
-                dedupe_key=f"setup:{case.id}",
+                claimed=True,
             )
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
@@ -121,46 +134,71 @@ class CaseService(CaseBase):
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id
             )
-            return Opened(case, created=True, setup_job=setup)
+            return Opened(case, created=True, setup_job=setup, card_job=made.card)
 
-        opened = await self.db.write(work)
-        await self._arm_case_jobs(opened.case.id, exclude=opened.setup_job)
-        return opened
+        try:
+            return await self.jobs.write(work)
+        except _AlreadyOpen as already:
+            return Opened(already.case, created=False)
 
     async def set_thread(self, case_id: int, thread_id: int) -> None:
         """The member's thread exists: store it, take any note about it off the card, show it there."""
+        await self.jobs.write(self.thread_ready(case_id, thread_id))
+
+    def thread_ready(self, case_id: int, thread_id: int | None) -> Finish:
+        """What a finished thread setup records, in the transaction that ends its item: the thread
+        (``None``: stored already), no problem any more, and a fresh card if one is posted (a new
+        case's card is drawn after its thread, so it shows it from the start)."""
+
+        async def record(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return  # erased meanwhile: nothing to record
+            changed = case.problem is not None
+            if thread_id is not None and case.thread_id != thread_id:
+                case.thread_id, changed = thread_id, True
+                audit(session, case, "thread_created", None)
+            case.problem = None
+            if changed and case.card_message_id is not None:
+                await self._card(session, case, self.clock())
+
+        return record
+
+    async def set_problem(self, case_id: int, problem: str | None, *, thread_id: int | None = None) -> None:
+        """Note (or clear) why a Discord side effect of this case is stuck; the card shows it. A
+        thread the failed try did make is stored with it (``thread_id``)."""
 
         async def work(session: AsyncSession) -> None:
             case = await session.get(Case, case_id)
             if case is None:
-                raise NotFound(CASE_GONE)
-            case.thread_id, case.problem = thread_id, None
-            audit(session, case, "thread_created", None)
-            await self._card(session, case, self.clock())
-
-        await self.db.write(work)
-        await self._arm_case_jobs(case_id)
-
-    async def set_problem(self, case_id: int, problem: str | None) -> None:
-        """Note (or clear) why a Discord side effect of this case is stuck; the card shows it."""
-
-        async def work(session: AsyncSession) -> None:
-            case = await session.get(Case, case_id)
-            if case is not None and case.problem != problem:
+                return
+            if thread_id is not None and case.thread_id is None:
+                case.thread_id = thread_id
+                audit(session, case, "thread_created", None)
+            if case.problem != problem:
                 case.problem = problem
                 await self._card(session, case, self.clock())
 
-        await self.db.write(work)
-        await self._arm_case_jobs(case_id)
+        await self.jobs.write(work)
 
-    async def set_card(
-        self, case_id: int, channel_id: int, message_id: int, staff_thread_id: int | None
-    ) -> None:
-        """Where the card and its notes thread are (a notes thread once stored is never forgotten)."""
-        values: dict[str, Any] = {"card_channel_id": channel_id, "card_message_id": message_id}
-        if staff_thread_id is not None:
-            values["staff_thread_id"] = staff_thread_id
-        await self._update(case_id, None, None, **values)
+    def card_posted(self, case_id: int, channel_id: int, message_id: int, drawn: Case) -> Finish:
+        """What a finished card refresh records, in the transaction that ends its item: where the
+        card is, and another refresh if the case changed in a way the card didn't see (a thread
+        stored by a setup that ran alongside it)."""
+
+        async def record(session: AsyncSession) -> None:
+            case = await session.get(Case, case_id)
+            if case is None:
+                return
+            case.card_channel_id, case.card_message_id = channel_id, message_id
+            if (case.thread_id, case.problem) != (drawn.thread_id, drawn.problem):
+                await self._card(session, case, self.clock())
+
+        return record
+
+    async def set_notes_thread(self, case_id: int, thread_id: int) -> None:
+        """The team's notes thread on the case's card, made when first needed."""
+        await self._update(case_id, None, None, staff_thread_id=thread_id)
 
     # -- moderator actions ------------------------------------------------------------------
 
@@ -188,8 +226,7 @@ class CaseService(CaseBase):
                     await self.notify_member(session, case, "report_acknowledged")
             return case
 
-        case = await self.db.write(work)
-        await self._arm_case_jobs(case_id)
+        case = await self.jobs.write(work)
         return case
 
     async def record_helper(self, actor: Actor, case_id: int) -> Case:
@@ -226,8 +263,7 @@ class CaseService(CaseBase):
             await self._card(session, case, now)
             return case
 
-        case = await self.db.write(work)
-        await self._arm_case_jobs(case_id)
+        case = await self.jobs.write(work)
         return case
 
     async def close_support(
@@ -284,8 +320,7 @@ class CaseService(CaseBase):
             await self._card(session, case, now)
             return case
 
-        case = await self.db.write(work)
-        await self._arm_case_jobs(case_id)
+        case = await self.jobs.write(work)
         return case
 
     async def record_survey(self, actor: Actor, case_id: int, answer: str) -> Case:
@@ -301,8 +336,7 @@ class CaseService(CaseBase):
             await self._card(session, case, self.clock())
             return case
 
-        case = await self.db.write(work)
-        await self._arm_case_jobs(case_id)
+        case = await self.jobs.write(work)
         return case
 
     async def notify_member(self, session: AsyncSession, case: Case, message: str) -> None:
@@ -334,8 +368,7 @@ class CaseService(CaseBase):
                 payload=NoticePayload(text),
             )
 
-        await self.db.write(work)
-        await self._arm_case_jobs(case.id)
+        await self.jobs.write(work)
 
     # -- what happens in the thread ---------------------------------------------------------
 
@@ -357,9 +390,7 @@ class CaseService(CaseBase):
                 await self._card(session, case, now)
             return case
 
-        case = await self.db.write(work)
-        if case is not None:
-            await self._arm_case_jobs(case.id)
+        case = await self.jobs.write(work)
         return case
 
     async def keep_open(self, actor: Actor, case_id: int, silence_after: timedelta) -> Case:
@@ -380,8 +411,7 @@ class CaseService(CaseBase):
             )
             return case
 
-        case = await self.db.write(work)
-        await self._arm_case_jobs(case_id)
+        case = await self.jobs.write(work)
         return case
 
     async def member_left(self, guild_id: int, member_id: int) -> list[Case]:
@@ -402,7 +432,5 @@ class CaseService(CaseBase):
                 await self._card(session, case, now)
             return list(cases)
 
-        cases = await self.db.write(work)
-        for case in cases:
-            await self._arm_case_jobs(case.id)
+        cases = await self.jobs.write(work)
         return cases

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case as sql_case
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,24 +40,21 @@ async def lock_counter(session: AsyncSession, guild_id: int, kind: str) -> None:
     )
 
 
-async def next_number(session: AsyncSession, guild_id: int, kind: str) -> int:
-    """The next case number for a guild and kind, atomically (no two callers get the same one)."""
+async def claim_number(session: AsyncSession, guild_id: int, kind: str) -> int:
+    """Take the next case number for a guild and kind, in one statement (an upsert that returns
+    it). The counter row stays locked until the transaction ends, so it also serializes "check a
+    limit, then add a case": call it first, check, and raise to give the number back."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     bump = (
-        update(CaseCounter)
-        .where(CaseCounter.guild_id == guild_id, CaseCounter.kind == kind)
-        .values(last_number=CaseCounter.last_number + 1)
+        insert(CaseCounter)
+        .values(guild_id=guild_id, kind=kind, last_number=1)
+        .on_conflict_do_update(
+            index_elements=[CaseCounter.guild_id, CaseCounter.kind],
+            set_={"last_number": CaseCounter.last_number + 1},
+        )
         .returning(CaseCounter.last_number)
     )
-    number = await session.scalar(bump)
-    if number is not None:
-        return int(number)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(
-        insert(CaseCounter).values(guild_id=guild_id, kind=kind, last_number=0).on_conflict_do_nothing()
-    )
-    number = await session.scalar(bump)
-    assert number is not None
-    return int(number)
+    return int((await session.execute(bump)).scalar_one())
 
 
 # What an audit detail may hold: ids, numbers, flags and short labels (a rule id, an outcome key).
@@ -91,6 +89,16 @@ def audit(
             action=action,
             detail=detail,
         )
+    )
+
+
+async def open_or_latest(session: AsyncSession, guild_id: int, member_id: int, kind: str) -> Case | None:
+    """The member's open case of ``kind`` if there is one, else their latest (one query)."""
+    return await session.scalar(
+        select(Case)
+        .where(Case.guild_id == guild_id, Case.member_id == member_id, Case.kind == kind)
+        .order_by(sql_case((Case.status.in_(OPEN_STATUSES), 0), else_=1), Case.opened_at.desc())
+        .limit(1)
     )
 
 

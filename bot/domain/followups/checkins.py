@@ -107,8 +107,7 @@ class CheckIns(Reopening):
             nudge_after=timedelta(minutes=guild.support.nudge_after_minutes),
             silence_after=timedelta(days=guild.support.silence_after_days),
         )
-        if opened.setup_job is not None:
-            self.jobs.arm(opened.setup_job)
+        self.jobs.spawn_claimed(opened.setup_job, opened.card_job)  # the thread, then the card
         return opened.case
 
     async def opted_out(self, guild_id: int, member_id: int) -> bool:

@@ -35,8 +35,7 @@ class Reopening(FollowUpBase):
             case = await CaseService.get_in(session, guild_id, case_id)
             return await self._reopen(session, case, actor_id, why)
 
-        case = await self.db.write(work)
-        await self.cases.arm(case.id)
+        case = await self.jobs.write(work)
         return case
 
     async def reopen_from_followup(self, actor: Actor, followup_id: int) -> Case:
@@ -65,8 +64,7 @@ class Reopening(FollowUpBase):
                 )
             return case
 
-        case = await self.db.write(work)
-        await self.cases.arm(case.id)
+        case = await self.jobs.write(work)
         return case
 
     async def _reopen(self, session: AsyncSession, case: Case, actor_id: int, why: str) -> Case:
