@@ -47,12 +47,10 @@ class CaseJobs:
     def __init__(self, bot: TendBot):
         self.bot = bot
 
-    async def member_facts(self, case: Case, user_id: int | None) -> MemberFacts | None:
+    async def member_facts(self, case: Case, user_id: int | None, past: int) -> MemberFacts | None:
         """Facts about the person a card is about (the member asking, or the reported member)."""
         if user_id is None:
             return None
-        async with self.bot.db.read() as session:
-            past = await past_case_count(session, case, user_id)
         guild = self.bot.get_guild(case.guild_id)
         member = guild.get_member(user_id) if guild else None
         left = case.member_left_at is not None and user_id == case.member_id
@@ -70,7 +68,13 @@ class CaseJobs:
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None or job.case_id is None:
             raise GiveUp("the server is no longer in the config")
-        case = await self.bot.cases.get(job.guild_id, job.case_id)
+        async with self.bot.db.read() as session:  # one read for all the card shows
+            case = await self.bot.cases.get_in(session, job.guild_id, job.case_id)
+            kind = self.bot.kinds.of(case)
+            about = kind.about(case)
+            past = await past_case_count(session, case, about) if about is not None else 0
+            unclaimed = case.is_open and case.holder_id is None
+            load = await open_load(session, guild.id) if unclaimed else {}
         channel_id = (
             case.card_channel_id
             or (guild.channels.escalation if case.escalated else None)
@@ -78,22 +82,18 @@ class CaseJobs:
         )
         with retry_on_discord_errors("update the case card"):
             channel = await messageable(self.bot, channel_id)
-        kind = self.bot.kinds.of(case)
         # The card names a reporter only where the reported member can't read it.
         context = CardContext(
             guild=guild,
-            facts=await self.member_facts(case, kind.about(case)),
+            facts=await self.member_facts(case, about, past),
             readers=await team_readers(channel, case),
             library=self.bot.prompts(guild.id),
         )
         embed = kind.card(case, context)
-        if case.is_open and case.holder_id is None:
-            async with self.bot.db.read() as session:
-                load = await open_load(session, guild.id)
-            limit = guild.listening.max_open_per_moderator
-            note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
-            if note:
-                embed.add_field(name="⚖ Team load", value=note, inline=False)
+        limit = guild.listening.max_open_per_moderator
+        note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
+        if note:
+            embed.add_field(name="⚖ Team load", value=note, inline=False)
         buttons = card_buttons(case, guild, kind)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role

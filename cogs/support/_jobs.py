@@ -45,6 +45,7 @@ class SupportJobs:
         if not case.is_open:
             return None
         made: int | None = None
+        thread: discord.Thread | None = None
         try:
             thread_id = case.thread_id
             if thread_id is None:
@@ -55,7 +56,7 @@ class SupportJobs:
                     thread = await private_thread(self.bot, guild.channels.support, name)
                 thread_id = made = thread.id
             with retry_on_discord_errors("add the member to their thread"):
-                thread = await thread_of(self.bot, thread_id)
+                thread = thread or await thread_of(self.bot, thread_id)
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
                 if case.holder_id is not None:

@@ -39,17 +39,16 @@ def require_support(bot: TendBot, guild_id: int | None) -> GuildConfig:
 async def refusal_before_form(bot: TendBot, guild: GuildConfig, member_id: int) -> str | None:
     """Why the member can't open a support case now (an open thread, the cooldown), found by a
     quick look before the form, so nobody types their story only to be turned away. None: go on."""
-    from bot.domain.cases.store import latest_case_of, open_case_of
+    from bot.domain.cases.store import open_or_latest
 
     async def look() -> str | None:
         async with bot.db.read() as session:
-            case = await open_case_of(session, guild.id, member_id, "support")
-            if case is not None:
-                where = (
-                    f"<#{case.thread_id}>" if case.thread_id else "your private thread (it's being set up)"
-                )
-                return bot.prompts(guild.id).message("support_already_open", thread=where)
-            latest = await latest_case_of(session, guild.id, member_id, "support")
+            latest = await open_or_latest(session, guild.id, member_id, "support")
+        if latest is not None and latest.is_open:
+            where = (
+                f"<#{latest.thread_id}>" if latest.thread_id else "your private thread (it's being set up)"
+            )
+            return bot.prompts(guild.id).message("support_already_open", thread=where)
         cooldown = timedelta(minutes=guild.support.cooldown_minutes)
         if latest is not None and cooldown and latest.opened_at > bot.cases.clock() - cooldown:
             wait = CooldownActive(latest.opened_at + cooldown - bot.cases.clock())

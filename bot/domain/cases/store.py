@@ -116,15 +116,6 @@ async def open_case_of(session: AsyncSession, guild_id: int, member_id: int, kin
     )
 
 
-async def latest_case_of(session: AsyncSession, guild_id: int, member_id: int, kind: str) -> Case | None:
-    return await session.scalar(
-        select(Case)
-        .where(Case.guild_id == guild_id, Case.member_id == member_id, Case.kind == kind)
-        .order_by(Case.opened_at.desc())
-        .limit(1)
-    )
-
-
 async def past_case_count(session: AsyncSession, case: Case, user_id: int) -> int:
     """How many other cases name this person in the guild (shown to moderators only).
 
