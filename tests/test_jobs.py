@@ -273,3 +273,47 @@ async def test_a_recurring_kind_schedules_its_next_run_as_it_finishes_one_pendin
         rows = (await session.scalars(select(ScheduledItem).order_by(ScheduledItem.id))).all()
     assert [r.status for r in rows] == ["done", "failed", "done", "pending"]
     assert rows[-1].dedupe_key == f"digest:{GUILD}" and rows[-1].due_at == first.due_at + timedelta(days=21)
+
+
+async def test_a_backlog_is_armed_a_page_at_a_time_and_all_of_it_fires(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    """More items due than the window: the first page is fired or armed, the rest follow as
+    it drains, each once, and the engine never holds more than a page of timers."""
+    clock = TestClock()
+    engine = make_engine(db, scheduler, clock, window=10)
+    fired: list[int] = []
+    most_armed = 0
+
+    async def handler(job: Job) -> None:
+        nonlocal most_armed
+        most_armed = max(most_armed, len(scheduler.get_jobs()))
+        fired.append(job.id)
+
+    engine.register(kind("tick"), handler)
+
+    async def add_many(session):  # type: ignore[no-untyped-def]
+        for n in range(25):  # 25 overdue (a restart after downtime)
+            await engine.add(
+                session, guild_id=GUILD, kind=kind("tick"), due_at=clock() - timedelta(minutes=n)
+            )
+        for n in range(15):  # and 15 due in the next seconds
+            await engine.add(
+                session, guild_id=GUILD, kind=kind("tick"), due_at=clock() + timedelta(seconds=1 + n / 10)
+            )
+
+    await db.write(add_many)
+    await engine.start()
+    armed_at_start = sum(1 for j in scheduler.get_jobs() if j.id.startswith("item:"))
+    assert armed_at_start <= 10
+    for _ in range(100):
+        await engine.wait_idle()
+        if len(fired) == 40:
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(fired) == sorted(set(fired)) and len(fired) == 40
+    assert most_armed <= 10 + 1  # a page of item timers (+ the sweep's own)
+    async with db.read() as session:
+        statuses = set((await session.scalars(select(ScheduledItem.status))).all())
+    assert statuses == {"done"}
+    engine.stop()

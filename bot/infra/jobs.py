@@ -4,7 +4,8 @@ The ``scheduled_items`` table is the truth. APScheduler is only the clock: it ho
 in-memory date jobs keyed ``item:<id>`` whose only argument is the id, so nothing is
 pickled and a restart loses nothing. On start, and every ``sweep_seconds`` after,
 the engine fires what is overdue (oldest first, marked late when Tend was down) and
-arms what falls due within the horizon.
+arms what falls due within the horizon, a page (``window``) at a time: the next page is
+armed as the last one fires, so memory and start time don't grow with the backlog.
 
 A job is claimed by a conditional ``UPDATE … WHERE status = 'pending' RETURNING`` in
 its own transaction, so two processes on one PostgreSQL never both fire it. A claim
@@ -23,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import case, select, update
+from sqlalchemy import case, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -66,6 +67,7 @@ class JobEngine:
         sweep_seconds: float = 60.0,
         max_failures: int = 6,
         concurrency: int = 16,
+        window: int = 1000,
     ):
         self.db = db
         self.scheduler = scheduler
@@ -76,6 +78,7 @@ class JobEngine:
         self.horizon = horizon
         self.sweep_seconds = sweep_seconds
         self.max_failures = max_failures
+        self.window = window  # items armed or fired at a time (see _arm_next)
         # In memory, and safe to lose (a restart rebuilds or doesn't need them):
         # - handlers and recurrences: registered from code at every start;
         # - the slots, the sweep lock and `ready`: this process's pacing only;
@@ -86,6 +89,9 @@ class JobEngine:
         self._recurring: dict[str, Recurrence] = {}
         self._slots = asyncio.Semaphore(concurrency)
         self._in_flight: set[asyncio.Task[bool]] = set()
+        # - which items have a timer, and whether the last page left more: refills only.
+        self._armed: set[int] = set()
+        self._more_waiting = False
         self._started = False
         self._sweeping = asyncio.Lock()
         self.ready = asyncio.Event()  # set once the first sweep has run
@@ -161,6 +167,7 @@ class JobEngine:
 
     def stop(self) -> None:
         self._started = False
+        self._armed.clear()
         for job in self.scheduler.get_jobs():
             if job.id.startswith(("item:", "jobs:")):
                 job.remove()
@@ -282,6 +289,7 @@ class JobEngine:
         if delay <= 0:
             self._spawn(item_id)
         elif delay <= self.horizon.total_seconds():
+            self._armed.add(item_id)
             # APScheduler runs on the machine's time: the one place the real time is right.
             run_at = datetime.now(UTC) + timedelta(seconds=delay)
             self.scheduler.add_job(
@@ -317,25 +325,53 @@ class JobEngine:
     async def _sweep(self) -> None:
         now = self.clock()
         await self._reclaim_expired(now)
+        await self._arm_next(now)
+
+    async def _arm_next(self, now: datetime) -> None:
+        """Fire what is overdue and arm what falls due within the horizon: the next ``window``
+        items only, so a hundred thousand due this hour cost one page, not a hundred thousand
+        timers. As they fire, the next page is armed (:meth:`_refill`)."""
+        query = (
+            select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at)
+            .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= now + self.horizon)
+            .order_by(ScheduledItem.due_at, ScheduledItem.id)
+            .limit(self.window)
+        )
+        if self.ownership.shard_ids is not None:  # only this process's guilds (Discord's shard formula)
+            # Literals, not parameters: PostgreSQL has no bigint >> bigint.
+            shard = ScheduledItem.guild_id.op(">>")(literal_column("22")).op("%")(
+                literal_column(str(int(self.ownership.shard_count)))
+            )
+            query = query.where(shard.in_(sorted(self.ownership.shard_ids)))
         async with self.db.read() as session:
-            rows = (
-                await session.execute(
-                    select(ScheduledItem.id, ScheduledItem.guild_id, ScheduledItem.due_at)
-                    .where(ScheduledItem.status == "pending", ScheduledItem.due_at <= now + self.horizon)
-                    .order_by(ScheduledItem.due_at, ScheduledItem.id)
-                )
-            ).all()
-        owned = [row for row in rows if self.ownership.owns(row.guild_id)]
-        overdue = [row.id for row in owned if row.due_at <= now]
-        for item_id in overdue:
-            self._spawn(item_id)
-        upcoming = [row for row in owned if row.due_at > now]
-        for count, row in enumerate(upcoming, start=1):
-            self._arm(row.id, row.guild_id, row.due_at)
+            rows = (await session.execute(query)).all()
+        self._more_waiting = len(rows) == self.window
+        for count, row in enumerate(rows, start=1):
+            if row.due_at <= now:
+                self._spawn(row.id)
+            else:
+                self._arm(row.id, row.guild_id, row.due_at)
             if count % 500 == 0:
-                # Arming costs APScheduler ~0.3 ms an item: with many items in the horizon,
-                # let interactions in between batches (the 3-second rule).
+                # Arming costs APScheduler ~0.3 ms an item: let interactions in between batches
+                # (the 3-second rule).
                 await asyncio.sleep(0)
+
+    def _refill(self) -> None:
+        """When most of the armed page has fired and more was waiting, arm the next page now
+        rather than at the next sweep."""
+        if not self._more_waiting or not self._started or self._sweeping.locked():
+            return
+        if len(self._armed) + len(self._in_flight) > self.window // 2:
+            return
+        self._more_waiting = False  # one refill at a time; it sets this again
+        task = asyncio.get_running_loop().create_task(self._refill_now())
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+
+    async def _refill_now(self) -> bool:
+        async with self._sweeping:
+            await self._arm_next(self.clock())
+        return True
 
     async def _reclaim_expired(self, now: datetime) -> None:
         async def reclaim(session: AsyncSession) -> int:
@@ -354,12 +390,17 @@ class JobEngine:
 
     async def _on_clock(self, item_id: int) -> None:
         # A coroutine, so APScheduler runs it on the event loop (plain functions go to a thread pool).
+        self._armed.discard(item_id)
         self._spawn(item_id)
 
     def _spawn(self, item_id: int) -> None:
         task = asyncio.get_running_loop().create_task(self.fire(item_id))
         self._in_flight.add(task)
-        task.add_done_callback(self._in_flight.discard)
+        task.add_done_callback(self._fired)
+
+    def _fired(self, task: asyncio.Task[bool]) -> None:
+        self._in_flight.discard(task)
+        self._refill()
 
     async def fire(self, item_id: int) -> bool:
         """Claim and run one item. Returns whether this call ran it."""

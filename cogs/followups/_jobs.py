@@ -11,7 +11,7 @@ from bot.domain.cases.kinds import CaseFollowUpPayload
 from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
 from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened
 from bot.domain.text import fit, quote
-from bot.infra.jobs import GiveUp, Job
+from bot.infra.jobs import Finish, GiveUp, Job
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.queue import messageable, notes_channel
@@ -39,18 +39,18 @@ class FollowUpJobs:
 
     # -- reminders ------------------------------------------------------------------------
 
-    async def due(self, job: Job[FollowUpRef]) -> None:
+    async def due(self, job: Job[FollowUpRef]) -> Finish | None:
         """A follow-up or /remind reminder is due: deliver it with its buttons."""
-        await self.deliver(job.payload.followup, job)
+        return await self.deliver(job.payload.followup, job)
 
-    async def case_followup(self, job: Job[CaseFollowUpPayload]) -> None:
+    async def case_followup(self, job: Job[CaseFollowUpPayload]) -> Finish | None:
         """A follow-up set when a case was closed: the same reminder, made a follow-up record."""
-        await self.deliver(await self.bot.followups.from_case_job(job), job)
+        return await self.deliver(await self.bot.followups.from_case_job(job), job)
 
-    async def deliver(self, followup_id: int, job: Job[Any]) -> None:
+    async def deliver(self, followup_id: int, job: Job[Any]) -> Finish | None:
         delivery = await self.bot.followups.begin_delivery(followup_id)
         if delivery is None:
-            return  # done or cancelled meanwhile
+            return None  # done or cancelled meanwhile
         guild = self.bot.settings.guild(job.guild_id)
         if guild is None:
             raise GiveUp("the server is no longer in the config")
@@ -76,7 +76,7 @@ class FollowUpJobs:
                 readers = await team_readers(channel, delivery.case)
                 content = late + self._reminder_text(delivery, readers)
                 message = await channel.send(content, view=view, allowed_mentions=mentions, nonce=nonce)
-        await self.bot.followups.set_message(followup.id, message.channel.id, message.id)
+        return self.bot.followups.delivered(delivery, message.channel.id, message.id)
 
     def _reminder_text(self, delivery: Delivery, readers: Readers) -> str:
         followup, case = delivery.followup, delivery.case
@@ -88,11 +88,11 @@ class FollowUpJobs:
         prompt = self.bot.prompts(followup.guild_id).prompt("checkin")
         text = f"⏰ <@{followup.owner_id}>, it's time to check in{about}{on}. {prompt.next_action}{note}"
         on_behalf = tend_checks_in_for(case, followup.member_id)
-        if followup.checkin == "scheduled" and on_behalf:
+        if delivery.checkin == "scheduled" and on_behalf:
             text += "\n-# I'm sending the reporter a check-in on your behalf; their answer will come here."
-        elif followup.checkin == "scheduled":
+        elif delivery.checkin == "scheduled":
             text += "\n-# They'll also get a gentle check-in by DM (outside quiet hours)."
-        elif followup.checkin == "skipped":
+        elif delivery.checkin == "skipped":
             text += "\n-# They asked not to get check-ins from Tend, so none was sent."
         return fit(text, 2000)
 

@@ -125,14 +125,17 @@ class CaseBase:
         await self._card(session, case, self.clock())
 
     async def _card(self, session: AsyncSession, case: Case, now: datetime) -> None:
+        await self._card_of(session, case.guild_id, case.id, now)
+
+    async def _card_of(self, session: AsyncSession, guild_id: int, case_id: int, now: datetime) -> None:
         """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
         await self.jobs.add(
             session,
-            guild_id=case.guild_id,
+            guild_id=guild_id,
             kind=CARD_SYNC,
             due_at=now,
-            case_id=case.id,
-            dedupe_key=f"card:{case.id}",
+            case_id=case_id,
+            dedupe_key=f"card:{case_id}",
         )
 
     def mark_closed(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, may_hold
@@ -151,16 +152,25 @@ class CaseService(CaseBase):
         case's card is drawn after its thread, so it shows it from the start)."""
 
         async def record(session: AsyncSession) -> None:
-            case = await session.get(Case, case_id)
-            if case is None:
+            values: dict[str, Any] = {"problem": None}
+            if thread_id is not None:
+                values["thread_id"] = thread_id
+            # One statement: the new values in, what decides the rest out.
+            row = (
+                await session.execute(
+                    update(Case)
+                    .where(Case.id == case_id)
+                    .values(**values)
+                    .returning(Case.guild_id, Case.card_message_id)
+                    .execution_options(synchronize_session=False)
+                )
+            ).first()
+            if row is None:
                 return  # erased meanwhile: nothing to record
-            changed = case.problem is not None
-            if thread_id is not None and case.thread_id != thread_id:
-                case.thread_id, changed = thread_id, True
-                audit(session, case, "thread_created", None)
-            case.problem = None
-            if changed and case.card_message_id is not None:
-                await self._card(session, case, self.clock())
+            if thread_id is not None:
+                audit(session, None, "thread_created", None, guild_id=row.guild_id, case_id=case_id)
+            if row.card_message_id is not None:
+                await self._card_of(session, row.guild_id, case_id, self.clock())
 
         return record
 
@@ -187,12 +197,17 @@ class CaseService(CaseBase):
         stored by a setup that ran alongside it)."""
 
         async def record(session: AsyncSession) -> None:
-            case = await session.get(Case, case_id)
-            if case is None:
-                return
-            case.card_channel_id, case.card_message_id = channel_id, message_id
-            if (case.thread_id, case.problem) != (drawn.thread_id, drawn.problem):
-                await self._card(session, case, self.clock())
+            row = (
+                await session.execute(
+                    update(Case)
+                    .where(Case.id == case_id)
+                    .values(card_channel_id=channel_id, card_message_id=message_id)
+                    .returning(Case.guild_id, Case.thread_id, Case.problem)
+                    .execution_options(synchronize_session=False)
+                )
+            ).first()
+            if row is not None and (row.thread_id, row.problem) != (drawn.thread_id, drawn.problem):
+                await self._card_of(session, row.guild_id, case_id, self.clock())
 
         return record
 

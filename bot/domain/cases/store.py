@@ -68,9 +68,11 @@ def audit(
     actor_id: int | None,
     *,
     guild_id: int | None = None,
+    case_id: int | None = None,
     **detail: Any,
 ) -> None:
-    """Record who did what to which case.
+    """Record who did what to which case (``case``, or ``guild_id`` and ``case_id`` when the
+    caller has the ids only).
 
     ``detail`` holds ids and labels only, never anyone's words: audit events outlive the
     retention purge and /privacy delete, and aren't encrypted. A string that isn't a short
@@ -84,7 +86,7 @@ def audit(
     session.add(
         AuditEvent(
             guild_id=guild_id if case is None else case.guild_id,
-            case_id=None if case is None else case.id,
+            case_id=case_id if case is None else case.id,
             actor_id=actor_id,
             action=action,
             detail=detail,

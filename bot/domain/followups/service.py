@@ -32,7 +32,7 @@ from bot.domain.followups.checkins import CheckIns
 from bot.domain.followups.escalation import Escalation
 from bot.domain.followups.timing import after_quiet_hours
 from bot.infra.db import Database
-from bot.infra.jobs import Clock, Job, JobEngine
+from bot.infra.jobs import Clock, Finish, Job, JobEngine
 from models import Case, FollowUp, ScheduledItem, utcnow
 
 NOTE_LIMIT = 1000
@@ -45,6 +45,8 @@ class Delivery:
     followup: FollowUp
     note: str | None
     case: Case | None
+    # The member's check-in with this reminder: "scheduled", "skipped" (they opted out), or None.
+    checkin: str | None = None
 
 
 class FollowUpService(CheckIns, Escalation):
@@ -240,66 +242,65 @@ class FollowUpService(CheckIns, Escalation):
     # -- delivery -------------------------------------------------------------------------
 
     async def begin_delivery(self, followup_id: int) -> Delivery | None:
-        """Mark a follow-up due and, where the guild opted in, schedule the member's check-in
-        (moved out of quiet hours). None if it was done or cancelled meanwhile. Idempotent."""
-        now = self.clock()
-        checkin: list[ScheduledItem] = []
-
-        async def work(session: AsyncSession) -> Delivery | None:
+        """What a due follow-up's reminder needs (None if it was done or cancelled meanwhile),
+        with the member's check-in decided. A read: :meth:`delivered` writes it all, with the
+        item's end, once the reminder is posted."""
+        async with self.db.read() as session:
             followup = await session.get(FollowUp, followup_id)
             if followup is None or followup.status in ("done", "cancelled"):
                 return None
-            followup.status = "due"
-            followup.delivered_at = now
-            guild = self.settings.guild(followup.guild_id)
             case = await session.get(Case, followup.case_id) if followup.case_id else None
-            wanted = guild is not None and (
-                guild.followups.member_checkins or tend_checks_in_for(case, followup.member_id)
-            )
-            if (
-                guild is not None
-                and wanted
-                and followup.kind == "followup"
-                and followup.member_id is not None
-                and followup.checkin is None
-            ):
-                if await self._opted_out(session, followup.guild_id, followup.member_id):
-                    followup.checkin = "skipped"
-                else:
-                    followup.checkin = "scheduled"
-                    checkin.append(
-                        await self.jobs.add(
-                            session,
-                            guild_id=followup.guild_id,
-                            kind=FOLLOWUP_CHECKIN,
-                            due_at=self.member_time(guild, now),
-                            target_id=followup.member_id,
-                            payload=FollowUpRef(followup.id),
-                            dedupe_key=f"checkin:{followup.id}",
-                        )
-                    )
-            return Delivery(followup, followup.note, case)
+            checkin = followup.checkin
+            if checkin is None and self._checks_in(followup, case):
+                opted_out = await self._opted_out(session, followup.guild_id, followup.member_id or 0)
+                checkin = "skipped" if opted_out else "scheduled"
+            return Delivery(followup, followup.note, case, checkin)
 
-        delivery = await self.db.write(work)
-        for item in checkin:
-            self.jobs.arm(item)
-        return delivery
+    def _checks_in(self, followup: FollowUp, case: Case | None) -> bool:
+        """Whether this follow-up comes with a check-in DM to its member (opt-outs aside)."""
+        guild = self.settings.guild(followup.guild_id)
+        return (
+            guild is not None
+            and followup.kind == "followup"
+            and followup.member_id is not None
+            and (guild.followups.member_checkins or tend_checks_in_for(case, followup.member_id))
+        )
+
+    def delivered(self, delivery: Delivery, channel_id: int, message_id: int) -> Finish:
+        """The reminder is posted: mark the follow-up due, remember where its buttons are and
+        record (and schedule) the check-in decided by :meth:`begin_delivery`, out of quiet hours.
+        Written in the transaction that ends the reminder's item; idempotent."""
+        now = self.clock()
+        followup_id = delivery.followup.id
+
+        async def record(session: AsyncSession) -> None:
+            followup = await session.get(FollowUp, followup_id)
+            if followup is None or followup.status in ("done", "cancelled"):
+                return
+            followup.status, followup.delivered_at = "due", now
+            followup.message_channel_id, followup.message_id = channel_id, message_id
+            guild = self.settings.guild(followup.guild_id)
+            if followup.checkin is not None or delivery.checkin is None or guild is None:
+                return
+            followup.checkin = delivery.checkin
+            if delivery.checkin == "scheduled":
+                await self.jobs.add(
+                    session,
+                    guild_id=followup.guild_id,
+                    kind=FOLLOWUP_CHECKIN,
+                    due_at=self.member_time(guild, now),
+                    target_id=followup.member_id,
+                    payload=FollowUpRef(followup.id),
+                    dedupe_key=f"checkin:{followup.id}",
+                )
+
+        return record
 
     @staticmethod
     def member_time(guild: GuildConfig, when: datetime) -> datetime:
         """When a DM to a member may go: ``when``, or the end of the guild's quiet hours."""
         settings = guild.followups
         return after_quiet_hours(when, guild.zone, settings.quiet_hours_start, settings.quiet_hours_end)
-
-    async def set_message(self, followup_id: int, channel_id: int, message_id: int) -> None:
-        async def work(session: AsyncSession) -> None:
-            await session.execute(
-                update(FollowUp)
-                .where(FollowUp.id == followup_id)
-                .values(message_channel_id=channel_id, message_id=message_id)
-            )
-
-        await self.db.write(work)
 
     # -- the reminder's buttons --------------------------------------------------------------
 
