@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -175,3 +176,26 @@ async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_f
         env={"DISCORD_TOKEN": "x", "DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": ""},
     )
     assert code == 1 and f"The encryption keys in {tmp_path / 'tend.key'} can't read" in err, err
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_run_without_a_connection_to_discord_ends_in_one_sentence(tmp_path: Path) -> None:
+    port = closed_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{tmp_path}"\nauto_migrate = true\n'
+        f'api_base_url = "http://127.0.0.1:{port}/api/v10"\ngateway_url = "ws://127.0.0.1:{port}/"\n'
+        "[[guilds]]\nid = 111111111111111111\nmoderator_roles = [222222222222222222]\n"
+        "[guilds.channels]\nqueue = 333333333333333333\nsupport = 444444444444444444\n"
+    )
+    env = {"DISCORD_TOKEN": "x", "DATABASE_URL": ""}
+    code, _, err = await run_tend("run", "--config", str(config), env=env)
+    assert code == 1 and "Traceback" not in err, err
+    assert f"Tend stopped: Discord can't be reached at http://127.0.0.1:{port}/api/v10 (" in err
+    assert err.strip().splitlines()[-1].endswith("or bot.api_base_url if Tend goes through a proxy.")

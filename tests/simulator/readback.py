@@ -85,7 +85,9 @@ class ReadbackMixin:
     def channel_named(self, guild_id: int, name: str) -> dict[str, Any]:
         """The guild channel called ``name`` (not a thread); raises if there is none or several."""
         [found] = [
-            c for c in self.world.channels.values() if c.guild_id == guild_id and c.name == name and not c.is_thread
+            c
+            for c in self.world.channels.values()
+            if c.guild_id == guild_id and c.name == name and not c.is_thread
         ]
         return channel_payload(self.world, found)
 
