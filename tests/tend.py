@@ -45,9 +45,11 @@ class World:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-def build_world(sim: DiscordSimulator) -> World:
+def build_world(sim: DiscordSimulator, *, with_tend: bool = True) -> World:
+    """Haven: its owner, moderators, members and channels; Tend in it unless ``with_tend`` is False
+    (then ``sim.invite_bot(world.guild)`` is the owner following the invite link)."""
     owner = sim.add_user("owner")
-    guild = sim.add_guild("Haven", owner_id=owner)
+    guild = sim.add_guild("Haven", owner_id=owner, with_bot=with_tend)
     mod_role = sim.add_role(guild, "Moderators", permissions=MODERATOR_PERMISSIONS)
     # The queue is for moderators only, as the README asks (@everyone's role id is the guild's).
     moderators_only = [

@@ -1,4 +1,4 @@
-"""``tend run | check-config | migrate``."""
+"""``tend setup | run | check-config | migrate | rotate-keys``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from bot.domain.config import ConfigError, Settings, load_settings
 from bot.infra.logs import setup_logging
 from bot.process.failures import DISCORD_FAILURES, explain_discord_failure
+from bot.process.setup import add_setup_parser
 from bot.process.summary import summarise
 
 EXIT_CONFIG = 2
@@ -103,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tend", description="Tend, a Discord bot for compassionate moderation."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    add_setup_parser(sub, DEFAULT_CONFIG)
 
     run_p = sub.add_parser("run", help="connect to Discord and run the bot")
     run_p.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")
