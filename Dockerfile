@@ -1,5 +1,6 @@
 # Tend in a small image: slim Python, a non-root user, config mounted at /config.
 #   docker build -t tend .
+#   docker run -it --rm --user "$(id -u)" -e DISCORD_TOKEN=... -v $PWD:/config tend setup --config /config/config.toml
 #   docker run -e DISCORD_TOKEN=... -v $PWD/config.toml:/config/config.toml:ro -v tend-data:/data tend
 FROM python:3.11-slim AS build
 WORKDIR /src

@@ -17,6 +17,7 @@ from bot.domain.config import Settings, parse_settings
 from bot.domain.services import Services, build_services
 from bot.infra.crypto import Cipher
 from bot.infra.db import Database
+from bot.runtime.connection import ready_client
 from bot.runtime.core import TendBot
 from cogs import EXTENSIONS
 
@@ -172,7 +173,7 @@ class Tend:
         bot = TendBot(
             settings=self.settings, services=self.services, extensions=EXTENSIONS, guild_ready_timeout=0.05
         )
-        await stack.enter_async_context(_connected(bot, self.sim.token))
+        await stack.enter_async_context(ready_client(bot, self.sim.token, timeout=10.0))
         self._stack, self.bot = stack, bot
         await asyncio.wait_for(bot.jobs.ready.wait(), timeout=5)
         return bot
@@ -208,26 +209,6 @@ class Tend:
         return await self.sim.invoke_slash(
             self.world.guild, channel or self.world.general, user, name, options=options, subcommand=sub
         )
-
-
-@contextlib.asynccontextmanager
-async def _connected(bot: TendBot, token: str, timeout: float = 10.0) -> AsyncIterator[TendBot]:
-    task = asyncio.create_task(bot.start(token), name="tend")
-    ready = asyncio.create_task(bot.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-            raise RuntimeError("Tend stopped before it was ready")
-        if ready not in done:
-            raise TimeoutError(f"Tend was not ready within {timeout}s")
-        yield bot
-    finally:
-        ready.cancel()
-        if not bot.is_closed():
-            await bot.close()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, 5)
 
 
 @contextlib.asynccontextmanager

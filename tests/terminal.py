@@ -65,11 +65,13 @@ class Terminal:
 
 
 @contextlib.asynccontextmanager
-async def at_a_terminal(*args: str, cwd: Path, env: dict[str, str]) -> AsyncIterator[Terminal]:
-    """``python -m bot ARGS`` with a pseudo-terminal as its stdin, stdout and stderr."""
+async def at_a_terminal(
+    *args: str, cwd: Path, env: dict[str, str], program: tuple[str, ...] = (sys.executable, "-m", "bot")
+) -> AsyncIterator[Terminal]:
+    """``python -m bot ARGS`` (or ``program`` ARGS) with a pseudo-terminal as its stdin, stdout and stderr."""
     master, child = pty.openpty()
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", *args, cwd=cwd, env=env, stdin=child, stdout=child, stderr=child
+        *program, *args, cwd=cwd, env=env, stdin=child, stdout=child, stderr=child
     )
     os.close(child)
     os.set_blocking(master, False)

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
 import socket
-import sys
 from pathlib import Path
 
-from .process import ROOT, run_tend
+from .process import ROOT, run_tend, started_tend, stop_tend
 from .simulator import DiscordSimulator
 from .tend import build_world
 
@@ -61,30 +57,13 @@ async def test_run_connects_through_the_configured_urls_and_stops_cleanly_on_sig
         f"id = {world.guild}\nmoderator_roles = [{world.mod_role}]\n"
         f"[guilds.channels]\nqueue = {world.queue}\nsupport = {world.support}\n"
     )
-    env = {**os.environ, "DISCORD_TOKEN": discord_sim.token, "DATABASE_URL": ""}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    env = {"DISCORD_TOKEN": discord_sim.token, "DATABASE_URL": ""}
+    async with started_tend("run", "--config", str(config), env=env) as process:
         await discord_sim.wait_for(lambda: discord_sim.synced_commands(world.guild), timeout=30)
         await discord_sim.wait_ready(timeout=30)
-        process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode()
-    assert "Tend stopped cleanly" in err.decode()
+        err = await stop_tend(process)
+    assert process.returncode == 0, err
+    assert "Tend stopped cleanly" in err
     assert (tmp_path / "tend.db").exists() and (tmp_path / "tend.key").exists()
     assert {c["name"] for c in discord_sim.synced_commands(world.guild)} >= {"support", "conduct", "tend"}
 

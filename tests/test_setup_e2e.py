@@ -5,13 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 
 from bot.domain.config import load_settings
 from bot.infra.crypto import Cipher
 
-from .process import ROOT, run_tend
+from .process import ROOT, run_tend, started_tend, stop_tend
 from .simulator import DiscordSimulator
 from .simulator.permissions import (
     CREATE_PRIVATE_THREADS,
@@ -23,11 +22,21 @@ from .simulator.permissions import (
 from .tend import build_world
 from .terminal import at_a_terminal
 
+KEY = Cipher.generate_key().decode()
 EXAMPLE_COMMENT = "# Where case cards appear for moderators. Keep it visible to moderators only."
 
 
 def endpoints(sim: DiscordSimulator) -> list[str]:
     return ["--api-base-url", sim.api_base_url, "--gateway-url", sim.gateway_url]
+
+
+def run_env(sim: DiscordSimulator, tmp_path: Path) -> dict[str, str]:
+    """What `tend run` needs beside the file: the token, a database and a key of the test's own."""
+    return {
+        "DISCORD_TOKEN": sim.token,
+        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/tend.db",
+        "TEND_ENCRYPTION_KEYS": KEY,
+    }
 
 
 def can_start_threads(sim: DiscordSimulator, channel: int, user: int) -> bool:
@@ -171,19 +180,9 @@ async def test_with_flags_alone_it_refuses_kindly_then_adds_a_second_server_and_
     assert settings.guilds[1].channels.queue == grove_queue and not sim.can_view(grove_queue, fern)
 
     # The bot started from the written file answers /support end to end.
-    run_env = {
-        **os.environ,
-        "DISCORD_TOKEN": sim.token,
-        "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/tend.db",
-        "TEND_ENCRYPTION_KEYS": Cipher.generate_key().decode(),
-    }
-    code, _, err = await run_tend("migrate", "--config", str(config), env=run_env)
+    code, _, err = await run_tend("migrate", "--config", str(config), env=run_env(sim, tmp_path))
     assert code == 0, err
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", "--config", str(config), cwd=ROOT, env=run_env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    try:
+    async with started_tend("run", "--config", str(config), env=run_env(sim, tmp_path)) as process:
         assert process.stderr is not None
         async with asyncio.timeout(30):  # up, with its scheduled work running, as a member would find it
             while b"connected as Tend" not in await process.stderr.readline():
@@ -195,10 +194,34 @@ async def test_with_flags_alone_it_refuses_kindly_then_adds_a_second_server_and_
         [thread] = await sim.wait_for(lambda: sim.threads(world.support), 15)
         assert str(world.member) in thread["member_ids"]
         await sim.wait_for(lambda: sim.channel_messages(world.queue), 15)  # the card reached the moderators
-        process.send_signal(signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(process.communicate(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, stderr.decode()
+        err = await stop_tend(process)
+    assert process.returncode == 0, err
+
+
+async def test_scripts_run_at_a_terminal_sets_up_first_then_starts_tend(
+    discord_sim: DiscordSimulator, tmp_path: Path
+) -> None:
+    """The Quick start's first command: no config yet, so it asks, writes the file, and runs Tend."""
+    sim = discord_sim
+    world = build_world(sim)
+    config = tmp_path / "config.toml"
+    env = {**os.environ, **run_env(sim, tmp_path)}
+    script = ["bash", str(ROOT / "scripts" / "run"), str(config), *endpoints(sim)]
+    async with at_a_terminal(*script, cwd=ROOT, env=env, program=()) as term:
+        await term.expect(f"No {config} yet: tend setup builds it from your server")
+        await term.expect("Choose one or more numbers, separated by commas [1]: ")
+        term.type("")  # @Moderators, pre-selected: it can moderate members
+        for name in ("mod-queue", "support"):
+            listed = await term.expect("Choose a number [1]: ")
+            term.type(next(line for line in listed.splitlines() if line.endswith(f"#{name}")).split(")")[0])
+        for _ in range(5):  # no escalation channel, then the defaults
+            await term.expect(": ")
+            term.type("")
+        await term.expect("All good")
+        await term.expect("connected as Tend")  # tend run, started from the file it just wrote
+        term.process.send_signal(signal.SIGTERM)
+        assert await term.finish() == 0, term.screen
+    assert "Tend stopped cleanly" in term.screen and "Traceback" not in term.screen
+    [guild] = load_settings(config, {}).guilds
+    assert (guild.channels.queue, guild.channels.support) == (world.queue, world.support)
+    assert {c["name"] for c in sim.synced_commands(world.guild)} >= {"support", "report", "tend"}

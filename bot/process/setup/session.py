@@ -7,13 +7,13 @@ Tend joins while setup waits arrives as an event.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 import discord
 
 from bot.domain.config import BotSettings
+from bot.runtime.connection import ready_client
 from bot.runtime.core import configure_discord_endpoints
 
 READY_TIMEOUT = 60.0
@@ -43,20 +43,5 @@ class SetupClient(discord.AutoShardedClient):
 async def connected(token: str, bot_settings: BotSettings) -> AsyncIterator[SetupClient]:
     """Log in and connect; failures (a bad token, no network) are raised here, before any question."""
     configure_discord_endpoints(bot_settings)
-    client = SetupClient()
-    running = asyncio.create_task(client.start(token), name="setup-gateway")
-    ready = asyncio.create_task(client.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({running, ready}, timeout=READY_TIMEOUT, return_when="FIRST_COMPLETED")
-        if running in done:
-            running.result()  # the reason it stopped
-            raise discord.ClientException("the connection closed before Tend was ready")
-        if ready not in done:
-            raise TimeoutError
+    async with ready_client(SetupClient(), token, READY_TIMEOUT) as client:
         yield client
-    finally:
-        ready.cancel()
-        if not client.is_closed():
-            await client.close()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(running, 5)
