@@ -114,3 +114,19 @@ def test_a_file_that_is_not_toml_is_named_and_left_alone(tmp_path: Path) -> None
         ConfigDocument.read(path, example_config_text())
     assert info.value.problems[0].startswith(f"{path}: not valid TOML")
     assert path.read_text() == "[[guilds]\nid = \n"
+
+
+def test_new_keys_go_under_their_commented_example_not_under_the_next_sections_comment(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "config.toml"
+    document = ConfigDocument.read(path, example_config_text())
+    document.set_guild(GuildAnswers(**{**HAVEN.__dict__, "escalation": 1 << 48, "escalation_role": 1 << 49}))
+    document.set_bot("gateway_url", "wss://gateway.example/")
+    document.set_bot("shoe_size", 9)  # no example: after the section's last key
+    text = document.text()
+    assert '# gateway_url = "wss://gateway.discord.gg/"\ngateway_url = "wss://gateway.example/"\n' in text
+    assert "# escalation = 555555555555555555\nescalation = 281474976710656\n" in text
+    assert "# escalation_role = 777777777777777777\nescalation_role = 562949953421312\n" in text
+    assert 'health_host = "127.0.0.1"\nshoe_size = 9\n' in text
+    assert "# One [[guilds]] table per server Tend serves.\n[[guilds]]\n" in text

@@ -198,6 +198,49 @@ async def test_with_flags_alone_it_refuses_kindly_then_adds_a_second_server_and_
     assert process.returncode == 0, err
 
 
+async def test_flags_name_what_is_wrong_and_an_escalation_channel_is_made_for_one_role(
+    discord_sim: DiscordSimulator, tmp_path: Path
+) -> None:
+    sim = discord_sim
+    world = build_world(sim)
+    sim.set_bot_permissions(world.guild, DEFAULT_BOT_PERMISSIONS | MANAGE_CHANNELS)
+    config = tmp_path / "config.toml"
+    env = {"DISCORD_TOKEN": sim.token}
+    base = ["setup", "--config", str(config), *endpoints(sim), "--queue", "mod-queue", "--support", "support"]
+    wrong = {
+        (
+            "--moderator-role",
+            "Nobody",
+        ): "--moderator-role: Haven has no role 'Nobody' (give its name or its id).",
+        ("--moderator-role", "Moderators", "--features", "support,bogus"): (
+            "--features: bogus is not a feature (they are: support, reports, listening, distress_watch, "
+            "followups, learning)."
+        ),
+        ("--moderator-role", "Moderators", "--create-escalation"): (
+            "--create-escalation needs --escalation-role: the role that may see it."
+        ),
+    }
+    for flags, sentence in wrong.items():
+        code, _, err = await run_tend(*base, *flags, env=env)
+        assert code == 1 and err.strip() == f"tend setup stopped: {sentence}", err
+    assert not config.exists()
+
+    code, out, err = await run_tend(
+        *base,
+        "--moderator-role",
+        "Moderators",
+        "--create-escalation",
+        "--escalation-role",
+        "Moderators",
+        env=env,
+    )
+    assert code == 0 and "#tend-escalations: only @Moderators and Tend can see it" in out, err
+    escalation = int(sim.channel_named(world.guild, "tend-escalations")["id"])
+    assert sim.can_view(escalation, world.moderator) and not sim.can_view(escalation, world.member)
+    [guild] = load_settings(config, {}).guilds
+    assert (guild.channels.escalation, guild.reports.escalation_role) == (escalation, world.mod_role)
+
+
 async def test_scripts_run_at_a_terminal_sets_up_first_then_starts_tend(
     discord_sim: DiscordSimulator, tmp_path: Path
 ) -> None:

@@ -118,25 +118,25 @@ class ConfigDocument:
         """Write ``answers`` into the server's table: its own if it has one, else the example's
         stand-in, else a new table made from the example's (comments and all)."""
         table = self._guild_table(answers.id)
-        table["id"] = answers.id
-        table["name"] = answers.name
-        table["moderator_roles"] = list(answers.moderator_roles)
-        table["timezone"] = answers.timezone
+        _put(table, "id", answers.id)
+        _put(table, "name", answers.name)
+        _put(table, "moderator_roles", list(answers.moderator_roles))
+        _put(table, "timezone", answers.timezone)
         channels = _section(table, "channels")
-        channels["queue"] = answers.queue
-        channels["support"] = answers.support
+        _put(channels, "queue", answers.queue)
+        _put(channels, "support", answers.support)
         _set_or_drop(channels, "escalation", answers.escalation)
         features = _section(table, "features")
         for name in FEATURES:
-            features[name] = name in answers.features
+            _put(features, name, name in answers.features)
         reports = _section(table, "reports")
-        reports["anonymous"] = answers.anonymous_reports
+        _put(reports, "anonymous", answers.anonymous_reports)
         if answers.escalation_role is not None:
-            reports["escalation_role"] = answers.escalation_role
-        _section(table, "followups")["member_checkins"] = answers.member_checkins
+            _put(reports, "escalation_role", answers.escalation_role)
+        _put(_section(table, "followups"), "member_checkins", answers.member_checkins)
 
     def set_bot(self, key: str, value: Any) -> None:
-        _section(self._doc, "bot")[key] = value
+        _put(_section(self._doc, "bot"), key, value)
 
     def _guild_table(self, guild_id: int) -> Table:
         guilds = self._doc.get("guilds")
@@ -175,6 +175,40 @@ class ConfigDocument:
             raise
 
 
+def _put(table: Any, key: str, value: Any) -> None:
+    """``table[key] = value``; a new key goes where a person would write it: under its
+    commented-out example (``# key = ...``), else after the table's last key, not after
+    comments that introduce what follows."""
+    if key in table:
+        table[key] = value
+        return
+    container = getattr(table, "value", table)  # a table's body, or the document itself
+    body = getattr(container, "body", None)
+    at = None
+    if body is not None:
+        example = f"# {key} ="
+        at = next(
+            (
+                i + 1
+                for i, (k, item) in enumerate(body)
+                if k is None and item.as_string().lstrip().startswith(example)
+            ),
+            None,
+        )
+        if at is None:
+            plain = [
+                i for i, (k, item) in enumerate(body) if k is not None and not isinstance(item, Table | AoT)
+            ]
+            at = plain[-1] + 1 if plain else None
+    if at is None or at >= len(body or ()):
+        table[key] = value
+        return
+    try:
+        container._insert_at(at, key, value)  # tomlkit has no public "insert here"
+    except (AttributeError, TypeError, ValueError):
+        table[key] = value
+
+
 def _section(container: Any, key: str) -> Any:
     """``container[key]`` as a table, made (at the end of ``container``) when it isn't there."""
     if key not in container:
@@ -186,4 +220,4 @@ def _set_or_drop(table: Any, key: str, value: Any) -> None:
     if value is None:
         table.pop(key, None)
     else:
-        table[key] = value
+        _put(table, key, value)
