@@ -190,7 +190,11 @@ async def _choose_server(
     configured = set(document.guild_ids())
     if len(guilds) == 1 or terminal is None:
         if len(guilds) > 1:
-            raise SetupError("Tend is in several servers: say which with --guild (its name or id).")
+            names = ", ".join(g.name for g in guilds)
+            raise SetupError(
+                f"Tend is in several servers ({names}): say which with --guild (its name or id)."
+            )
+        say(f"Tend is in one server, {guilds[0].name}: setting it up.")
         return guilds[0]
     options = [
         Option(g.name + (" (already in the config: change its answers)" if g.id in configured else ""), g)

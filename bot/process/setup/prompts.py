@@ -59,7 +59,7 @@ async def read_line(prompt: str) -> str:
         return (await answer).strip()
     except EOFError:
         print(file=sys.stdout, flush=True)
-        raise SetupStopped("Stopped at the end of the input: nothing was written.") from None
+        raise SetupStopped("the input ended (Ctrl-D), so nothing was written.") from None
 
 
 def _numbers(answer: str, count: int) -> list[int] | None:
