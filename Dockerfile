@@ -1,14 +1,18 @@
 # Tend in a small image: slim Python, a non-root user, config mounted at /config.
 #   docker build -t tend .
+#   docker run -it --rm --user "$(id -u)" -e DISCORD_TOKEN=... -v $PWD:/config tend setup --config /config/config.toml
 #   docker run -e DISCORD_TOKEN=... -v $PWD/config.toml:/config/config.toml:ro -v tend-data:/data tend
 FROM python:3.11-slim AS build
 WORKDIR /src
-COPY pyproject.toml README.md ./
+# Dependencies first, exactly as locked (hashes checked), so code changes reuse this layer.
+COPY requirements.lock ./
+RUN pip install --no-cache-dir --prefix=/install --require-hashes -r requirements.lock
+COPY pyproject.toml README.md config.example.toml ./
 COPY bot ./bot
 COPY cogs ./cogs
 COPY models ./models
 COPY migrations ./migrations
-RUN pip install --no-cache-dir --prefix=/install .
+RUN pip install --no-cache-dir --prefix=/install --no-deps .
 
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 \

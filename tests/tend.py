@@ -17,6 +17,7 @@ from bot.domain.config import Settings, parse_settings
 from bot.domain.services import Services, build_services
 from bot.infra.crypto import Cipher
 from bot.infra.db import Database
+from bot.runtime.connection import ready_client
 from bot.runtime.core import TendBot
 from cogs import EXTENSIONS
 
@@ -45,9 +46,11 @@ class World:
     extra: dict[str, int] = field(default_factory=dict)
 
 
-def build_world(sim: DiscordSimulator) -> World:
+def build_world(sim: DiscordSimulator, *, with_tend: bool = True) -> World:
+    """Haven: its owner, moderators, members and channels; Tend in it unless ``with_tend`` is False
+    (then ``sim.invite_bot(world.guild)`` is the owner following the invite link)."""
     owner = sim.add_user("owner")
-    guild = sim.add_guild("Haven", owner_id=owner)
+    guild = sim.add_guild("Haven", owner_id=owner, with_bot=with_tend)
     mod_role = sim.add_role(guild, "Moderators", permissions=MODERATOR_PERMISSIONS)
     # The queue is for moderators only, as the README asks (@everyone's role id is the guild's).
     moderators_only = [
@@ -170,7 +173,7 @@ class Tend:
         bot = TendBot(
             settings=self.settings, services=self.services, extensions=EXTENSIONS, guild_ready_timeout=0.05
         )
-        await stack.enter_async_context(_connected(bot, self.sim.token))
+        await stack.enter_async_context(ready_client(bot, self.sim.token, timeout=10.0))
         self._stack, self.bot = stack, bot
         await asyncio.wait_for(bot.jobs.ready.wait(), timeout=5)
         return bot
@@ -206,26 +209,6 @@ class Tend:
         return await self.sim.invoke_slash(
             self.world.guild, channel or self.world.general, user, name, options=options, subcommand=sub
         )
-
-
-@contextlib.asynccontextmanager
-async def _connected(bot: TendBot, token: str, timeout: float = 10.0) -> AsyncIterator[TendBot]:
-    task = asyncio.create_task(bot.start(token), name="tend")
-    ready = asyncio.create_task(bot.wait_until_ready())
-    try:
-        done, _ = await asyncio.wait({task, ready}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
-        if task in done:
-            task.result()
-            raise RuntimeError("Tend stopped before it was ready")
-        if ready not in done:
-            raise TimeoutError(f"Tend was not ready within {timeout}s")
-        yield bot
-    finally:
-        ready.cancel()
-        if not bot.is_closed():
-            await bot.close()
-        with contextlib.suppress(BaseException):
-            await asyncio.wait_for(task, 5)
 
 
 @contextlib.asynccontextmanager

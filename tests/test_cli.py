@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import signal
-import sys
+import socket
 from pathlib import Path
 
-from .process import ROOT, run_tend
+from .process import ROOT, run_tend, started_tend, stop_tend
 from .simulator import DiscordSimulator
 from .tend import build_world
 
@@ -60,30 +57,13 @@ async def test_run_connects_through_the_configured_urls_and_stops_cleanly_on_sig
         f"id = {world.guild}\nmoderator_roles = [{world.mod_role}]\n"
         f"[guilds.channels]\nqueue = {world.queue}\nsupport = {world.support}\n"
     )
-    env = {**os.environ, "DISCORD_TOKEN": discord_sim.token, "DATABASE_URL": ""}
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "run",
-        "--config",
-        str(config),
-        cwd=ROOT,
-        env=env,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    try:
+    env = {"DISCORD_TOKEN": discord_sim.token, "DATABASE_URL": ""}
+    async with started_tend("run", "--config", str(config), env=env) as process:
         await discord_sim.wait_for(lambda: discord_sim.synced_commands(world.guild), timeout=30)
         await discord_sim.wait_ready(timeout=30)
-        process.send_signal(signal.SIGTERM)
-        _, err = await asyncio.wait_for(process.communicate(), 30)
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-    assert process.returncode == 0, err.decode()
-    assert "Tend stopped cleanly" in err.decode()
+        err = await stop_tend(process)
+    assert process.returncode == 0, err
+    assert "Tend stopped cleanly" in err
     assert (tmp_path / "tend.db").exists() and (tmp_path / "tend.key").exists()
     assert {c["name"] for c in discord_sim.synced_commands(world.guild)} >= {"support", "conduct", "tend"}
 
@@ -175,3 +155,26 @@ async def test_run_refuses_keys_that_cant_read_the_stored_data_and_says_how_to_f
         env={"DISCORD_TOKEN": "x", "DATABASE_URL": url, "TEND_ENCRYPTION_KEYS": ""},
     )
     assert code == 1 and f"The encryption keys in {tmp_path / 'tend.key'} can't read" in err, err
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+async def test_run_without_a_connection_to_discord_ends_in_one_sentence(tmp_path: Path) -> None:
+    port = closed_port()
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[bot]\ndata_dir = "{tmp_path}"\nauto_migrate = true\n'
+        f'api_base_url = "http://127.0.0.1:{port}/api/v10"\ngateway_url = "ws://127.0.0.1:{port}/"\n'
+        "[[guilds]]\nid = 111111111111111111\nmoderator_roles = [222222222222222222]\n"
+        "[guilds.channels]\nqueue = 333333333333333333\nsupport = 444444444444444444\n"
+    )
+    env = {"DISCORD_TOKEN": "x", "DATABASE_URL": ""}
+    code, _, err = await run_tend("run", "--config", str(config), env=env)
+    assert code == 1 and "Traceback" not in err, err
+    assert f"Tend stopped: Discord can't be reached at http://127.0.0.1:{port}/api/v10 (" in err
+    assert err.strip().splitlines()[-1].endswith("or bot.api_base_url if Tend goes through a proxy.")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 import discord
 
 from bot.domain.config import GuildConfig
-from bot.runtime.doctor import Finding, check_guild
+from bot.runtime.doctor import INVITE_PERMISSIONS, Finding, check_guild, finding_lines, invite_url
 
 GUILD, MODS, HELPERS, QUEUE, SUPPORT, ESCALATION = (1 << 40) + 1, 1 << 41, 1 << 42, 1 << 43, 1 << 44, 1 << 45
 EVERYTHING = discord.Permissions.all()
@@ -17,14 +18,24 @@ def without(**flags: bool) -> discord.Permissions:
     return discord.Permissions(EVERYTHING.value & ~discord.Permissions(**flags).value)
 
 
+EVERYONE = object()  # the server's @everyone role
+
+
 @dataclass
 class Channel:
     id: int
     name: str
     granted: discord.Permissions = field(default_factory=discord.Permissions.all)
     type: discord.ChannelType = discord.ChannelType.text
+    members_read: bool = False
 
-    def permissions_for(self, member: object) -> discord.Permissions:
+    @property
+    def guild(self) -> SimpleNamespace:
+        return SimpleNamespace(default_role=EVERYONE)
+
+    def permissions_for(self, target: object) -> discord.Permissions:
+        if target is EVERYONE:
+            return discord.Permissions(view_channel=self.members_read)
         return self.granted
 
 
@@ -120,3 +131,33 @@ def test_distress_watch_without_the_message_content_intent() -> None:
 def test_a_server_tend_is_not_in() -> None:
     [finding] = check(config(), None)
     assert finding.severity == "problem" and "Invite Tend again" in finding.fix
+
+
+def test_a_queue_every_member_can_read_is_a_privacy_problem_a_support_channel_is_not() -> None:
+    guild = healthy()
+    guild.channels[QUEUE].members_read = True
+    guild.channels[SUPPORT].members_read = True
+    [finding] = check(config(), guild)
+    assert finding.what == "Every member can read the queue channel #mod-queue."
+    assert "privacy failure" in finding.affects and "deny View Channel to @everyone" in finding.fix
+    guild.channels[QUEUE].granted = without(embed_links=True)
+    assert [f.what for f in check(config(), guild)] == [
+        "Every member can read the queue channel #mod-queue.",
+        "Tend is missing Embed Links in the queue channel #mod-queue.",
+    ]
+
+
+def test_the_invite_asks_for_what_the_channels_need_and_attach_files_nothing_more() -> None:
+    assert INVITE_PERMISSIONS.value == 395137108992  # the README's figure
+    assert not INVITE_PERMISSIONS.administrator and not INVITE_PERMISSIONS.manage_channels
+    url = invite_url(1234567890123)
+    assert "client_id=1234567890123" in url and "permissions=395137108992" in url
+    assert "scope=bot+applications.commands" in url
+
+
+def test_findings_read_as_lines_for_a_terminal() -> None:
+    assert finding_lines([])[0].startswith("All good")
+    guild = healthy()
+    del guild.channels[QUEUE]
+    lines = finding_lines(check(config(), guild))
+    assert lines[0].startswith("✖ The queue channel") and lines[1].startswith("    Affects: no case")

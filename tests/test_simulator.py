@@ -15,7 +15,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from tests.simulator import CommandNotSynced, DiscordSimulator, running_bot
-from tests.simulator.permissions import SEND_MESSAGES
+from tests.simulator.permissions import DEFAULT_BOT_PERMISSIONS, MANAGE_CHANNELS, MANAGE_ROLES, SEND_MESSAGES
 
 pytest_plugins = ["tests.simulator.pytest_plugin"]
 
@@ -627,6 +627,37 @@ async def test_missing_permissions_is_forbidden(
         await bot.get_channel(world.general).send("hi")
     assert info.value.code == 50013
     assert discord_sim.channel_messages(world.general) == []
+
+
+async def test_creating_a_channel_needs_manage_channels_and_its_overwrites_decide_who_sees_it(
+    discord_sim: DiscordSimulator, world: World, start: Any
+) -> None:
+    bot = await start(make_bot())
+    guild = bot.get_guild(world.guild)
+    private = {
+        guild.default_role: discord.PermissionOverwrite(view_channel=False),
+        guild.get_role(world.mod_role): discord.PermissionOverwrite(view_channel=True),
+        guild.me: discord.PermissionOverwrite(view_channel=True, send_messages=True),
+    }
+    with pytest.raises(discord.Forbidden) as refused:  # an invite without Manage Channels
+        await guild.create_text_channel("team", overwrites=private)
+    assert refused.value.code == 50013
+
+    discord_sim.set_bot_permissions(world.guild, DEFAULT_BOT_PERMISSIONS | MANAGE_CHANNELS)
+    await discord_sim.wait_for(lambda: guild.me.guild_permissions.manage_channels)
+    created = await guild.create_text_channel("team", overwrites=private)
+    await discord_sim.wait_for(lambda: guild.get_channel(created.id))  # CHANNEL_CREATE reached the cache
+    assert discord_sim.channel_named(world.guild, "team")["id"] == str(created.id)
+    assert discord_sim.can_view(created.id, world.mod) and discord_sim.can_view(created.id, bot.user.id)
+    assert not discord_sim.can_view(created.id, world.alice)
+
+    # Overwrites may only grant or deny what the bot holds itself.
+    with pytest.raises(discord.Forbidden):
+        await guild.create_text_channel(
+            "roles", overwrites={guild.me: discord.PermissionOverwrite(manage_roles=True)}
+        )
+    assert discord_sim.requests_for("POST", "/guilds/{guild_id}/channels")[-1].status == 403
+    assert MANAGE_ROLES & DEFAULT_BOT_PERMISSIONS == 0
 
 
 async def test_dms_closed_and_deleted_channel(

@@ -81,11 +81,19 @@ def _fits(limit: int) -> Any:
     return AfterValidator(check)
 
 
-def _timezone(value: str) -> str:
+def timezone_problem(value: str) -> str | None:
+    """What is wrong with ``value`` as a time zone name, or None when it is one."""
     try:
         ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{value!r} is not a time zone name (try e.g. 'Europe/Berlin' or 'UTC')") from None
+        return f"{value!r} is not a time zone name (try e.g. 'Europe/Berlin' or 'UTC')"
+    return None
+
+
+def _timezone(value: str) -> str:
+    problem = timezone_problem(value)
+    if problem:
+        raise ValueError(problem)
     return value
 
 

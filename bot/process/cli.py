@@ -1,4 +1,4 @@
-"""``tend run | check-config | migrate``."""
+"""``tend setup | run | check-config | migrate | rotate-keys``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-import discord
-
 from bot.domain.config import ConfigError, Settings, load_settings
 from bot.infra.logs import setup_logging
+from bot.process.failures import DISCORD_FAILURES, explain_discord_failure
+from bot.process.setup import add_setup_parser
+from bot.process.summary import summarise
 
 EXIT_CONFIG = 2
 DEFAULT_CONFIG = os.environ.get("TEND_CONFIG", "config.toml")
@@ -25,29 +26,6 @@ def _load(path: str) -> Settings:
         for problem in exc.problems:
             print(f"  - {problem}", file=sys.stderr)
         raise SystemExit(EXIT_CONFIG) from None
-
-
-def summarise(settings: Settings) -> list[str]:
-    """What the config enables, per guild, in a few lines."""
-    bot = settings.bot
-    db = settings.database_url.split("://", 1)[0]
-    lines = [f"database: {db}; commands sync: {bot.command_sync}; shards: {bot.shard_count or 'auto'}"]
-    if bot.api_base_url != "https://discord.com/api/v10":
-        lines.append(f"REST API through {bot.api_base_url}")
-    for guild in settings.guilds:
-        label = f"{guild.name} ({guild.id})" if guild.name else str(guild.id)
-        features = ", ".join(guild.features.enabled()) or "none"
-        lines.append(f"guild {label}: features {features}")
-        lines.append(
-            f"  {len(guild.moderator_roles)} moderator role(s), queue {guild.channels.queue}, "
-            f"support {guild.channels.support}, {len(guild.rules)} rule(s), "
-            f"{len(guild.resources)} resource(s), time zone {guild.timezone}"
-        )
-        if guild.features.distress_watch and not bot.message_content_intent:
-            lines.append(
-                "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"
-            )
-    return lines
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -115,15 +93,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     except StartupError as exc:
         print(f"Tend can't start: {exc}", file=sys.stderr)
         return 1
-    except discord.LoginFailure:
-        print("Tend can't start: Discord refused the token in DISCORD_TOKEN.", file=sys.stderr)
-        return 1
-    except discord.PrivilegedIntentsRequired:
-        print(
-            "Tend can't start: a privileged intent is switched on in the config but not in the Discord "
-            "developer portal (Bot → Privileged Gateway Intents). See README, 'Intents'.",
-            file=sys.stderr,
-        )
+    except DISCORD_FAILURES as exc:
+        print(f"Tend stopped: {explain_discord_failure(exc, settings.bot.api_base_url)}", file=sys.stderr)
         return 1
     return 0
 
@@ -133,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tend", description="Tend, a Discord bot for compassionate moderation."
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    add_setup_parser(sub, DEFAULT_CONFIG)
 
     run_p = sub.add_parser("run", help="connect to Discord and run the bot")
     run_p.add_argument("--config", default=DEFAULT_CONFIG, help="TOML config file (default: %(default)s)")

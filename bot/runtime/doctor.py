@@ -16,7 +16,13 @@ import discord
 from bot.domain.config import GuildConfig
 
 Severity = Literal["problem", "warning"]
-INVITE_HINT = "Invite Tend again with the link in its README (scopes bot and applications.commands)."
+INVITE_HINT = (
+    "Invite Tend again with the link `tend setup` prints (or the one in its README; scopes bot and "
+    "applications.commands)."
+)
+ALL_GOOD = (
+    "All good: every channel and role in the config exists, and Tend has the permissions it needs there."
+)
 TEXT_CHANNEL_TYPES = (discord.ChannelType.text, discord.ChannelType.news)
 
 
@@ -69,6 +75,8 @@ SUPPORT_NEEDS = (
     ),
 )
 ESCALATION_NEEDS = QUEUE_NEEDS  # escalated cards live there like in the queue
+# Channels whose cards name members and what they went through: for the team's eyes only.
+PRIVATE_CHANNELS = ("queue", "escalation")
 CHANNEL_ROLES: dict[str, tuple[str, tuple[Need, ...], str]] = {
     # config key: (what owners call it, permissions, what breaks when it is missing)
     "queue": (
@@ -87,6 +95,42 @@ CHANNEL_ROLES: dict[str, tuple[str, tuple[Need, ...], str]] = {
         "escalated cases (e.g. reports about a moderator) can't reach the admins",
     ),
 }
+
+
+def permissions_of(*needs: tuple[Need, ...]) -> discord.Permissions:
+    """Every permission named in ``needs``, as one set."""
+    return discord.Permissions(**{need.flag: True for group in needs for need in group})
+
+
+# Exactly what the invite link asks for: what the channels need, and Attach Files for the
+# charts of /tend stats and the weekly digest.
+INVITE_PERMISSIONS = permissions_of(QUEUE_NEEDS, SUPPORT_NEEDS, ESCALATION_NEEDS) | discord.Permissions(
+    attach_files=True
+)
+
+
+def invite_url(application_id: int) -> str:
+    """The link that adds Tend to a server with the scopes and permissions it needs, no more."""
+    return discord.utils.oauth_url(
+        application_id, permissions=INVITE_PERMISSIONS, scopes=("bot", "applications.commands")
+    )
+
+
+def members_can_read(channel: Any) -> bool:
+    """Whether a member with no role (``@everyone``) can read ``channel``."""
+    return bool(channel.permissions_for(channel.guild.default_role).view_channel)
+
+
+def finding_lines(findings: list[Finding]) -> list[str]:
+    """The findings as plain lines for a terminal (``tend setup``); ``/tend doctor`` shows an embed."""
+    if not findings:
+        return [ALL_GOOD]
+    lines = []
+    for finding in findings:
+        lines.append(f"{'✖' if finding.severity == 'problem' else '⚠'} {finding.what}")
+        lines.append(f"    Affects: {finding.affects}")
+        lines.append(f"    Fix: {finding.fix}")
+    return lines
 
 
 def _join(items: list[str]) -> str:
@@ -150,22 +194,34 @@ def _check_channel(
                 f"Point channels.{key} at a text channel.",
             )
         ]
+    findings = []
+    if key in PRIVATE_CHANNELS and members_can_read(channel):
+        findings.append(
+            Finding(
+                "problem",
+                f"Every member can read the {title} {name}.",
+                "case cards there name members and what they reported or asked for: a privacy failure",
+                f"In {name}'s settings → Permissions, deny View Channel to @everyone and allow it to the "
+                "moderator roles and Tend (or let `tend setup` create a private channel).",
+            )
+        )
     if me is None:
-        return []
+        return findings
     granted = channel.permissions_for(me)
     missing = [need for need in needs if not getattr(granted, need.flag)]
     if not missing:
-        return []
+        return findings
     labels = [need.label for need in missing]
     effects = list(dict.fromkeys(need.affects for need in missing))
     return [
+        *findings,
         Finding(
             "problem",
             f"Tend is missing {_join(labels)} in the {title} {name}.",
             "; ".join(effects),
             f"In {name}'s settings → Permissions, allow {_join(labels)} for Tend's role (a channel "
             "overwrite that denies them wins over the server-wide role).",
-        )
+        ),
     ]
 
 

@@ -9,7 +9,7 @@ import discord
 from discord.ext import commands
 
 from bot.domain.text import fit
-from bot.runtime.doctor import Finding, check_guild
+from bot.runtime.doctor import ALL_GOOD, Finding, check_guild
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
@@ -17,9 +17,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ALL_GOOD = (
-    "All good: every channel and role in the config exists, and Tend has the permissions it needs there."
-)
 MAX_FIELDS = 25
 ICONS = {"problem": "✖", "warning": "⚠"}
 

@@ -184,7 +184,11 @@ class GatewayHub:
         session = GatewaySession(uuid.uuid4().hex, shard_id, shard_count, intents, connection=conn)
         conn.session = session
         self.sessions[session.session_id] = session
-        guilds = [g for gid, g in self.world.guilds.items() if session.owns_guild(gid)]
+        guilds = [
+            g
+            for gid, g in self.world.guilds.items()
+            if session.owns_guild(gid) and self.world.bot_user_id in g.members
+        ]
         self._send_dispatch(
             session,
             "READY",
@@ -282,6 +286,9 @@ class GatewayHub:
             session.connection.send(frame)
 
     def target_sessions(self, guild_id: int | None) -> list[GatewaySession]:
+        guild = self.world.guilds.get(guild_id) if guild_id is not None else None
+        if guild is not None and self.world.bot_user_id not in guild.members:
+            return []  # a server the bot hasn't joined (yet): it hears nothing from it
         return [s for s in self.sessions.values() if not s.invalidated and s.ready and s.owns_guild(guild_id)]
 
     def dispatch(
@@ -314,9 +321,11 @@ class GatewayHub:
         """The bot joined a guild while connected: a full GUILD_CREATE to the guild's shard."""
         guild = self.world.guilds[guild_id]
         for session in self.target_sessions(guild_id):
-            self._send_dispatch(
-                session, "GUILD_CREATE", gateway_guild_payload(self.world, guild, session.intents)
-            )
+            payload = gateway_guild_payload(self.world, guild, session.intents)
+            # A guild joined (not one coming back from an outage) carries no "unavailable", as on
+            # Discord; that is how clients tell on_guild_join from on_guild_available.
+            payload.pop("unavailable", None)
+            self._send_dispatch(session, "GUILD_CREATE", payload)
 
     # ------------------------------------------------------------- faults
     def _live(self, shard_id: int | None) -> Iterable[GatewaySession]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .actions import iter_components
 from .payloads import channel_payload
+from .permissions import VIEW_CHANNEL, channel_permissions
 
 if TYPE_CHECKING:
     from .interactions import InteractionManager
@@ -76,6 +77,19 @@ class ReadbackMixin:
 
     def channel(self, channel_id: int) -> dict[str, Any]:
         return channel_payload(self.world, self.world.channel(channel_id))
+
+    def can_view(self, channel_id: int, user_id: int) -> bool:
+        """Whether ``user_id`` sees the channel, by the server's roles and the channel's overwrites."""
+        return bool(channel_permissions(self.world, channel_id, user_id) & VIEW_CHANNEL)
+
+    def channel_named(self, guild_id: int, name: str) -> dict[str, Any]:
+        """The guild channel called ``name`` (not a thread); raises if there is none or several."""
+        [found] = [
+            c
+            for c in self.world.channels.values()
+            if c.guild_id == guild_id and c.name == name and not c.is_thread
+        ]
+        return channel_payload(self.world, found)
 
     def member(self, guild_id: int, user_id: int) -> dict[str, Any]:
         from .payloads import member_payload

@@ -9,13 +9,25 @@ from .payloads import channel_payload, guild_payload, member_payload, role_paylo
 from .permissions import (
     ADMINISTRATOR,
     KICK_MEMBERS,
+    MANAGE_CHANNELS,
     MANAGE_NICKNAMES,
     MANAGE_ROLES,
     MODERATE_MEMBERS,
     base_permissions,
 )
-from .routing import ApiError, ApiRequest, ApiResponse, missing_access, missing_permissions, unknown_error
-from .state import Command, Guild, Member
+from .routing import (
+    ApiError,
+    ApiRequest,
+    ApiResponse,
+    invalid_body,
+    missing_access,
+    missing_permissions,
+    unknown_error,
+)
+from .state import Command, Guild, Member, Overwrite
+
+#: Channel types ``POST /guilds/{id}/channels`` can make here: text, category, announcement.
+CREATABLE_CHANNEL_TYPES = (0, 4, 5)
 
 if TYPE_CHECKING:
     from .server import DiscordSimulator
@@ -191,6 +203,48 @@ def register(sim: DiscordSimulator) -> None:
             if not world.channels[c].is_thread
         ]
 
+    def new_overwrites(guild: Guild, raw: Any) -> list[Overwrite]:
+        """Discord's rules for overwrites on a new channel: known targets, and only permissions
+        the bot holds itself in the server (MANAGE_ROLES only for an administrator)."""
+        held = base_permissions(world, guild.id, world.bot_user_id)
+        if not held & ADMINISTRATOR:
+            held &= ~MANAGE_ROLES
+        overwrites = []
+        for entry in raw or []:
+            kind, target = int(entry.get("type") or 0), int(entry["id"])
+            if (kind == 0 and target not in guild.roles) or (kind == 1 and target not in guild.members):
+                raise invalid_body("permission_overwrites", f"Unknown {'role' if kind == 0 else 'member'}")
+            allow, deny = int(entry.get("allow") or 0), int(entry.get("deny") or 0)
+            if (allow | deny) & ~held:
+                raise missing_permissions()
+            overwrites.append(Overwrite(target, kind, allow, deny))
+        return overwrites
+
+    async def create_channel(req: ApiRequest) -> Any:
+        guild = bot_guild(req)
+        if not base_permissions(world, guild.id, world.bot_user_id) & MANAGE_CHANNELS:
+            raise missing_permissions()
+        body = req.body()
+        kind = int(body.get("type") or 0)
+        if kind not in CREATABLE_CHANNEL_TYPES:
+            raise invalid_body("type", "Value must be one of the channel types the simulator makes")
+        parent_id = int(body["parent_id"]) if body.get("parent_id") else None
+        if parent_id is not None:
+            parent = world.channels.get(parent_id)
+            if parent is None or parent.guild_id != guild.id or parent.type != 4:
+                raise invalid_body("parent_id", "Not a category of this server")
+        overwrites = body.get("permission_overwrites")
+        channel = world.add_channel(
+            guild.id,
+            name=str(body["name"]),
+            type=kind,
+            overwrites=None if overwrites is None else new_overwrites(guild, overwrites),
+            parent_id=parent_id,
+            topic=body.get("topic"),
+        )
+        sim.events.channel_create(channel)
+        return ApiResponse(201, channel_payload(world, channel))
+
     async def get_roles(req: ApiRequest) -> Any:
         guild = bot_guild(req)
         return [role_payload(r) for r in sorted(guild.roles.values(), key=lambda r: r.position)]
@@ -282,6 +336,7 @@ def register(sim: DiscordSimulator) -> None:
 
     add("GET", "/guilds/{guild_id}", get_guild)
     add("GET", "/guilds/{guild_id}/channels", get_channels)
+    add("POST", "/guilds/{guild_id}/channels", create_channel)
     add("GET", "/guilds/{guild_id}/roles", get_roles)
     add("GET", "/guilds/{guild_id}/threads/active", get_active_threads)
     add("GET", "/guilds/{guild_id}/members", list_members)

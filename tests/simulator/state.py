@@ -224,7 +224,9 @@ class World:
         self.users[user.id] = user
         return user
 
-    def add_guild(self, name: str, owner_id: int | None = None, *, guild_id: int | None = None) -> Guild:
+    def add_guild(
+        self, name: str, owner_id: int | None = None, *, guild_id: int | None = None, with_bot: bool = True
+    ) -> Guild:
         gid = guild_id if guild_id is not None else self.ids.next()
         owner = owner_id if owner_id is not None else self.owner_user_id
         guild = Guild(id=gid, name=name, owner_id=owner)
@@ -232,15 +234,20 @@ class World:
             id=gid, guild_id=gid, name="@everyone", permissions=DEFAULT_EVERYONE_PERMISSIONS
         )
         self.guilds[gid] = guild
+        self.add_member(gid, owner, roles=[])
+        if with_bot:
+            self.add_bot(gid)
+        return guild
+
+    def add_bot(self, guild_id: int) -> Member:
+        """The bot joins through its invite link: its managed role with what the link asked for."""
         bot_role = self.add_role(
-            gid, name=self.users[self.bot_user_id].username, permissions=DEFAULT_BOT_PERMISSIONS
+            guild_id, name=self.users[self.bot_user_id].username, permissions=DEFAULT_BOT_PERMISSIONS
         )
         bot_role.managed = True
         bot_role.bot_id = self.bot_user_id
-        guild.bot_role_id = bot_role.id
-        self.add_member(gid, owner, roles=[])
-        self.add_member(gid, self.bot_user_id, roles=[bot_role.id])
-        return guild
+        self.guild(guild_id).bot_role_id = bot_role.id
+        return self.add_member(guild_id, self.bot_user_id, roles=[bot_role.id])
 
     def add_role(
         self, guild_id: int, *, name: str, permissions: int = 0, position: int | None = None

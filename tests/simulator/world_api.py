@@ -28,17 +28,29 @@ class WorldBuildingMixin:
     messages: MessageFactory
 
     def add_guild(
-        self, name: str = "Haven", owner_id: int | None = None, *, shard: tuple[int, int] | None = None
+        self,
+        name: str = "Haven",
+        owner_id: int | None = None,
+        *,
+        shard: tuple[int, int] | None = None,
+        with_bot: bool = True,
     ) -> int:
         """Create a guild (with @everyone, the bot's managed role and the bot as member).
 
-        ``shard=(shard_id, shard_count)`` picks an id that lands on that shard.
+        ``shard=(shard_id, shard_count)`` picks an id that lands on that shard. With
+        ``with_bot=False`` the bot isn't in it (and hears nothing of it) until :meth:`invite_bot`.
         Returns the guild id.
         """
         guild_id = self.world.ids.next_on_shard(*shard) if shard else None
-        guild = self.world.add_guild(name, owner_id, guild_id=guild_id)
-        self.gateway.send_guild_create(guild.id)
+        guild = self.world.add_guild(name, owner_id, guild_id=guild_id, with_bot=with_bot)
+        if with_bot:
+            self.gateway.send_guild_create(guild.id)
         return guild.id
+
+    def invite_bot(self, guild_id: int) -> None:
+        """The owner follows the bot's invite link: it joins (GUILD_CREATE, as a new guild)."""
+        self.world.add_bot(guild_id)
+        self.gateway.send_guild_create(guild_id)
 
     def add_role(self, guild_id: int, name: str, permissions: int = 0, *, position: int | None = None) -> int:
         role = self.world.add_role(guild_id, name=name, permissions=permissions, position=position)
