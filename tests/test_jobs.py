@@ -317,3 +317,30 @@ async def test_a_backlog_is_armed_a_page_at_a_time_and_all_of_it_fires(
         statuses = set((await session.scalars(select(ScheduledItem.status))).all())
     assert statuses == {"done"}
     engine.stop()
+
+
+async def test_a_claimed_item_added_before_start_runs_at_start(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    """An interaction answered in the moment before Tend is ready: its card waits for the
+    engine's start, not for its lease to run out."""
+    clock = TestClock()
+    engine = make_engine(db, scheduler, clock)
+    fired: list[int] = []
+
+    async def handler(job: Job) -> None:
+        fired.append(job.id)
+
+    engine.register(kind("card"), handler)
+
+    async def add(session):  # type: ignore[no-untyped-def]
+        return await engine.add(session, guild_id=GUILD, kind=kind("card"), due_at=clock(), claimed=True)
+
+    claimed = await db.write(add)
+    engine.spawn_claimed(claimed)
+    await asyncio.sleep(0.05)
+    assert fired == []  # not started yet
+    await engine.start()
+    await engine.wait_idle()
+    assert fired == [claimed.id] and (await item(db, claimed.id)).status == "done"
+    engine.stop()

@@ -92,6 +92,8 @@ class JobEngine:
         # - which items have a timer, and whether the last page left more: refills only.
         self._armed: set[int] = set()
         self._more_waiting = False
+        # - claimed items an interaction added before start: their lease covers a crash.
+        self._held: list[list[ScheduledItem]] = []
         self._started = False
         self._sweeping = asyncio.Lock()
         self.ready = asyncio.Event()  # set once the first sweep has run
@@ -160,6 +162,9 @@ class JobEngine:
             return
         self._started = True
         await self.sweep()
+        held, self._held = self._held, []
+        for items in held:
+            self.spawn_claimed(*items)
         self.ready.set()
         self.scheduler.add_job(
             self.sweep, "interval", seconds=self.sweep_seconds, id="jobs:sweep", replace_existing=True
@@ -168,6 +173,7 @@ class JobEngine:
     def stop(self) -> None:
         self._started = False
         self._armed.clear()
+        self._held.clear()
         for job in self.scheduler.get_jobs():
             if job.id.startswith(("item:", "jobs:")):
                 job.remove()
@@ -440,10 +446,13 @@ class JobEngine:
 
     def spawn_claimed(self, *items: ScheduledItem | None) -> None:
         """Run claimed items in the background, one after the other (tracked, so shutdown waits
-        for them). Before the engine has started (or after it stopped) each item's short lease
-        hands it to the sweep."""
+        for them). Before the engine has started they wait for :meth:`start`; after it stopped
+        (or if this process dies) each item's short lease hands it to the sweep."""
         mine = [item for item in items if item is not None and self.ownership.owns(item.guild_id)]
-        if not self._started or not mine:
+        if not mine:
+            return
+        if not self._started:
+            self._held.append(mine)  # an interaction before Tend was ready: run at start
             return
         task = asyncio.get_running_loop().create_task(self._run_claimed_in_turn(mine))
         self._in_flight.add(task)
