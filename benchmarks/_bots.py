@@ -4,8 +4,9 @@
     python -m benchmarks._bots floor settings.json    # a bare discord.py bot with one static /conduct
 
 Reads commands on stdin, one per line, and answers each on stdout:
-``cpu`` → this process's CPU seconds so far (``time.process_time``); ``idle`` → ``idle`` once
-Tend has no scheduled job in flight. Prints ``ready`` when the gateway is ready.
+``cpu`` → this process's CPU seconds so far (``time.process_time``); ``rss`` → its resident
+memory in bytes (after a garbage collection); ``idle`` → ``idle`` once Tend has no scheduled
+job in flight. Prints ``ready`` when the gateway is ready.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import cProfile
+import gc
 import json
 import logging
 import os
@@ -33,6 +35,14 @@ from bot.infra.db import Database
 from bot.infra.migrate import upgrade
 from bot.runtime.core import TendBot
 from cogs import EXTENSIONS
+
+
+def resident_bytes() -> int:
+    """This process's resident set size, from /proc (Linux)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
 
 
 def say(line: str) -> None:
@@ -63,6 +73,9 @@ async def serve_commands(idle: Any) -> None:
     while line := (await reader.readline()).decode().strip():
         if line == "cpu":
             say(f"{time.process_time():.6f}")
+        elif line == "rss":
+            gc.collect()
+            say(str(resident_bytes()))
         elif line == "idle":
             try:
                 await asyncio.wait_for(idle(), 120)

@@ -8,12 +8,12 @@ fetched once (one REST call, only for reports).
 
 from __future__ import annotations
 
-import contextlib
 from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot.domain.disclosure import TEAM, Readers
+from bot.runtime.members import member_of
 
 if TYPE_CHECKING:
     from models import Case
@@ -24,10 +24,7 @@ async def can_read(channel: Any, user_id: int) -> bool:
     guild: discord.Guild | None = getattr(channel, "guild", None)
     if guild is None:
         return False
-    member = guild.get_member(user_id)
-    if member is None:
-        with contextlib.suppress(discord.NotFound):
-            member = await guild.fetch_member(user_id)
+    member = await member_of(guild, user_id)
     if member is None:
         return False
     if isinstance(channel, discord.Thread):

@@ -18,6 +18,7 @@ from bot.domain.errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from bot.domain.guidance import DistressSignals, PromptLibrary, load_signals
 from bot.domain.permissions import is_moderator
 from bot.domain.services import Services
+from bot.runtime.members import RecentMembers, remember_interaction
 from bot.runtime.metrics import BotMetrics
 from bot.runtime.modals import ModalRouter
 from bot.runtime.queue import KindRegistry
@@ -116,8 +117,11 @@ class TendBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             shard_count=bot_settings.shard_count,
             shard_ids=bot_settings.shard_ids,  # type: ignore[arg-type]  # None means "all", as discord.py's default
-            # Members are fetched when a case needs them; no gateway-wide chunking at start.
+            # Members are fetched when a case needs them; no gateway-wide chunking at start, and
+            # no cache of every member who joins: memory doesn't grow with the community
+            # (bot/runtime/members.py keeps the ones Tend meets).
             chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
             enable_debug_events=False,
             guild_ready_timeout=guild_ready_timeout,
         )
@@ -126,6 +130,7 @@ class TendBot(commands.AutoShardedBot):
         # The features to load, chosen by the composition root (the runtime never imports a cog).
         self.feature_extensions = tuple(extensions)
         self.db = services.db
+        self.recent_members = RecentMembers()
         self.jobs = services.jobs
         self.cases = services.cases
         self.reports = services.reports
@@ -163,7 +168,11 @@ class TendBot(commands.AutoShardedBot):
         # fires again after reconnects, and start() is idempotent).
         await self.jobs.start()
 
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        self.recent_members.forget(payload.guild_id, payload.user.id)
+
     async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
+        remember_interaction(self.recent_members, interaction)
         if interaction.type is discord.InteractionType.modal_submit:
             await self.modals.dispatch(self, interaction)
         elif interaction.type is discord.InteractionType.component and not self.knows_component(interaction):

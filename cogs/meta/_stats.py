@@ -72,7 +72,8 @@ def moderator_names(bot: TendBot, guild_id: int, ids: list[int]) -> dict[int, st
     guild = bot.get_guild(guild_id)
     names = {}
     for user_id in ids:
-        user = (guild.get_member(user_id) if guild else None) or bot.get_user(user_id)
+        member = (guild.get_member(user_id) or bot.recent_members.get(guild.id, user_id)) if guild else None
+        user = member or bot.get_user(user_id)
         if user is not None:
             names[user_id] = user.display_name
     return names

@@ -12,6 +12,7 @@ from bot.domain.text import fit
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.members import member_of
 from bot.runtime.queue import CardContext, CaseKind, MemberFacts, messageable, notes_channel
 
 from ._buttons import ClaimButton, HandOffButton
@@ -52,13 +53,8 @@ class CaseJobs:
         if user_id is None:
             return None
         guild = self.bot.get_guild(case.guild_id)
-        member = guild.get_member(user_id) if guild else None
         left = case.member_left_at is not None and user_id == case.member_id
-        if member is None and guild is not None and not left:
-            try:
-                member = await guild.fetch_member(user_id)
-            except discord.NotFound:
-                member = None
+        member = await member_of(guild, user_id) if guild is not None and not left else None
         return MemberFacts(
             user_id, member.joined_at if member else None, member is not None and not left, past
         )

@@ -16,6 +16,7 @@ from bot.domain.errors import InvalidInput, NotConfigured
 from bot.domain.permissions import is_moderator
 from bot.domain.text import fit
 from bot.runtime.embeds import resources_embed
+from bot.runtime.members import member_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import give_back_words, reply_private
 from bot.runtime.ui import actor_of
@@ -46,10 +47,7 @@ async def reported_is_moderator(bot: TendBot, guild: GuildConfig, user_id: int) 
     """Look the reported person up on Discord (a form's custom_id is untrusted): someone real and
     not a bot, in the server or not any more; returns whether they moderate it (escalation)."""
     discord_guild = bot.get_guild(guild.id)
-    member = discord_guild.get_member(user_id) if discord_guild else None
-    if member is None and discord_guild is not None:
-        with contextlib.suppress(discord.NotFound):
-            member = await discord_guild.fetch_member(user_id)
+    member = await member_of(discord_guild, user_id) if discord_guild is not None else None
     user: discord.abc.User | None = member
     if user is None and user_id:
         with contextlib.suppress(discord.NotFound):
