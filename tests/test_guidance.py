@@ -406,3 +406,33 @@ def test_signal_problems():
     assert any(p.startswith("hostility.patterns: must be a list of text") for p in problems)
     with pytest.raises(ValueError, match="not a valid regular expression"):
         load_signals({"crisis": {"patterns": ["(unclosed"]}})
+
+
+def test_the_one_pass_screen_finds_exactly_what_the_category_rules_find() -> None:
+    """The combined pattern only skips messages: every message is matched the same with it as
+    without it (a screen matching everything sends every message down the exact path)."""
+    import tomllib
+    from importlib import resources
+
+    from bot.domain.guidance.signals import DistressSignals, default_signals
+
+    screened = default_signals()
+    assert screened.anything is not None
+    exact = DistressSignals(screened.categories, anything=re.compile(""))
+    tables = tomllib.loads(
+        resources.files("bot.domain.guidance").joinpath("signals.toml").read_text(encoding="utf-8")
+    )["signals"]
+    phrases = [p for table in tables.values() for p in table.get("phrases", [])]
+    samples = [
+        *phrases,
+        *(f"honestly, {p}!!" for p in phrases),
+        "this boss is killing me lol",
+        "I'm dying of laughter",
+        "I can't go on like this anymore.",
+        "I'm so alone",
+        "my grandma passed away last week",
+        "gg everyone, see you at the raid tonight",
+        "",
+    ]
+    for text in samples:
+        assert screened.match(text) == exact.match(text), text

@@ -12,7 +12,7 @@ import functools
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from typing import Any
 
@@ -79,15 +79,44 @@ class DistressSignals:
     """Compiled signals for every distress category, checked in ``DISTRESS_CATEGORIES`` order."""
 
     categories: tuple[_CategorySignals, ...]
+    # Every signal of every category as one alternation: most messages match nothing, and one
+    # search tells so (the exact, per-category rules run only when it finds something).
+    anything: re.Pattern[str] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.anything is None:
+            object.__setattr__(self, "anything", _alternation(self.categories))
 
     def match(self, text: str) -> DistressMatch | None:
         tidied = tidy(text)
-        if not tidied:
+        if not tidied or (self.anything is not None and self.anything.search(tidied) is None):
             return None
         for category in self.categories:
             phrase = category.first_match(tidied)
             if phrase:
                 return DistressMatch(category.category, phrase)
+        return None
+
+
+_WORD_START = (r"(?<!\w)", r"\b")
+
+
+def _alternation(categories: Iterable[_CategorySignals]) -> re.Pattern[str] | None:
+    """One pattern matching wherever any signal does (each keeps its own flags), tried only
+    where a word starts; None when some signal can't be combined so (an owner's pattern that
+    doesn't start at a word, or uses global flags): then every message takes the exact path."""
+    parts = []
+    for category in categories:
+        for pattern in category.signals:
+            if not pattern.pattern.startswith(_WORD_START):
+                return None
+            flags = "i" if pattern.flags & re.IGNORECASE else ""
+            parts.append(f"(?{flags}:{pattern.pattern})" if flags else f"(?:{pattern.pattern})")
+    if not parts:
+        return re.compile(r"(?!)")  # matches nothing
+    try:
+        return re.compile(r"\b(?=\w)(?:" + "|".join(parts) + ")")
+    except re.error:
         return None
 
 
