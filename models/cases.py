@@ -26,6 +26,7 @@ class Case(Base):
     __table_args__ = (
         UniqueConstraint("guild_id", "kind", "number"),
         Index("ix_cases_guild_member", "guild_id", "member_id"),
+        Index("ix_cases_guild_subject", "guild_id", "subject_id"),
         Index("ix_cases_guild_status", "guild_id", "status"),
         Index("ix_cases_source_channel", "source_channel_id", "opened_at"),
     )

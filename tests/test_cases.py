@@ -218,3 +218,30 @@ async def test_reopening_never_makes_a_second_open_support_case(service: CaseSer
         await followups.reopen_from_followup(
             mod(MOD2, OTHER_GUILD, OTHER_MOD_ROLE), int(reminder.payload["followup"])
         )
+
+
+async def test_a_card_counts_the_earlier_cases_that_name_a_person(db: Database) -> None:
+    """Their own support and distress cases and reports about them count; reports they filed,
+    the case itself and other servers' cases don't."""
+    from bot.domain.cases.store import past_case_count
+    from models import Case
+
+    person, other = 4242, 4343
+    rows = [
+        Case(guild_id=GUILD, kind="support", number=1, status="closed", member_id=person),
+        Case(guild_id=GUILD, kind="distress", number=1, status="closed", member_id=person),
+        Case(guild_id=GUILD, kind="report", number=1, status="resolved", member_id=other, subject_id=person),
+        Case(guild_id=GUILD, kind="report", number=2, status="new", member_id=None, subject_id=person),
+        Case(guild_id=GUILD, kind="report", number=3, status="new", member_id=person, subject_id=other),
+        Case(guild_id=OTHER_GUILD, kind="support", number=1, status="open", member_id=person),
+        Case(guild_id=GUILD, kind="support", number=2, status="open", member_id=other),
+    ]
+    async with db.transaction() as session:
+        session.add_all(rows)
+    current = rows[3]  # the card being drawn: a report about them
+    async with db.read() as session:
+        assert await past_case_count(session, current, person) == 3
+        assert await past_case_count(session, rows[0], person) == 3
+        assert (
+            await past_case_count(session, current, other) == 2
+        )  # their support and the report they're named in

@@ -344,3 +344,47 @@ async def test_a_claimed_item_added_before_start_runs_at_start(
     await engine.wait_idle()
     assert fired == [claimed.id] and (await item(db, claimed.id)).status == "done"
     engine.stop()
+
+
+async def test_a_backlog_costs_two_writes_an_item_however_it_is_paged(
+    db: Database, scheduler: AsyncIOScheduler
+) -> None:
+    """Items of one page still waiting for a slot when the next page is read are not claimed
+    twice: every item costs its claim and its finish, nothing more."""
+    from sqlalchemy import event
+
+    clock = TestClock()
+    engine = make_engine(db, scheduler, clock, window=10, concurrency=2)
+    fired: list[int] = []
+
+    async def handler(job: Job) -> None:
+        await asyncio.sleep(0)
+        fired.append(job.id)
+
+    engine.register(kind("tick"), handler)
+
+    async def add_many(session):  # type: ignore[no-untyped-def]
+        for n in range(40):
+            await engine.add(
+                session, guild_id=GUILD, kind=kind("tick"), due_at=clock() - timedelta(seconds=n)
+            )
+
+    await db.write(add_many)
+    commits = [0]
+
+    def count(_connection: object) -> None:
+        commits[0] += 1
+
+    event.listen(db.engine.sync_engine, "commit", count)
+    try:
+        await engine.start()
+        for _ in range(100):
+            await engine.wait_idle()
+            if len(fired) == 40:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        event.remove(db.engine.sync_engine, "commit", count)
+        engine.stop()
+    assert sorted(fired) == sorted(set(fired)) and len(fired) == 40
+    assert commits[0] == 1 + 2 * 40  # the start's lease reclaim, then a claim and a finish each

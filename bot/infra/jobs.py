@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -91,6 +92,7 @@ class JobEngine:
         self._in_flight: set[asyncio.Task[bool]] = set()
         # - which items have a timer, and whether the last page left more: refills only.
         self._armed: set[int] = set()
+        self._firing: set[int] = set()  # spawned and not yet finished: a refill skips them
         self._more_waiting = False
         # - claimed items an interaction added before start: their lease covers a crash.
         self._held: list[list[ScheduledItem]] = []
@@ -400,11 +402,15 @@ class JobEngine:
         self._spawn(item_id)
 
     def _spawn(self, item_id: int) -> None:
+        if item_id in self._firing:
+            return  # still waiting for a slot from an earlier page: claiming it twice wastes a write
+        self._firing.add(item_id)
         task = asyncio.get_running_loop().create_task(self.fire(item_id))
         self._in_flight.add(task)
-        task.add_done_callback(self._fired)
+        task.add_done_callback(functools.partial(self._fired, item_id))
 
-    def _fired(self, task: asyncio.Task[bool]) -> None:
+    def _fired(self, item_id: int, task: asyncio.Task[bool]) -> None:
+        self._firing.discard(item_id)
         self._in_flight.discard(task)
         self._refill()
 
