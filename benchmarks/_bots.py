@@ -5,8 +5,9 @@
 
 Reads commands on stdin, one per line, and answers each on stdout:
 ``cpu`` → this process's CPU seconds so far (``time.process_time``); ``rss`` → its resident
-memory in bytes (after a garbage collection); ``idle`` → ``idle`` once Tend has no scheduled
-job in flight. Prints ``ready`` when the gateway is ready.
+memory in bytes (after a garbage collection); ``db`` → SQL statements and write transactions
+so far (``0 0`` for the floor); ``idle`` → ``idle`` once Tend has no scheduled job in flight.
+Prints ``ready`` when the gateway is ready.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ import discord
 import yarl
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord import app_commands
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.domain.config import parse_settings
 from bot.domain.services import build_services
@@ -43,6 +46,30 @@ def resident_bytes() -> int:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) * 1024
     return 0
+
+
+class SqlCounter:
+    """Counts the SQL statements an engine runs and the transactions that wrote something."""
+
+    def __init__(self, engine: AsyncEngine | None = None):
+        self.statements = self.writes = 0
+        if engine is not None:
+            sync = engine.sync_engine
+            event.listen(sync, "before_cursor_execute", self._statement)
+            event.listen(sync, "commit", self._commit)
+            event.listen(sync, "rollback", self._rollback)
+
+    def _statement(self, connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        self.statements += 1
+        if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            connection.info["tend_bench_wrote"] = True
+
+    def _commit(self, connection: Any) -> None:
+        if connection.info.pop("tend_bench_wrote", False):
+            self.writes += 1
+
+    def _rollback(self, connection: Any) -> None:
+        connection.info.pop("tend_bench_wrote", None)
 
 
 def say(line: str) -> None:
@@ -66,7 +93,7 @@ class FloorBot(discord.Client):
         await self.tree.sync(guild=discord.Object(self.guild_id))
 
 
-async def serve_commands(idle: Any) -> None:
+async def serve_commands(idle: Any, sql: SqlCounter) -> None:
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -76,6 +103,8 @@ async def serve_commands(idle: Any) -> None:
         elif line == "rss":
             gc.collect()
             say(str(resident_bytes()))
+        elif line == "db":
+            say(f"{sql.statements} {sql.writes}")
         elif line == "idle":
             try:
                 await asyncio.wait_for(idle(), 120)
@@ -84,7 +113,9 @@ async def serve_commands(idle: Any) -> None:
                 say("busy")
 
 
-async def run_until_stdin_closes(client: discord.Client, token: str, idle: Any) -> None:
+async def run_until_stdin_closes(
+    client: discord.Client, token: str, idle: Any, sql: SqlCounter | None = None
+) -> None:
     task = asyncio.create_task(client.start(token))
     while not client.is_ready():
         if task.done():
@@ -93,7 +124,7 @@ async def run_until_stdin_closes(client: discord.Client, token: str, idle: Any) 
         await asyncio.sleep(0.01)
     say("ready")
     try:
-        await serve_commands(idle)
+        await serve_commands(idle, sql or SqlCounter())
     finally:
         await client.close()
         with contextlib.suppress(BaseException):
@@ -119,7 +150,7 @@ async def main(kind: str, data: dict[str, Any]) -> None:
         scheduler.start()
         services = build_services(settings, db, scheduler, cipher=Cipher([Cipher.generate_key()]))
         tend = TendBot(settings=settings, services=services, extensions=EXTENSIONS, guild_ready_timeout=0.05)
-        await run_until_stdin_closes(tend, token, tend.jobs.wait_idle)
+        await run_until_stdin_closes(tend, token, tend.jobs.wait_idle, SqlCounter(db.engine))
         scheduler.shutdown(wait=False)
 
 
