@@ -176,6 +176,7 @@ def context(scene: Scene, *, report_only: bool) -> dict[str, list[object]]:
         "draft": [scene.message_id],  # no such draft: a Report message form Tend lost track of
         "subject": [world.member2],
         "rule": ["respect"],
+        "situation": ["first_reply", "report.harassment"],  # a prompt's More button
         "anon": ["0"],
         "span": ["1h", "1d", "custom"],
         **listened,

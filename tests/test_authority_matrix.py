@@ -175,6 +175,8 @@ async def test_ids_out_of_range_are_unknown_even_to_moderators(scene: Scene) -> 
         "member": [huge],
         "channel": [huge],
         "message": [huge],
+        "situation": ["first_reply"],
+        "rule": ["respect"],
     }
     before = await snapshot(scene)
     checked = 0

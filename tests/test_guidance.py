@@ -436,3 +436,15 @@ def test_the_one_pass_screen_finds_exactly_what_the_category_rules_find() -> Non
     ]
     for text in samples:
         assert screened.match(text) == exact.match(text), text
+
+
+def test_every_prompt_reads_at_a_glance(library: PromptLibrary) -> None:
+    """A moderator first sees about 80 words: one phrasing, the question, the next action."""
+    from bot.domain.guidance import SITUATIONS, brief_prompt_text
+
+    for situation in SITUATIONS:
+        prompt = library.prompt(situation)
+        brief = brief_prompt_text(prompt)
+        assert len(brief.split()) <= 80, situation
+        assert prompt.phrasings[0] in brief and prompt.question in brief and prompt.next_action in brief
+        assert not any(line in brief for line in prompt.avoid), situation

@@ -67,6 +67,11 @@ async def test_report_from_receipt_to_outcome(tend: Tend) -> None:
     assert world.member not in sim.thread_members(talked.subject_thread_id or 0)
     opener = sim.channel_messages(talked.subject_thread_id or 0)[0]
     assert "report" not in opener["content"].lower() and str(world.member) not in opener["content"]
+    # The reporter's thread carries R-0001; the reported member's shares nothing with it.
+    names = {int(t["id"]): t["name"] for t in sim.threads(world.support)}
+    assert names[talked.thread_id or 0] == "R-0001 · report"
+    subject_thread = names[talked.subject_thread_id or 0]
+    assert "R-0001" not in subject_thread and "0001" not in subject_thread
     assert last_followup(talk_subject)["embeds"][0]["title"]  # the restorative-conversation prompt
 
     resolve = await click(tend, sim.message(case.card_message_id or 0), "Resolve", world.moderator)
@@ -206,6 +211,8 @@ async def test_an_anonymous_reporter_appears_nowhere_others_can_see(tend: Tend) 
     )
     await talk.wait_followup()
     dismiss = await click(tend, sim.message(case.card_message_id or 0), "Dismiss", world.moderator)
+    shown = [c["content"] for c in (await dismiss.response())["data"]["components"] if c["type"] == 10]
+    assert shown and shown[0].startswith("**Dismissing a report kindly**")  # fitted to dismissals
     done = await sim.submit_modal(dismiss, world.moderator, {"reason": "Not enough to act on yet."})
     await done.wait_followup()
     await tend.settle()

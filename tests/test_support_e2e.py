@@ -65,6 +65,13 @@ async def test_member_asks_for_support_and_gets_a_private_thread_and_welcome(ten
     assert sim.threads(world.queue) == [] and case.staff_thread_id is None
 
 
+async def test_a_topic_is_inert_in_the_card_title(tend: Tend) -> None:
+    await ask_for_support(tend, tend.world.member, "help", "@everyone <@&123> **HELP**\n# now")
+    title = card_of(tend, await only_case(tend))["embeds"][0]["title"]
+    assert "@everyone" not in title and "<@&123>" not in title and "**" not in title and "\n" not in title
+    assert title.startswith("support-0001 · ") and "HELP" in title
+
+
 async def test_panel_button_opens_the_same_flow(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
     posted = await tend.slash(world.moderator, "support-panel")
@@ -100,6 +107,17 @@ async def test_moderator_claims_replies_and_closes_with_followup_and_survey(tend
         prompt["flags"] & EPHEMERAL and prompt["embeds"][0]["title"] == "Your first reply in a support thread"
     )
     assert "never sees these prompts" in prompt["embeds"][0]["footer"]["text"]
+    assert prompt["content"].startswith("Thank you for taking support-0001")
+    # At a glance (one thing to say, one question, the next step); the rest behind More.
+    brief = prompt["embeds"][0]["description"]
+    assert len(brief.split()) <= 80 and "**Ask:**" in brief and "**Avoid**" not in brief
+    more = await sim.click_button(int(prompt["id"]), buttons(prompt)["More"], world.moderator)
+    full = (await more.answer())["embeds"][0]
+    assert full["title"] == "Your first reply in a support thread" and "**Avoid**" in full["description"]
+    outsider = await sim.forge_component(
+        world.guild, world.general, world.member, buttons(prompt)["More"], component_type=2
+    )
+    assert "moderators" in (await outsider.answer())["content"]  # the rest is for moderators only
     assert world.moderator in sim.thread_members(case.thread_id or 0)
     await tend.settle()
     card = card_of(tend, case)
@@ -111,7 +129,11 @@ async def test_moderator_claims_replies_and_closes_with_followup_and_survey(tend
     await sim.wait_for(lambda: _first_reply_recorded(tend, case.id), timeout=5)
 
     close = await sim.click_button(int(card["id"]), buttons(card)["Close"], world.moderator)
-    assert (await close.response())["type"] == 9
+    form = await close.response()
+    assert form["type"] == 9
+    # The closing prompt comes with the form, while there's still time to act on it.
+    shown = [c["content"] for c in form["data"]["components"] if c["type"] == 10]
+    assert shown and shown[0].startswith("**Closing a case well**")
     done = await sim.submit_modal(
         close,
         world.moderator,

@@ -11,6 +11,7 @@ import re
 ELLIPSIS = "…"
 _MASS_MENTION = re.compile(r"@(everyone|here)")
 _ID_MENTION = re.compile(r"<(@[!&]?|#)(\d+)>")
+_MARKDOWN = re.compile(r"[\\*_~`|>#\[\]]")
 
 
 def fit(text: str, limit: int) -> str:
@@ -24,6 +25,14 @@ def neutralise_mentions(text: str) -> str:
     """Break @everyone/@here and <@id>-style mentions with a zero-width space so they render inert."""
     text = _MASS_MENTION.sub("@\u200b\\1", text)
     return _ID_MENTION.sub(lambda m: f"<{m.group(1)}\u200b{m.group(2)}>", text)
+
+
+def inert_line(text: str, limit: int) -> str:
+    """Member text for one line Tend draws (a card's title): on one line, no mentions, no
+    Markdown, fitted."""
+    flat = " ".join(text.split())
+    escaped = _MARKDOWN.sub(r"\\\g<0>", neutralise_mentions(flat))
+    return fit(escaped, limit)
 
 
 def quote(text: str, limit: int) -> str:

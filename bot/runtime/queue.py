@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 import discord
 
 from bot.domain.cases import reference
-from bot.domain.guidance import render_prompt_text
-from bot.runtime.ui import IdButton, actor_of
+from bot.domain.guidance import brief_prompt_text, render_prompt_text
+from bot.runtime.replies import reply_private
+from bot.runtime.ui import Guarded, IdButton, actor_of
 
 if TYPE_CHECKING:
     from bot.domain.authority import Actor
@@ -144,13 +145,65 @@ class CaseButton(IdButton):
         return actor_of(interaction)
 
 
-def guidance_embed(
-    prompt: Any, *, colour: discord.Colour = GUIDANCE_COLOUR, footer: str | None = None
-) -> discord.Embed:
-    """A prompt of the library as a private embed for the moderator."""
+ONLY_YOU = "Only you can see this. The member never sees these prompts."
+
+
+def guidance(
+    bot: TendBot,
+    guild_id: int,
+    situation: str,
+    *,
+    rule_id: str | None = None,
+    colour: discord.Colour = GUIDANCE_COLOUR,
+    view: discord.ui.View | None = None,
+) -> dict[str, Any]:
+    """A prompt of the library at a glance, for a private reply: ``embed`` and ``view`` (with
+    **More** for the rest of the phrasings and what to avoid)."""
+    prompt = bot.prompts(guild_id).guidance(situation, rule_id)
+    embed = discord.Embed(title=prompt.title, description=brief_prompt_text(prompt), colour=colour)
+    embed.set_footer(text=ONLY_YOU)
+    view = view or discord.ui.View(timeout=None)
+    view.add_item(MoreGuidanceButton(situation, rule_id))
+    return {"embed": embed, "view": view}
+
+
+def brief_guidance(bot: TendBot, guild_id: int, situation: str) -> str:
+    """A prompt at a glance as plain Markdown, for the top of a form (forms take no embeds)."""
+    prompt = bot.prompts(guild_id).prompt(situation)
+    return f"**{prompt.title}**\n{brief_prompt_text(prompt)}"
+
+
+def guidance_embed(prompt: Any, *, colour: discord.Colour = GUIDANCE_COLOUR) -> discord.Embed:
+    """A prompt of the library in full, as a private embed for the moderator."""
     embed = discord.Embed(title=prompt.title, description=render_prompt_text(prompt), colour=colour)
-    embed.set_footer(text=footer or "Only you can see this. The member never sees these prompts.")
+    embed.set_footer(text=ONLY_YOU)
     return embed
+
+
+_MORE = r"guide:(?P<situation>[a-z_]{1,30}(?:\.[a-z_]{1,30})?)(?::(?P<rule>[A-Za-z0-9_-]{1,40}))?"
+
+
+class MoreGuidanceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], template=_MORE):  # type: ignore[misc]
+    """**More** under a prompt: the whole of it, privately. Names no case, so it only needs a
+    moderator of the server it is pressed in (the situation in the custom_id picks a text)."""
+
+    def __init__(self, situation: str, rule_id: str | None = None):
+        custom_id = f"guide:{situation}" + (f":{rule_id}" if rule_id else "")
+        super().__init__(
+            discord.ui.Button(label="More", style=discord.ButtonStyle.secondary, custom_id=custom_id)
+        )
+        self.situation, self.rule_id = situation, rule_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction[Any], item: Any, match: Any
+    ) -> MoreGuidanceButton:
+        return cls(match["situation"], match["rule"])
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        guild = interaction.client.require_moderator(interaction)
+        prompt = interaction.client.prompts(guild.id).guidance(self.situation, self.rule_id)
+        await reply_private(interaction, embed=guidance_embed(prompt))
 
 
 async def precheck(interaction: discord.Interaction[TendBot], case_id: int) -> None:

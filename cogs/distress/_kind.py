@@ -11,7 +11,7 @@ from discord.ui import Button, DynamicItem
 from bot.domain.cases import reference
 from bot.domain.errors import InvalidInput
 from bot.domain.text import fit
-from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance_embed, member_line
+from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance, member_line
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of, id_template
 from cogs.reflections import offer_reflection
@@ -67,9 +67,9 @@ class DistressKind:
         return [ReachOutButton(case.id), DoneButton(case.id), NotNeededButton(case.id)]
 
     async def after_claim(self, bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
-        prompt = bot.prompts(case.guild_id).distress_prompt(case.topic or "overwhelmed")
-        text = f"You're reaching out for {reference(case.kind, case.number)}."
-        await reply_private(interaction, text, embed=guidance_embed(prompt, footer="Only you can see this."))
+        text = f"Thank you for reaching out for {reference(case.kind, case.number)}."
+        situation = f"distress.{case.topic or 'overwhelmed'}"
+        await reply_private(interaction, text, **guidance(bot, case.guild_id, situation))
 
     def thread_coming(self, case: Case) -> bool:
         return False

@@ -17,7 +17,7 @@ from bot.domain.cases import reference
 from bot.domain.cases.store import open_load
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import is_moderator
-from bot.runtime.queue import CaseButton, guidance_embed, join_case_threads
+from bot.runtime.queue import CaseButton, MoreGuidanceButton, guidance, join_case_threads
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import ID, Guarded, actor_of, button_row, id_template
 
@@ -48,9 +48,11 @@ async def suggest_break_if_carrying_too_much(
         held = (await open_load(session, guild_id)).get(interaction.user.id, 0)
     if held <= bot.guild_config(guild_id).listening.max_open_per_moderator:
         return
-    prompt = bot.prompts(guild_id).prompt("moderator_break")
-    embed = guidance_embed(prompt, colour=BREAK_COLOUR, footer="Only you can see this.")
-    await reply_private(interaction, f"You're holding {held} open cases right now.", embed=embed)
+    await reply_private(
+        interaction,
+        f"You're holding {held} open cases right now.",
+        **guidance(bot, guild_id, "moderator_break", colour=BREAK_COLOUR),
+    )
 
 
 class HandOffButton(CaseButton, DynamicItem[Button], template=id_template("case", "handoff")):  # type: ignore[misc]
@@ -62,10 +64,9 @@ class HandOffButton(CaseButton, DynamicItem[Button], template=id_template("case"
         case = await bot.cases.for_moderator(actor, self.target_id)
         if not case.is_open:
             raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
-        prompt = bot.prompts(interaction.guild_id).prompt("handoff")
         picker = button_row(HandOffPick(self.target_id))
         await reply_private(
-            interaction, "Who should take this case?", embed=guidance_embed(prompt), view=picker
+            interaction, "Who should take this case?", **guidance(bot, case.guild_id, "handoff", view=picker)
         )
 
 
@@ -117,4 +118,4 @@ class HandOffPick(Guarded, DynamicItem[UserSelect], template=rf"case:{ID}:handof
         )
 
 
-ITEMS = (ClaimButton, HandOffButton, HandOffPick)
+ITEMS = (ClaimButton, HandOffButton, HandOffPick, MoreGuidanceButton)

@@ -12,7 +12,14 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.runtime.modals import RoutedModal
-from bot.runtime.queue import CaseButton, fire_and_read, guidance_embed, join_case_threads_of, precheck
+from bot.runtime.queue import (
+    CaseButton,
+    brief_guidance,
+    fire_and_read,
+    guidance,
+    join_case_threads_of,
+    precheck,
+)
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of, id_template
 from cogs.reflections import offer_reflection
@@ -55,14 +62,12 @@ class TalkButton(CaseButton):
                 interaction, f"The conversation isn't open yet{why} I'll keep trying and add you when it is."
             )
             return
-        prompt = bot.prompts(case.guild_id).prompt(PROMPTS[self.which])
         await reply_private(
-            interaction, f"Opened <#{thread_id}>.", embed=guidance_embed(prompt, footer=ONLY_YOU)
+            interaction, f"Opened <#{thread_id}>.", **guidance(bot, case.guild_id, PROMPTS[self.which])
         )
 
 
 PROMPTS = {"reporter": "report.reporter", "reported": "report.reported_member"}
-ONLY_YOU = "Only you can see this."
 
 
 class TalkReporterButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reporter")):  # type: ignore[misc]
@@ -80,16 +85,21 @@ class ResolveButton(CaseButton, DynamicItem[Button], template=id_template("case"
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await precheck(interaction, self.target_id)
-        await bot.modals.open(interaction, ResolveModal.build(self.target_id, guild))
+        await bot.modals.open(
+            interaction, ResolveModal.build(self.target_id, guild, brief_guidance(bot, guild.id, "closing"))
+        )
 
 
 class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case", "dismiss")):  # type: ignore[misc]
     action, label, style = "dismiss", "Dismiss", discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
-        interaction.client.require_moderator(interaction)
+        bot = interaction.client
+        guild = bot.require_moderator(interaction)
         await precheck(interaction, self.target_id)
-        await interaction.client.modals.open(interaction, DismissModal(self.target_id))
+        await bot.modals.open(
+            interaction, DismissModal(self.target_id, brief_guidance(bot, guild.id, "dismissing"))
+        )
 
 
 class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case", "reveal")):  # type: ignore[misc]
@@ -108,9 +118,11 @@ class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case",
 class ResolveModal(RoutedModal):
     pattern = re.compile(r"tend:resolve:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int, outcomes: list[str], followup_days: int):
+    def __init__(self, case_id: int, outcomes: list[str], followup_days: int, guidance: str = ""):
         super().__init__(title="Resolve this report", custom_id=f"tend:resolve:{case_id}", timeout=None)
         self.case_id, self.followup_days = case_id, followup_days
+        if guidance:  # the closing prompt, while there is still time to act on it
+            self.add_item(discord.ui.TextDisplay(guidance))
         self.outcome: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="outcome",
             options=[discord.SelectOption(label=OUTCOME_LABELS[o], value=o) for o in outcomes],
@@ -139,8 +151,8 @@ class ResolveModal(RoutedModal):
         self.add_item(discord.ui.Label(text="Follow up later?", component=self.follow))
 
     @classmethod
-    def build(cls, case_id: int, guild: GuildConfig) -> ResolveModal:
-        return cls(case_id, list(guild.reports.outcomes), guild.reports.followup_days)
+    def build(cls, case_id: int, guild: GuildConfig, guidance: str = "") -> ResolveModal:
+        return cls(case_id, list(guild.reports.outcomes), guild.reports.followup_days, guidance)
 
     @classmethod
     def rebuild(
@@ -167,9 +179,11 @@ class ResolveModal(RoutedModal):
 class DismissModal(RoutedModal):
     pattern = re.compile(r"tend:dismiss:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int):
+    def __init__(self, case_id: int, guidance: str = ""):
         super().__init__(title="Dismiss this report", custom_id=f"tend:dismiss:{case_id}", timeout=None)
         self.case_id = case_id
+        if guidance:
+            self.add_item(discord.ui.TextDisplay(guidance))
         self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="reason",
             style=discord.TextStyle.paragraph,
@@ -198,11 +212,10 @@ class DismissModal(RoutedModal):
 
 
 async def closed_reply(bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
-    closing = bot.prompts(case.guild_id).prompt("closing")
     lines = [f"Closed {reference(case.kind, case.number)}; the reporter will get a notice that names no one."]
     if case.followup_at:
         lines.append(f"I'll remind you to follow up {discord.utils.format_dt(case.followup_at, 'R')}.")
-    await reply_private(interaction, " ".join(lines), embed=guidance_embed(closing, footer=ONLY_YOU))
+    await reply_private(interaction, " ".join(lines))
     await offer_reflection(bot, interaction, case)
 
 

@@ -3,6 +3,7 @@ conversation with the reporter or the reported member."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import TYPE_CHECKING
 
 import discord
@@ -18,6 +19,16 @@ if TYPE_CHECKING:
     from models import Case
 
 DMS_CLOSED = 50007
+
+
+def conversation_name(case: Case, which: str) -> str:
+    """The reporter's thread carries their report's reference; the reported member's names
+    nothing of it, so the two can't match threads to learn who reported. Stable per case, so a
+    retry adopts a thread a crash left behind."""
+    if which == "reporter":
+        return f"{reference(case.kind, case.number)} · report"
+    seed = f"{case.guild_id}:{case.id}:{case.opened_at.isoformat()}"
+    return f"A word with the moderators · {hashlib.sha256(seed.encode()).hexdigest()[:6]}"
 
 
 def opener(case: Case, which: str) -> str:
@@ -53,8 +64,7 @@ class ReportJobs:
         try:
             if thread_id is None:
                 with retry_on_discord_errors("open the conversation"):
-                    label = "report" if which == "reporter" else "conversation"
-                    name = f"{reference(case.kind, case.number)} · {label}"
+                    name = conversation_name(case, which)
                     made = await private_thread(self.bot, guild.channels.support, name)
                 await self.bot.reports.set_conversation(case.id, which, made.id, job.target_id or 0)
                 thread_id = made.id

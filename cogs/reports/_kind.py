@@ -11,7 +11,7 @@ import discord
 from bot.domain.cases import reference
 from bot.domain.disclosure import Readers, name, reporter_hidden
 from bot.domain.text import fit, quote
-from bot.runtime.queue import STATUS_COLOURS, CardContext, guidance_embed, member_line
+from bot.runtime.queue import STATUS_COLOURS, CardContext, guidance, member_line
 from bot.runtime.replies import reply_private
 
 from ._actions import (
@@ -127,12 +127,12 @@ class ReportKind:
         """The guidance fitted to the rule: per-rule override, else the rule's category."""
         guild = bot.guild_config(case.guild_id)
         rule = guild.rule(case.rule_id or "")
-        prompt = bot.prompts(guild.id).report_prompt(rule.category if rule else "general", case.rule_id)
+        situation = f"report.{rule.category if rule else 'general'}"
         text = (
-            f"You hold {reference(case.kind, case.number)}. "
+            f"Thank you for taking {reference(case.kind, case.number)}; it's yours now. "
             "The reporter has been told a moderator is looking at it."
         )
-        await reply_private(interaction, text, embed=guidance_embed(prompt, footer="Only you can see this."))
+        await reply_private(interaction, text, **guidance(bot, guild.id, situation, rule_id=case.rule_id))
 
     def thread_coming(self, case: Case) -> bool:
         return False

@@ -10,7 +10,6 @@ import discord
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import CLOSE_REASONS, reference
-from bot.domain.guidance import render_prompt_text
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of
@@ -26,11 +25,13 @@ _MODERATOR_REASONS = [(key, label) for key, label in CLOSE_REASONS.items() if ke
 class CloseSupportModal(RoutedModal):
     pattern = re.compile(r"tend:close-support:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int, followup_days: list[int], survey: bool):
+    def __init__(self, case_id: int, followup_days: list[int], survey: bool, guidance: str = ""):
         super().__init__(
             title="Close this support case", custom_id=f"tend:close-support:{case_id}", timeout=None
         )
         self.case_id, self.followup_days = case_id, followup_days
+        if guidance:  # the closing prompt, while there is still time to act on it
+            self.add_item(discord.ui.TextDisplay(guidance))
         self.reason: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="reason",
             options=[discord.SelectOption(label=label, value=key) for key, label in _MODERATOR_REASONS],
@@ -67,8 +68,8 @@ class CloseSupportModal(RoutedModal):
             self.add_item(discord.ui.Label(text="Ask the member how it went?", component=self.survey))
 
     @classmethod
-    def build(cls, case_id: int, guild: GuildConfig) -> CloseSupportModal:
-        return cls(case_id, guild.support.followup_days, guild.support.survey)
+    def build(cls, case_id: int, guild: GuildConfig, guidance: str = "") -> CloseSupportModal:
+        return cls(case_id, guild.support.followup_days, guild.support.survey, guidance)
 
     @classmethod
     def rebuild(
@@ -90,12 +91,8 @@ class CloseSupportModal(RoutedModal):
             followup_at=followup_at,
             survey=survey,
         )
-        closing = bot.prompts(case.guild_id).prompt("closing")
-        embed = discord.Embed(
-            title=closing.title, description=render_prompt_text(closing), colour=discord.Colour.dark_grey()
-        )
         lines = [f"Closed {reference(case.kind, case.number)}."]
         if followup_at:
             lines.append(f"I'll remind you to check in {discord.utils.format_dt(followup_at, 'R')}.")
-        await reply_private(interaction, " ".join(lines), embed=embed)
+        await reply_private(interaction, " ".join(lines))
         await offer_reflection(bot, interaction, case)

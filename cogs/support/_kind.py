@@ -9,12 +9,13 @@ import discord
 from discord.ui import Button, DynamicItem
 
 from bot.domain.cases import CLOSE_REASONS, reference
-from bot.domain.text import fit, quote
+from bot.domain.text import fit, inert_line, quote
 from bot.runtime.queue import (
     STATUS_COLOURS,
     CardContext,
     CaseButton,
-    guidance_embed,
+    brief_guidance,
+    guidance,
     join_case_threads,
     member_line,
     precheck,
@@ -49,7 +50,7 @@ class SupportKind:
         return case.member_id
 
     def card(self, case: Case, context: CardContext) -> discord.Embed:
-        title = f"{reference(case.kind, case.number)} · {fit(case.topic or 'Support', 80)}"
+        title = f"{reference(case.kind, case.number)} · {inert_line(case.topic or 'Support', 80)}"
         description = (
             quote(case.body, _BODY_LIMIT)
             if case.body
@@ -86,11 +87,10 @@ class SupportKind:
             where = f"Go to {joined[0]} when you're ready."
         else:
             where = f"{self.no_thread_yet(case)} I'll add you to it as soon as it exists."
-        prompt = bot.prompts(case.guild_id).prompt("first_reply")
         await reply_private(
             interaction,
-            f"You hold {reference(case.kind, case.number)}. {where}",
-            embed=guidance_embed(prompt),
+            f"Thank you for taking {reference(case.kind, case.number)}; it's yours now. {where}",
+            **guidance(bot, case.guild_id, "first_reply"),
         )
 
     def thread_coming(self, case: Case) -> bool:
@@ -131,7 +131,10 @@ class CloseButton(CaseButton, DynamicItem[Button], template=id_template("case", 
         guild = bot.require_moderator(interaction)
         # A modal must be the very first response: no defer; only a quick authority check before it.
         await precheck(interaction, self.target_id)
-        await bot.modals.open(interaction, CloseSupportModal.build(self.target_id, guild))
+        await bot.modals.open(
+            interaction,
+            CloseSupportModal.build(self.target_id, guild, brief_guidance(bot, guild.id, "closing")),
+        )
 
 
 ITEMS = (JoinButton, CloseButton)

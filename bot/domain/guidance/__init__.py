@@ -14,6 +14,7 @@ from bot.domain.guidance.catalogue import (
     LearningTopic,
     Prompt,
     PromptOverride,
+    brief_prompt_text,
     load_defaults,
     render_prompt_text,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "Prompt",
     "PromptLibrary",
     "PromptOverride",
+    "brief_prompt_text",
     "load_defaults",
     "load_signals",
     "match_distress",

@@ -6,6 +6,7 @@ Kept free of ``discord`` so the text can be tested (and read) as plain data.
 from __future__ import annotations
 
 import functools
+import re
 import string
 import tomllib
 from importlib import resources
@@ -39,6 +40,7 @@ SITUATIONS: tuple[str, ...] = (
     *(f"distress.{category}" for category in DISTRESS_CATEGORIES),
     "listening",
     "closing",
+    "dismissing",
     "checkin",
     "handoff",
     "moderator_break",
@@ -243,6 +245,25 @@ def full_prompt_text(prompt: Prompt) -> str:
     parts.extend(f"• {line}" for line in prompt.avoid)
     parts.append(f"**Next:** {prompt.next_action}")
     return "\n".join(parts)
+
+
+BRIEF_WORDS = 80  # what a moderator reads at a glance; the rest is behind "More"
+
+
+def brief_prompt_text(prompt: Prompt) -> str:
+    """The prompt at a glance (about 80 words): the intro's first sentence where it fits, one
+    thing to say, one open question, the next action. The rest is behind **More**."""
+    core = [
+        f"**Try saying:** {prompt.phrasings[0]}",
+        f"**Ask:** {prompt.question}",
+        f"**Next:** {prompt.next_action}",
+    ]
+    lead = _FIRST_SENTENCE.match(prompt.intro)
+    with_lead = "\n".join([lead.group(0).strip() if lead else prompt.intro, *core])
+    return with_lead if len(with_lead.split()) <= BRIEF_WORDS else "\n".join(core)
+
+
+_FIRST_SENTENCE = re.compile(r".+?[.!?](?=\s|$)")
 
 
 def render_prompt_text(prompt: Prompt) -> str:

@@ -116,6 +116,12 @@ class PromptLibrary:
             return self._prompts["report.general"]
         return self._prompts[FALLBACK_SITUATION]
 
+    def guidance(self, situation: str, rule_id: str | None = None) -> Prompt:
+        """The prompt a moderator is shown for ``situation``; a report's with its rule's own words."""
+        if rule_id and situation.startswith("report."):
+            return self.report_prompt(situation.removeprefix("report."), rule_id)
+        return self.prompt(situation)
+
     def report_prompt(self, category: str, rule_id: str | None = None) -> Prompt:
         """Guidance for a report: the rule's own prompt if the owner wrote one, else its category's."""
         category_prompt = self._prompts.get(f"report.{category}", self._prompts["report.general"])
