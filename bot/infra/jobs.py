@@ -17,10 +17,10 @@ a nonce so a retry after a crash doesn't post twice.
 from __future__ import annotations
 
 import asyncio
+import collections
 import dataclasses
-import functools
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -69,6 +69,7 @@ class JobEngine:
         max_failures: int = 6,
         concurrency: int = 16,
         window: int = 1000,
+        claim_batch: int = 64,
     ):
         self.db = db
         self.scheduler = scheduler
@@ -80,6 +81,7 @@ class JobEngine:
         self.sweep_seconds = sweep_seconds
         self.max_failures = max_failures
         self.window = window  # items armed or fired at a time (see _arm_next)
+        self.claim_batch = claim_batch  # due items claimed in one transaction, at most
         # In memory, and safe to lose (a restart rebuilds or doesn't need them):
         # - handlers and recurrences: registered from code at every start;
         # - the slots, the sweep lock and `ready`: this process's pacing only;
@@ -93,6 +95,10 @@ class JobEngine:
         # - which items have a timer, and whether the last page left more: refills only.
         self._armed: set[int] = set()
         self._firing: set[int] = set()  # spawned and not yet finished: a refill skips them
+        # - due ids waiting for a slot; one claimer takes as many as there are free slots in
+        #   one transaction (a backlog costs a claim per batch, not per item).
+        self._to_claim: collections.deque[int] = collections.deque()
+        self._claimer: asyncio.Task[bool] | None = None
         self._more_waiting = False
         # - claimed items an interaction added before start: their lease covers a crash.
         self._held: list[list[ScheduledItem]] = []
@@ -329,6 +335,7 @@ class JobEngine:
     async def sweep(self) -> None:
         async with self._sweeping:
             await self._sweep()
+        self._refill()  # items that finished while the sweep held the lock may have asked
 
     async def _sweep(self) -> None:
         now = self.clock()
@@ -369,7 +376,7 @@ class JobEngine:
         rather than at the next sweep."""
         if not self._more_waiting or not self._started or self._sweeping.locked():
             return
-        if len(self._armed) + len(self._in_flight) > self.window // 2:
+        if len(self._armed) + len(self._firing) > self.window // 2:
             return
         self._more_waiting = False  # one refill at a time; it sets this again
         task = asyncio.get_running_loop().create_task(self._refill_now())
@@ -379,6 +386,7 @@ class JobEngine:
     async def _refill_now(self) -> bool:
         async with self._sweeping:
             await self._arm_next(self.clock())
+        self._refill()
         return True
 
     async def _reclaim_expired(self, now: datetime) -> None:
@@ -402,17 +410,53 @@ class JobEngine:
         self._spawn(item_id)
 
     def _spawn(self, item_id: int) -> None:
+        """Queue a due item for the claimer (once: an item of an earlier page still waiting
+        for a slot isn't queued again by the next page)."""
         if item_id in self._firing:
-            return  # still waiting for a slot from an earlier page: claiming it twice wastes a write
+            return
         self._firing.add(item_id)
-        task = asyncio.get_running_loop().create_task(self.fire(item_id))
-        self._in_flight.add(task)
-        task.add_done_callback(functools.partial(self._fired, item_id))
+        self._to_claim.append(item_id)
+        if self._claimer is None or self._claimer.done():
+            self._claimer = self._track(self._claim_waiting())
 
-    def _fired(self, item_id: int, task: asyncio.Task[bool]) -> None:
-        self._firing.discard(item_id)
-        self._in_flight.discard(task)
-        self._refill()
+    def _track(self, work: Coroutine[Any, Any, bool]) -> asyncio.Task[bool]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._in_flight.add(task)
+        task.add_done_callback(self._in_flight.discard)
+        return task
+
+    async def _claim_waiting(self) -> bool:
+        """Claim queued items as slots free up, as many at once as there are free slots, and
+        run each in its own task. An item is claimed only when a slot is ready to run it, so
+        its lease starts when its work does."""
+        while self._to_claim:
+            await self._slots.acquire()
+            held = 1
+            while held < min(len(self._to_claim), self.claim_batch) and not self._slots.locked():
+                await self._slots.acquire()  # free: returns at once
+                held += 1
+            ids = [self._to_claim.popleft() for _ in range(min(held, len(self._to_claim)))]
+            try:
+                jobs = await self._claim_many(ids)
+            except Exception:
+                log.warning("could not claim %d due item(s); the sweep will retry", len(ids), exc_info=True)
+                jobs = []
+            for _ in range(held - len(jobs)):
+                self._slots.release()
+            claimed = {job.id for job in jobs}
+            self._firing.difference_update(i for i in ids if i not in claimed)
+            for job in jobs:
+                self._track(self._run_in_slot(job))
+        return True
+
+    async def _run_in_slot(self, job: Job[Any]) -> bool:
+        try:
+            await self._run(job)
+        finally:
+            self._slots.release()
+            self._firing.discard(job.id)
+            self._refill()
+        return True
 
     async def fire(self, item_id: int) -> bool:
         """Claim and run one item. Returns whether this call ran it."""
@@ -492,14 +536,19 @@ class JobEngine:
             await self._finish(job, "done", None, then)
 
     async def _claim(self, item_id: int) -> Job[Any] | None:
+        jobs = await self._claim_many([item_id])
+        return jobs[0] if jobs else None
+
+    async def _claim_many(self, item_ids: list[int]) -> list[Job[Any]]:
+        """Claim those of ``item_ids`` that are still pending and due, in one transaction."""
         now = self.clock()
 
-        async def claim(session: AsyncSession) -> Job[Any] | None:
-            row = (
+        async def claim(session: AsyncSession) -> list[Job[Any]]:
+            rows = (
                 await session.execute(
                     update(ScheduledItem)
                     .where(
-                        ScheduledItem.id == item_id,
+                        ScheduledItem.id.in_(item_ids),
                         ScheduledItem.status == "pending",
                         ScheduledItem.due_at <= now,
                     )
@@ -526,12 +575,13 @@ class JobEngine:
                         ScheduledItem.payload,
                     )
                 )
-            ).first()
-            if row is None:
-                return None
-            values = row._asdict()
-            stored = dict(values.pop("payload") or {})
-            return Job(**values, payload=stored, raw_payload=stored)
+            ).all()
+            jobs = []
+            for row in rows:
+                values = row._asdict()
+                stored = dict(values.pop("payload") or {})
+                jobs.append(Job(**values, payload=stored, raw_payload=stored))
+            return sorted(jobs, key=lambda job: (job.due_at, job.id))
 
         return await self.db.write(claim)
 
