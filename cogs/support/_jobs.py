@@ -55,21 +55,26 @@ class SupportJobs:
                     name = reference(case.kind, case.number)
                     thread = await private_thread(self.bot, guild.channels.support, name)
                 thread_id = made = thread.id
+            relay = job.payload.relay
             with retry_on_discord_errors("add the member to their thread"):
                 thread = thread or await thread_of(self.bot, thread_id)
-                if case.member_id is not None and case.member_left_at is None:
+                # A member talking through DMs isn't in the thread: it is the team's side.
+                if case.member_id is not None and case.member_left_at is None and not relay:
                     await thread.add_user(discord.Object(case.member_id))
                 if case.holder_id is not None:
                     # Whoever claimed it (or had it handed to them) while the thread was pending.
                     await thread.add_user(discord.Object(case.holder_id))
-                content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
-                await thread.send(
-                    content,
-                    embeds=embeds,
-                    view=button_row(MemberCloseButton(case.id)),
+                extra: dict[str, Any] = {}
+                if relay:
+                    content, embeds = self.relay_welcome(guild, case)
+                    pinged = discord.AllowedMentions.none()
+                else:
+                    content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
+                    extra["view"] = button_row(MemberCloseButton(case.id))
                     # Only the member is pinged; anything they wrote stays inert.
-                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
-                    nonce=f"welcome-{case.id}",
+                    pinged = discord.AllowedMentions(users=[discord.Object(case.member_id or 0)])
+                await thread.send(
+                    content, embeds=embeds, allowed_mentions=pinged, nonce=f"welcome-{case.id}", **extra
                 )
         except Exception as failed:
             # The card says what's stuck; a thread this try made is kept, not made again.
@@ -99,6 +104,23 @@ class SupportJobs:
             )
         if guild.resources:
             embeds.append(resources_embed(guild.resources, title="If you need something right now"))
+        return fit(content, 2000), embeds
+
+    def relay_welcome(self, guild: GuildConfig, case: Case) -> tuple[str, list[discord.Embed]]:
+        """The thread of a case the member talks to through DMs: for the team, naming the relay."""
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        content = (
+            f"<@{case.member_id}> wrote to Tend by DM and is talking with you through DMs: they aren't "
+            f"in this thread. What you write here reaches them by DM, as from the moderators of {server}; "
+            "what they write to Tend appears here. Bots' messages and the notes thread are never passed on."
+        )
+        embeds = []
+        if case.body:
+            embeds.append(
+                discord.Embed(
+                    title="What they wrote", description=quote(case.body, _QUOTE_LIMIT), colour=_COLOUR
+                )
+            )
         return fit(content, 2000), embeds
 
     async def nudge(self, job: Job[NoPayload]) -> None:
