@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.infra.jobs import Finish
 from models import Case, DirectMessage, DmRelay, ScheduledItem
 
 from .flows import EPHEMERAL, buttons, cases, only_case
@@ -39,6 +41,13 @@ async def write_to_tend(tend: Tend, user: int, text: str, **kwargs: Any) -> dict
     assert answer["author"]["id"] != str(user), answer
     answer["_sent"] = sent
     return answer
+
+
+async def arrives(tend: Tend, channel: int, count: int) -> list[dict[str, Any]]:
+    """Wait until ``channel`` holds more than ``count`` messages (gateway events are asynchronous)."""
+    await tend.sim.wait_for(lambda: len(tend.sim.channel_messages(channel)) > count)
+    await tend.settle()
+    return tend.sim.channel_messages(channel)
 
 
 async def press(tend: Tend, message: dict[str, Any], label: str, user: int) -> dict[str, Any]:
@@ -184,24 +193,23 @@ async def test_relay_both_ways(tend: Tend) -> None:
     assert world.member not in sim.thread_members(thread)  # the thread is the team's side
     # The member writes: it appears in the thread, inert, attachments as links.
     dm = sim.world.dm_channel(world.member).id
+    count = len(sim.channel_messages(thread))
     sent = await sim.send_message(
         dm, world.member, "thanks for listening @here <@&123>", attachments=[("photo.png", b"png")]
     )
-    await tend.settle()
-    posted = sim.channel_messages(thread)[-1]
+    posted = (await arrives(tend, thread, count))[-1]
     assert "thanks for listening @\u200bhere" in posted["content"] and "photo.png" in posted["content"]
     assert posted["allowed_mentions"] == {"parse": []}
     # An edit is shown as an edit.
     await sim.edit_user_message(int(sent["id"]), "thanks for listening, truly")
-    await tend.settle()
-    assert "(edited)" in sim.message(int(posted["id"]))["content"]
+    await sim.wait_for(lambda: "(edited)" in sim.message(int(posted["id"]))["content"])
     assert "truly" in sim.message(int(posted["id"]))["content"]
 
     # A moderator answers in the thread: it reaches the member, from "the moderators of Haven".
     sim.join_thread(thread, world.moderator)
+    count = len(sim.dm_messages(world.member))
     await sim.send_message(thread, world.moderator, "We're here. What happened before the timeout?")
-    await tend.settle()
-    reply = sim.dm_messages(world.member)[-1]
+    reply = (await arrives(tend, dm, count))[-1]
     assert "From the moderators of Haven" in reply["content"] and "What happened" in reply["content"]
     assert "mod-ash" not in reply["content"]
     # Nothing else is relayed: a bot's message, another thread, a non-moderator.
@@ -247,36 +255,59 @@ async def test_closed_dms_are_told_to_the_team_and_not_retried(tend: Tend) -> No
     thread = case.thread_id or 0
     sim.set_dms_closed(world.member)
     sim.join_thread(thread, world.moderator)
+    count = len(sim.channel_messages(thread))
     await sim.send_message(thread, world.moderator, "Are you still there?")
+    await sim.wait_for(lambda: len(sim.channel_messages(thread)) > count + 1)
     await tend.settle()
     note = sim.channel_messages(thread)[-1]
     assert "won't let me send them a DM" in note["content"]
     async with tend.db.read() as session:
         out = await session.scalar(select(DirectMessage).where(DirectMessage.direction == "out"))
-        items = (await session.scalars(select(ScheduledItem).where(ScheduledItem.kind == "dm.relay_out"))).all()
+        items = (
+            await session.scalars(select(ScheduledItem).where(ScheduledItem.kind == "dm.relay_out"))
+        ).all()
     assert out is not None and out.status == "undeliverable"
     assert [i.status for i in items] == ["done"]  # not retried forever
 
 
-async def test_a_relay_survives_a_restart_and_is_delivered_once(tend: Tend) -> None:
+async def test_a_relay_survives_a_restart_and_is_delivered_once(
+    tend: Tend, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process dies after Discord took each relay but before Tend recorded it: after the
+    restart the lease runs out, the relay runs again, and the nonce keeps it to one message."""
     sim, world = tend.sim, tend.world
     case, _ = await relay_case(tend)
     thread = case.thread_id or 0
-    # Discord fails the post into the thread, and Tend restarts before the retry.
-    sim.inject_failure("POST", "/channels/{channel_id}/messages", status=500, times=1)
+    assert tend.bot is not None
+
+    def crash(row_id: int, delivered_id: int | None) -> Finish:
+        async def record(session: AsyncSession) -> None:
+            raise RuntimeError("the process died here")
+
+        return record
+
+    monkeypatch.setattr(tend.bot.dms, "delivered", crash)
     dm = sim.world.dm_channel(world.member).id
+    count = len(sim.channel_messages(thread))
     await sim.send_message(dm, world.member, "written just before a restart")
-    await tend.settle()
+    await arrives(tend, thread, count)
+    sim.join_thread(thread, world.moderator)
+    count = len(sim.dm_messages(world.member))
+    await sim.send_message(thread, world.moderator, "answered just before a restart")
+    await arrives(tend, dm, count)
+    monkeypatch.undo()
     await tend.restart()
     assert tend.bot is not None
-    async with tend.db.transaction() as session:
-        for item in (await session.scalars(select(ScheduledItem).where(ScheduledItem.status == "pending"))).all():
-            item.due_at = tend.clock()
+    tend.clock.advance(timedelta(minutes=6))  # the dead process's lease runs out
     await tend.bot.jobs.sweep()
     await tend.settle()
-    relayed = [m for m in sim.channel_messages(thread) if "written just before a restart" in m["content"]]
-    assert len(relayed) == 1
-    await tend.restart()  # and a second restart sends nothing again
+    async with tend.db.read() as session:
+        relayed = (await session.scalars(select(DirectMessage).where(DirectMessage.case_id == case.id))).all()
+    assert {r.direction: r.status for r in relayed} == {"in": "relayed", "out": "relayed"}
+    into_thread = [m for m in sim.channel_messages(thread) if "written just before" in m["content"]]
+    to_member = [m for m in sim.dm_messages(world.member) if "answered just before" in m["content"]]
+    assert len(into_thread) == 1 and len(to_member) == 1
+    await tend.restart()  # a second restart sends nothing again
     await tend.bot.jobs.sweep()
     await tend.settle()
-    assert len([m for m in sim.channel_messages(thread) if "before a restart" in m["content"]]) == 1
+    assert len([m for m in sim.channel_messages(thread) if "written just before" in m["content"]]) == 1
