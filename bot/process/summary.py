@@ -25,4 +25,13 @@ def summarise(settings: Settings) -> list[str]:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"
             )
+        if guild.features.support and guild.dms.enabled:
+            relay = (
+                "with the relay" if guild.dms.relay and bot.message_content_intent else "without the relay"
+            )
+            lines.append(f"  DMs to Tend open support cases here, {relay}")
+            if guild.dms.relay and not bot.message_content_intent:
+                lines.append(
+                    "  note: dms.relay is on but bot.message_content_intent is false, so it isn't offered"
+                )
     return lines
