@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.infra.jobs import Finish
 from models import Case, DirectMessage, DmRelay, ScheduledItem
 
-from .flows import EPHEMERAL, buttons, cases, only_case
+from .flows import EPHEMERAL, buttons, cases, fire_due, only_case
 from .simulator import DiscordSimulator
 from .tend import MANAGE_MESSAGES, Tend, guild_table, running_tend
 
@@ -135,6 +135,20 @@ async def test_a_member_sharing_two_servers_picks_one(discord_sim: DiscordSimula
         assert refusal["flags"] & EPHEMERAL and "can't find anything of yours" in refusal["content"]
 
 
+async def test_a_long_story_reaches_the_thread_whole(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    parts = [f"part {n} " + "x" * 1890 for n in (1, 2, 3)]
+    answer = await write_to_tend(tend, world.member, parts[0])
+    for part in parts[1:]:
+        await write_to_tend(tend, world.member, part)
+    await press(tend, answer, "Talk to the moderators", world.member)
+    await fire_due(tend, "dm.relay_in")
+    case = await only_case(tend)
+    assert case.body == parts[0]  # what fits the welcome is the story
+    said = "".join(m["content"] for m in sim.channel_messages(case.thread_id or 0))
+    assert "part 2" in said and "part 3" in said and said.count("x") == 2 * 1890  # every word
+
+
 async def test_forged_dm_buttons_are_refused_kindly(tend: Tend) -> None:
     sim, world = tend.sim, tend.world
     answer = await write_to_tend(tend, world.member, "please help")
@@ -208,10 +222,14 @@ async def test_relay_both_ways(tend: Tend) -> None:
     # A moderator answers in the thread: it reaches the member, from "the moderators of Haven".
     sim.join_thread(thread, world.moderator)
     count = len(sim.dm_messages(world.member))
-    await sim.send_message(thread, world.moderator, "We're here. What happened before the timeout?")
+    asked = await sim.send_message(thread, world.moderator, "We're here. What happened before the timeout?")
     reply = (await arrives(tend, dm, count))[-1]
     assert "From the moderators of Haven" in reply["content"] and "What happened" in reply["content"]
     assert "mod-ash" not in reply["content"]
+    # The moderator's edit is shown as an edit in the member's DMs.
+    await sim.edit_user_message(int(asked["id"]), "We're here. What happened, in your words?")
+    await sim.wait_for(lambda: "(edited)" in sim.message(int(reply["id"]))["content"])
+    assert "in your words" in sim.message(int(reply["id"]))["content"]
     # Nothing else is relayed: a bot's message, another thread, a non-moderator.
     before = len(sim.dm_messages(world.member))
     other = sim.add_thread(world.general, "chat", world.moderator)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 DMS_CLOSED = 50007  # Discord: cannot send messages to this user
 WHOLE = 1_000_000  # quote() without cutting: relayed text is split into pieces, never shortened
-THREAD_WAIT = 15.0
+THREAD_WAIT = 5.0
 
 # Tend's notes to the team in a relayed case's thread (moderators read these, never the member).
 TEAM_NOTES = {

@@ -31,6 +31,9 @@ DM_TOPIC = "Wrote to Tend by DM"
 # Messages kept per member and server before a case is opened: enough for anyone with
 # something to say, not a store for someone flooding Tend.
 WAITING_LIMIT = 25
+# How much of what they wrote becomes the case's story (the welcome quotes up to 3,500
+# characters); later messages are posted in the thread after it.
+STORY_LIMIT = 3000
 
 
 class TooMuchWaiting(TryLater):
@@ -189,12 +192,22 @@ class DmService:
                     )
                 ).all()
             )
-        story = "\n\n".join(row.body for row in waiting if row.body) or None
-        taken = [row.id for row in waiting]
+        # The story is what fits the case's welcome; anything longer is posted in the thread
+        # after it, as the DMs it was, so the team sees every word.
+        story_rows: list[int] = []
+        later: list[int] = []
+        length = 0
+        for row in waiting:
+            length += len(row.body or "") + 2
+            (story_rows if length <= STORY_LIMIT or not story_rows else later).append(row.id)
+        story = "\n\n".join(row.body for row in waiting if row.id in story_rows and row.body) or None
         now = self.clock()
 
         async def adopt(session: AsyncSession, case: Case) -> None:
-            await self._take(session, case, taken, status="story")
+            await self._take(session, case, story_rows, status="story")
+            await self._take(session, case, later, status="pending")
+            for row_id in later:
+                await self._relay_in_job(session, case, row_id, now)
             if relay:
                 await self._start(session, case, now, note_team=False)
 
@@ -235,15 +248,7 @@ class DmService:
             )
             await self._take(session, current, rows, status="pending")
             for row_id in rows:
-                await self.jobs.add(
-                    session,
-                    guild_id=current.guild_id,
-                    kind=DM_RELAY_IN,
-                    due_at=now,
-                    case_id=current.id,
-                    target_id=member_id,
-                    payload=RelayPayload(message=row_id),
-                )
+                await self._relay_in_job(session, current, row_id, now)
             if relay:
                 await self._start(session, current, now, note_team=True)
             return len(rows)
@@ -426,6 +431,17 @@ class DmService:
             .where(DirectMessage.id.in_(row_ids), DirectMessage.status == "waiting")
             .values(**values)
             .execution_options(synchronize_session=False)
+        )
+
+    async def _relay_in_job(self, session: AsyncSession, case: Case, row_id: int, now: datetime) -> None:
+        await self.jobs.add(
+            session,
+            guild_id=case.guild_id,
+            kind=DM_RELAY_IN,
+            due_at=now,
+            case_id=case.id,
+            target_id=case.member_id,
+            payload=RelayPayload(message=row_id),
         )
 
     async def _start(self, session: AsyncSession, case: Case, now: datetime, *, note_team: bool) -> None:
