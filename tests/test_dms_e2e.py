@@ -118,9 +118,9 @@ async def test_a_member_sharing_two_servers_picks_one(discord_sim: DiscordSimula
         assert {r.guild_id for r in await rows(tend)} == {world.guild, other}  # kept for each
         picker = buttons(answer)["Which server's moderators?"]
         picked = await sim.select(int(answer["id"]), picker, world.member, [str(other)])
-        assert (await picked.response())["type"] == 7  # the message shows the choice
-        await tend.settle()
-        chosen = sim.dm_messages(world.member)[-1]
+        assert (await picked.response())["type"] == 6  # answered at once; the message is redrawn
+        await sim.wait_for(lambda: "You chose" in sim.message(int(answer["id"]))["content"])
+        chosen = sim.message(int(answer["id"]))
         assert "Elsewhere" in chosen["content"] and "Talk to the moderators" in buttons(chosen)
         await press(tend, chosen, "Talk to the moderators", world.member)
         case = await only_case(tend)
@@ -130,7 +130,9 @@ async def test_a_member_sharing_two_servers_picks_one(discord_sim: DiscordSimula
         # A forged pick of a server whose copy isn't theirs is refused kindly.
         stranger = sim.add_user("stranger")
         sim.add_member(world.guild, stranger)
-        forged = await sim.select(int(answer["id"]), picker, stranger, [str(world.guild)])
+        forged = await sim.forge_component(
+            None, None, stranger, picker, component_type=3, values=[str(world.guild)]
+        )
         refusal = await forged.answer(timeout=3)
         assert refusal["flags"] & EPHEMERAL and "can't find anything of yours" in refusal["content"]
 
@@ -212,6 +214,7 @@ async def test_relay_both_ways(tend: Tend) -> None:
         dm, world.member, "thanks for listening @here <@&123>", attachments=[("photo.png", b"png")]
     )
     posted = (await arrives(tend, thread, count))[-1]
+    await sim.wait_for(lambda: sim.message(int(sent["id"])).get("reactions"))  # ✅: it reached them
     assert "thanks for listening @\u200bhere" in posted["content"] and "photo.png" in posted["content"]
     assert posted["allowed_mentions"] == {"parse": []}
     # An edit is shown as an edit.

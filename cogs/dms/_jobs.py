@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 DMS_CLOSED = 50007  # Discord: cannot send messages to this user
 WHOLE = 1_000_000  # quote() without cutting: relayed text is split into pieces, never shortened
 THREAD_WAIT = 5.0
+PASSED_ON = "\N{WHITE HEAVY CHECK MARK}"
 
 # Tend's notes to the team in a relayed case's thread (moderators read these, never the member).
 TEAM_NOTES = {
@@ -98,7 +99,17 @@ class DmJobs:
                 text = f"{header}\n{part}" if index == 0 else part
                 sent = await thread.send(text, allowed_mentions=none, nonce=f"dm-in-{row.id}-{index}")
                 first = first or sent
+        await self._mark_passed_on(row.member_id, row.source_id)
         return bot.dms.delivered(row.id, first.id if first else None)
+
+    async def _mark_passed_on(self, member_id: int, message_id: int) -> None:
+        """A ✅ on the member's DM: it reached the moderators (a nicety; never fails the relay)."""
+        try:
+            user = self.bot.get_user(member_id) or await self.bot.fetch_user(member_id)
+            channel = user.dm_channel or await user.create_dm()
+            await channel.get_partial_message(message_id).add_reaction(PASSED_ON)
+        except discord.HTTPException:
+            pass
 
     async def relay_out(self, job: Job[RelayPayload]) -> Finish | None:
         """Send what a moderator wrote in the case thread to the member's DMs, attributed to the
@@ -111,7 +122,9 @@ class DmJobs:
             return None
         guild, case = await self._context(job, row.case_id)
         relay = await bot.dms.relay_of(case.id)
-        if relay is None or relay.ended_at is not None or not case.is_open:
+        # Written while the relay was on (a last word just before closing, say): it still goes.
+        written_in_time = relay is not None and (relay.ended_at is None or row.created_at <= relay.ended_at)
+        if not written_in_time:
             if not job.payload.edit and case.is_open:
                 await self._tell_team(
                     case, guild, "relay_over", nonce=f"dm-over-{row.id}", about=row.source_id

@@ -117,6 +117,8 @@ class PickServer(Guarded, DynamicItem[Select], template=r"dm:(?P<id>[0-9]{1,19})
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         library = bot.prompts(None)
+        # Answered at once (the 3-second rule); the message is redrawn once the choice is found.
+        await interaction.response.defer()
         data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
         values = list(data.get("values") or [])
         picked = snowflake(values[0]) if values else 0
@@ -128,7 +130,7 @@ class PickServer(Guarded, DynamicItem[Select], template=r"dm:(?P<id>[0-9]{1,19})
         text = f"{bot.prompts(guild.id).message('dm_picked', server=server)}"
         if relay_possible(bot, guild):
             text = f"{text}\n\n{bot.prompts(guild.id).message('dm_relay_offer')}"
-        await interaction.response.edit_message(
+        await interaction.edit_original_response(
             content=text, embeds=crisis_embeds(bot, [guild]), view=talk_view(bot, guild, row.id)
         )
 

@@ -132,6 +132,13 @@ class DmService:
             )
             session.add(row)
             await session.flush()
+            # Writing by DM is writing in the case: the silence question waits, as in a thread.
+            await session.execute(
+                update(Case)
+                .where(Case.id == relay.case_id)
+                .values(member_active_at=now)
+                .execution_options(synchronize_session=False)
+            )
             await self.jobs.add(
                 session,
                 guild_id=relay.guild_id,
@@ -334,17 +341,22 @@ class DmService:
         """A relayed message was edited where it was written: keep the new words, and show the
         edit on the other side (a message not delivered yet simply goes out as edited)."""
         now = self.clock()
+        relayed = (
+            select(DirectMessage)
+            .where(
+                DirectMessage.source_id == source_id,
+                DirectMessage.author_id == author_id,
+                DirectMessage.status.in_(("pending", "relayed")),
+            )
+            .limit(1)
+        )
+        async with self.db.read() as session:
+            # Most edits anywhere in a server are of messages never relayed: one read, no write.
+            if await session.scalar(relayed.with_only_columns(DirectMessage.id)) is None:
+                return False
 
         async def work(session: AsyncSession) -> bool:
-            row = await session.scalar(
-                select(DirectMessage)
-                .where(
-                    DirectMessage.source_id == source_id,
-                    DirectMessage.author_id == author_id,
-                    DirectMessage.status.in_(("pending", "relayed")),
-                )
-                .limit(1)
-            )
+            row = await session.scalar(relayed)
             if row is None or row.body == text:
                 return False
             row.body, row.edited_at = text, now
