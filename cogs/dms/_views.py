@@ -16,6 +16,7 @@ from discord.ui import Button, DynamicItem, Select
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive
+from bot.domain.dms import NoRelay
 from bot.domain.errors import NotAllowed, NotConfigured, NotFound
 from bot.runtime.embeds import resources_embed
 from bot.runtime.queue import fire_and_read
@@ -88,7 +89,11 @@ class EndRelayButton(IdButton, DynamicItem[Button], template=id_template("dm", "
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         await interaction.response.defer(ephemeral=True, thinking=True)
-        case = await bot.dms.end_relay(actor_of(interaction), self.target_id)
+        try:
+            case = await bot.dms.end_relay(actor_of(interaction), self.target_id)
+        except NoRelay:
+            await reply_private(interaction, bot.prompts(None).message("dm_no_relay"))
+            return
         guild = bot.guild_config(case.guild_id)
         await reply_private(
             interaction, bot.prompts(guild.id).message("dm_relay_ended", server=server_name(bot, guild))
@@ -138,7 +143,7 @@ class PickServer(Guarded, DynamicItem[Select], template=r"dm:(?P<id>[0-9]{1,19})
 def _reachable(bot: TendBot, guild_id: int) -> GuildConfig:
     guild = bot.settings.guild(guild_id)
     if guild is None or guild not in reachable(bot):
-        raise NotConfigured(DMS_OFF)
+        raise NotConfigured(bot.prompts(guild_id).message("dm_server_off"))
     return guild
 
 
@@ -170,9 +175,10 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
         return
     case = opened.case
     if not opened.created:
-        await bot.dms.add_to_case(case, user_id, relay=relay)
-        where = f"<#{case.thread_id}>" if case.thread_id and not relay else "this conversation"
-        await reply_private(interaction, library.message("dm_added_to_case", server=server, thread=where))
+        passed_on = await bot.dms.add_to_case(case, user_id, relay=relay)
+        where = f"<#{case.thread_id}>" if case.thread_id and not relay else "here in DMs"
+        key = "dm_added_to_case" if passed_on else "dm_already_open"
+        await reply_private(interaction, library.message(key, server=server, thread=where))
         return
     case = await fire_and_read(bot, opened.setup_job, case.id, then=opened.card_job)
     if relay:

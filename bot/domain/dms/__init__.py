@@ -2,6 +2,7 @@
 from them, and the relay between a case thread and the member's DMs."""
 
 from .kinds import DM_NOTE, DM_RELAY_IN, DM_RELAY_OUT, NotePayload, RelayPayload
+from .relay import DmRelays, NoRelay
 from .service import DM_TOPIC, DmService, Kept, TooMuchWaiting
 
 __all__ = [
@@ -9,8 +10,10 @@ __all__ = [
     "DM_RELAY_IN",
     "DM_RELAY_OUT",
     "DM_TOPIC",
+    "DmRelays",
     "DmService",
     "Kept",
+    "NoRelay",
     "NotePayload",
     "RelayPayload",
     "TooMuchWaiting",

@@ -109,6 +109,8 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "dm_relay_not_delivered": frozenset({"server"}),
     "dm_not_member": frozenset(),
     "dm_not_yours": frozenset(),
+    "dm_already_open": frozenset({"server", "thread"}),
+    "dm_server_off": frozenset(),
     "dm_no_relay": frozenset(),
 }
 MESSAGE_KEYS: tuple[str, ...] = tuple(MESSAGE_PLACEHOLDERS)
