@@ -332,3 +332,22 @@ async def test_a_relay_survives_a_restart_and_is_delivered_once(
     await tend.bot.jobs.sweep()
     await tend.settle()
     assert len([m for m in sim.channel_messages(thread) if "written just before" in m["content"]]) == 1
+
+
+async def test_a_relayed_member_is_not_asked_about_silence_in_a_thread_they_are_not_in(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    case, _ = await relay_case(tend)
+    tend.clock.advance(timedelta(days=4))
+    await fire_due(tend, "support.silence")
+    said = [m["content"] for m in sim.channel_messages(case.thread_id or 0)]
+    assert not any("quiet here" in text for text in said)
+    assert world.member not in sim.thread_members(case.thread_id or 0)
+
+
+def test_relayed_text_is_split_whole_and_stays_quoted() -> None:
+    from cogs.dms._common import pieces
+
+    quoted = "> " + "a" * 4000 + "\n> " + "b" * 100
+    parts = pieces(quoted)
+    assert all(len(p) <= 1800 and p.startswith("> ") for p in parts)
+    assert "".join(p.replace("> ", "").replace("\n", "") for p in parts) == "a" * 4000 + "b" * 100

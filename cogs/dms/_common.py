@@ -68,15 +68,18 @@ def words_of(message: discord.Message) -> str:
     return "\n".join(parts)
 
 
-def pieces(text: str, size: int = PIECE) -> list[str]:
-    """``text`` in pieces that fit one message each, cut at line ends where possible: never cut short."""
+def pieces(quoted: str, size: int = PIECE) -> list[str]:
+    """A quoted text in pieces that fit one message each, cut at line ends where possible and
+    never cut short; a piece that starts mid-line is quoted too."""
     out: list[str] = []
-    rest = text
+    rest = quoted
     while len(rest) > size:
         cut = rest.rfind("\n", 0, size)
         cut = cut if cut > size // 2 else size
         out.append(rest[:cut])
         rest = rest[cut:].lstrip("\n")
+        if not rest.startswith(">"):
+            rest = f"> {rest}"
     out.append(rest)
     return out
 

@@ -152,6 +152,9 @@ class SupportJobs:
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
         if not case.is_open or case.thread_id is None or case.member_left_at is not None:
             return
+        relay = await self.bot.dms.relay_of(case.id)
+        if relay is not None and relay.ended_at is None:
+            return  # they talk by DM, not in this thread: asking here would pull them into it
         quiet_since = case.member_active_at or case.opened_at
         due = quiet_since + timedelta(days=guild.support.silence_after_days)
         wait = (due - self.bot.cases.clock()).total_seconds()
