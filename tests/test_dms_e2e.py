@@ -244,6 +244,10 @@ async def test_relay_both_ways(tend: Tend) -> None:
     stop = await press(tend, started, "Stop talking by DM", world.member)
     assert "stopped passing messages" in stop["content"]
     assert "ended the DM conversation" in sim.channel_messages(thread)[-1]["content"]
+    # Later they choose the thread after all: the lasting button adds them to it.
+    offer = next(m for m in sim.dm_messages(world.member) if "Talk to the moderators" in buttons(m))
+    joined = await press(tend, offer, "Talk to the moderators", world.member)
+    assert f"<#{thread}>" in joined["content"] and world.member in sim.thread_members(thread)
 
 
 async def test_closing_the_case_ends_the_relay_and_tells_the_member(tend: Tend) -> None:

@@ -6,6 +6,7 @@ the database or Discord fails, they are told and their words are given back.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -86,11 +87,10 @@ class DmsCog(commands.Cog):
 
     async def servers_of(self, user_id: int) -> list[GuildConfig]:
         """The servers using Tend (with DMs on) that this person is a member of, asked of Discord."""
-        found = []
-        for guild in reachable(self.bot):
-            if await membership(self.bot, guild.id, user_id) is not None:
-                found.append(guild)
-        return found
+        guilds = reachable(self.bot)
+        # Asked of every server at once: a DM's answer shouldn't wait on them one by one.
+        found = await asyncio.gather(*(membership(self.bot, g.id, user_id) for g in guilds))
+        return [guild for guild, member in zip(guilds, found, strict=True) if member is not None]
 
     async def answer(
         self, message: discord.Message, guilds: list[GuildConfig], rows: dict[int, int], *, earlier: bool

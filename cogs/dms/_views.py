@@ -19,7 +19,7 @@ from bot.domain.cases import CooldownActive
 from bot.domain.dms import NoRelay
 from bot.domain.errors import NotAllowed, NotConfigured, NotFound
 from bot.runtime.embeds import resources_embed
-from bot.runtime.queue import fire_and_read
+from bot.runtime.queue import fire_and_read, join_case_threads_of
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, IdButton, actor_of, button_row, id_template
 
@@ -176,6 +176,9 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
     case = opened.case
     if not opened.created:
         passed_on = await bot.dms.add_to_case(case, user_id, relay=relay)
+        if case.thread_id and not relay:
+            # A case they talked to by DM has a thread without them: they choose it now.
+            await join_case_threads_of(bot, case.thread_id, user_id)
         where = f"<#{case.thread_id}>" if case.thread_id and not relay else "here in DMs"
         key = "dm_added_to_case" if passed_on else "dm_already_open"
         await reply_private(interaction, library.message(key, server=server, thread=where))
