@@ -355,3 +355,25 @@ def test_relayed_text_is_split_whole_and_stays_quoted() -> None:
     parts = pieces(quoted)
     assert all(len(p) <= 1800 and p.startswith("> ") for p in parts)
     assert "".join(p.replace("> ", "").replace("\n", "") for p in parts) == "a" * 4000 + "b" * 100
+
+
+async def test_what_a_member_dmed_is_in_their_privacy_export_and_delete(tend: Tend) -> None:
+    import json
+
+    sim, world = tend.sim, tend.world
+    await write_to_tend(tend, world.member, "words I wrote to Tend at night")
+    handle = await tend.slash(world.member, "privacy")
+    shown = await handle.original()
+    assert "messages to Tend by DM): **1**" in shown["embeds"][0]["description"]
+    export = await sim.click_button(int(shown["id"]), buttons(shown)["Export my data"], world.member)
+    data = json.loads((await export.wait_followup())["attachments"][0]["data"])
+    assert {"where": "direct_messages.body", "id": 1, "text": "words I wrote to Tend at night"} in data[
+        "other_words_you_wrote"
+    ]
+    delete = await sim.click_button(
+        int(shown["id"]), buttons(shown)["Delete what can be deleted…"], world.member
+    )
+    confirm = await delete.original()
+    yes = await sim.click_button(int(confirm["id"]), buttons(confirm)["Yes, delete"], world.member)
+    await yes.wait_followup()
+    assert [r.body for r in await rows(tend)] == [None]
