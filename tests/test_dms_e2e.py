@@ -377,3 +377,23 @@ async def test_what_a_member_dmed_is_in_their_privacy_export_and_delete(tend: Te
     yes = await sim.click_button(int(confirm["id"]), buttons(confirm)["Yes, delete"], world.member)
     await yes.wait_followup()
     assert [r.body for r in await rows(tend)] == [None]
+
+
+async def test_without_message_content_moderators_mention_tend_to_reach_the_member(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    sim = discord_sim
+    async with running_tend(sim, database_url, tmp_path) as tend:  # the default: no Message Content
+        world = tend.world
+        case, _ = await relay_case(tend)
+        thread = case.thread_id or 0
+        me = sim.world.bot_user_id
+        assert f"mention <@{me}>" in sim.channel_messages(thread)[0]["content"]  # the team is told how
+        sim.join_thread(thread, world.moderator)
+        dm = sim.world.dm_channel(world.member).id
+        count = len(sim.dm_messages(world.member))
+        await sim.send_message(thread, world.moderator, "talking among ourselves")  # Discord blanks it
+        await sim.send_message(thread, world.moderator, f"<@{me}> We read what you wrote. We're here.")
+        reply = (await arrives(tend, dm, count))[-1]
+        assert "We read what you wrote" in reply["content"] and f"<@{me}>" not in reply["content"]
+        assert len(sim.dm_messages(world.member)) == count + 1  # only the message meant for them

@@ -203,8 +203,8 @@ class DmSettings(_Strict):
     # a support case; needs features.support).
     enabled: bool = True
     # Offer "Keep talking here in DMs": the case thread and the member's DMs relayed both ways
-    # (always used for a member who is timed out). Moderators' words reach Tend only with
-    # bot.message_content_intent.
+    # (always used for a member who is timed out). Without bot.message_content_intent,
+    # moderators mention Tend in the messages to pass on.
     relay: bool = True
 
 

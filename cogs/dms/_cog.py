@@ -15,7 +15,7 @@ from discord.ext import commands
 
 from bot.domain.dms import DM_NOTE, DM_RELAY_IN, DM_RELAY_OUT, TooMuchWaiting
 
-from ._common import give_back, membership, reachable, relay_possible, server_name, words_of
+from ._common import give_back, membership, reachable, relay_possible, server_name, team_words, words_of
 from ._jobs import DmJobs
 from ._views import DYNAMIC_ITEMS, crisis_embeds, pick_view, talk_view
 
@@ -131,7 +131,9 @@ class DmsCog(commands.Cog):
             return
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
-        text = words_of(message)
+        # Without the Message Content intent Discord blanks every message here except those that
+        # mention Tend: those are the ones the team asked to pass on.
+        text = team_words(bot, message)
         if not text:
             return
         case = await bot.dms.relayed_case(thread.id)

@@ -34,8 +34,26 @@ def reachable(bot: TendBot) -> list[GuildConfig]:
 
 
 def relay_possible(bot: TendBot, guild: GuildConfig) -> bool:
-    """The relay is offered where the owner allows it and Tend can read moderators' words."""
-    return guild.dms.relay and bot.settings.bot.message_content_intent
+    """The relay is offered where the owner allows it (without the Message Content intent,
+    moderators mention Tend in the messages it should pass on: Discord shows Tend those)."""
+    return guild.dms.relay
+
+
+def mention_hint(bot: TendBot) -> str:
+    """How the team sends words to a relaying member, when Tend can't read the thread itself."""
+    if bot.intents.message_content:
+        return ""
+    me = f"<@{bot.user.id}>" if bot.user else "@Tend"
+    return f" Tend can't read this thread without the Message Content intent: mention {me} in a message to send it."
+
+
+def team_words(bot: TendBot, message: discord.Message) -> str:
+    """What a moderator wrote for the member, without a mention of Tend they may have used."""
+    text = words_of(message)
+    if bot.user is not None:
+        for mention in (f"<@{bot.user.id}>", f"<@!{bot.user.id}>"):
+            text = text.replace(mention, "")
+    return text.strip()
 
 
 async def membership(bot: TendBot, guild_id: int, user_id: int) -> Membership | None:

@@ -16,7 +16,7 @@ from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.queue import thread_of
 from bot.runtime.ui import button_row
 
-from ._common import give_back, pieces, server_name
+from ._common import give_back, mention_hint, pieces, server_name
 from ._views import EndRelayButton
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ PASSED_ON = "\N{WHITE HEAVY CHECK MARK}"
 TEAM_NOTES = {
     "relay_started": (
         "<@{member}> chose to keep talking through DMs: what you write in this thread now reaches them "
-        "by DM, as from the moderators of {server}, and what they write to Tend appears here."
+        "by DM, as from the moderators of {server}, and what they write to Tend appears here.{how}"
     ),
     "relay_ended": (
         "<@{member}> ended the DM conversation. The case stays open; what you write here no longer "
@@ -191,7 +191,9 @@ class DmJobs:
     ) -> None:
         if case.thread_id is None:
             raise Retry("the case's thread isn't made yet", after=THREAD_WAIT)
-        text = TEAM_NOTES[key].format(member=case.member_id, server=server_name(self.bot, guild))
+        text = TEAM_NOTES[key].format(
+            member=case.member_id, server=server_name(self.bot, guild), how=mention_hint(self.bot)
+        )
         extra: dict[str, Any] = {}
         if about is not None:
             extra["reference"] = discord.MessageReference(

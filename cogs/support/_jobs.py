@@ -114,6 +114,11 @@ class SupportJobs:
             f"in this thread. What you write here reaches them by DM, as from the moderators of {server}; "
             "what they write to Tend appears here. Bots' messages and the notes thread are never passed on."
         )
+        if not self.bot.intents.message_content and self.bot.user is not None:
+            content += (
+                " Tend can't read this thread without the Message Content intent: mention "
+                f"<@{self.bot.user.id}> in a message to send it to them."
+            )
         embeds = []
         if case.body:
             embeds.append(
