@@ -2,6 +2,7 @@
 
 queue        the moderator queue: cards, Claim, Hand off, /cases (kinds plug in)
 support      /support, the panel, private threads; the support card; reach_out
+dms          DMs to Tend: the way to the moderators, and the relay through DMs
 reports      /report, Report message; the report card and its actions
 distress     the distress watch and its quiet card
 listening    the Listening prompt
@@ -16,6 +17,7 @@ meta         /tend about, doctor, stats, sync; the weekly digest
 EXTENSIONS = (
     "cogs.queue",
     "cogs.support",
+    "cogs.dms",
     "cogs.reports",
     "cogs.distress",
     "cogs.listening",

@@ -3,6 +3,7 @@
 from .audit import AuditEvent
 from .base import Base, UTCDateTime, utcnow
 from .cases import CASE_KINDS, OPEN_STATUSES, Case, CaseCounter
+from .dms import DM_STATUSES, DirectMessage, DmRelay
 from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
@@ -25,6 +26,7 @@ from .sync import CommandSync
 
 __all__ = [
     "CASE_KINDS",
+    "DM_STATUSES",
     "FOLLOWUP_KINDS",
     "JOB_STATUSES",
     "KEY_CHECK_ID",
@@ -36,6 +38,8 @@ __all__ = [
     "CaseCounter",
     "CheckinOptOut",
     "CommandSync",
+    "DirectMessage",
+    "DmRelay",
     "FollowUp",
     "KeyCheck",
     "Reflection",

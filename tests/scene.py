@@ -76,7 +76,9 @@ async def build_scene(sim: DiscordSimulator, tmp_path: Path) -> AsyncIterator[Sc
     table_b = guild_table(world, id=guild_b, name="Elsewhere", moderator_roles=[b_role])
     table_b["channels"] = {"queue": b_queue, "support": b_support}
     url = await database_url_for("sqlite", tmp_path)
-    async with running_tend(sim, url, tmp_path, world=world, extra_guilds=[table_b]) as tend:
+    async with running_tend(
+        sim, url, tmp_path, world=world, extra_guilds=[table_b], bot={"message_content_intent": True}
+    ) as tend:
         bot = tend.bot
         assert bot is not None
         tend.world.extra["b_general"] = b_general
@@ -85,6 +87,21 @@ async def build_scene(sim: DiscordSimulator, tmp_path: Path) -> AsyncIterator[Sc
         await (
             await sim.submit_modal(opened, world.member, {"story": "I'm having a hard week"})
         ).wait_followup()
+        # The member writes to Tend by DM and keeps talking there (the relay of their case).
+        dm = sim.world.dm_channel(world.member).id
+        await sim.send_message(dm, world.member, "can we talk here instead?")
+        await sim.wait_for(lambda: len(sim.dm_messages(world.member)) > 1)
+        await tend.settle()
+        offer = sim.dm_messages(world.member)[-1]
+        relay_id = next(
+            c["custom_id"]
+            for row in offer["components"]
+            for c in row["components"]
+            if c["custom_id"].endswith(":relay")
+        )
+        await (await sim.click_button(int(offer["id"]), relay_id, world.member)).wait_followup()
+        await tend.settle()
+        assert "Stop talking by DM" in str(sim.dm_messages(world.member)[-1]["components"])
         # An anonymous report about a moderator (escalated).
         filed = await tend.slash(
             world.member2, "report", member=world.moderator2, rule="respect", anonymous=True

@@ -28,6 +28,7 @@ from models import (
     KEY_CHECK_VALUE,
     Base,
     Case,
+    DirectMessage,
     FollowUp,
     KeyCheck,
     Reflection,
@@ -46,6 +47,9 @@ MEMBER, OTHER, MOD = 1 << 43, 1 << 44, 1 << 45
 
 # Text columns that are not sealed, each with why it can't hold a person's words.
 NOT_WORDS = {
+    "direct_messages.direction": "in / out",
+    "direct_messages.status": "a status key",
+    "dm_relays.ended_by": "member / closed",
     "audit_events.action": "an action key Tend chose",
     "audit_events.detail": "ids and labels only; audit() refuses free text",
     "case_counters.kind": "a case kind",
@@ -191,8 +195,29 @@ async def fill(db: Database) -> dict[str, list[tuple[int, Any, int | None]]]:
         snapshot={"content": sentinel("report_drafts.snapshot"), "author_id": str(MOD)},
         created_at=now,
     )
+    # MEMBER wrote to Tend by DM; MOD's answer in a relayed case was sent to OTHER's DMs.
+    dm = DirectMessage(
+        guild_id=GUILD,
+        member_id=MEMBER,
+        author_id=MEMBER,
+        direction="in",
+        status="waiting",
+        source_id=1 << 53,
+        body=sentinel("direct_messages.body"),
+        created_at=now,
+    )
+    answer = DirectMessage(
+        guild_id=GUILD,
+        member_id=OTHER,
+        author_id=MOD,
+        direction="out",
+        status="relayed",
+        source_id=1 << 54,
+        body=sentinel("direct_messages.body", 1),
+        created_at=now,
+    )
     async with db.transaction() as session:
-        session.add_all([support, report, reminder, followup, reflection, key_check, draft])
+        session.add_all([support, report, reminder, followup, reflection, key_check, draft, dm, answer])
     filled: dict[str, list[tuple[int, Any, int | None]]] = {}
     async with db.read() as session:
         for sealed in sealed_columns(Base.metadata):
@@ -239,9 +264,10 @@ async def test_export_has_every_sealed_word_its_author_wrote_and_nothing_else(db
         "cases.note": sentinel("cases.note_enc"),
         "follow_ups.note": sentinel("follow_ups.note_enc", 1),
         "reflections.text": sentinel("reflections.text_enc"),
+        "direct_messages.body": sentinel("direct_messages.body"),
     }
     held = await privacy_service(db).held(GUILD, MEMBER)
-    assert held.other_words == 3 and held.support_cases == 1 and held.reminders == 1
+    assert held.other_words == 4 and held.support_cases == 1 and held.reminders == 1
 
 
 async def test_delete_erases_every_erasable_word_the_member_wrote(db: Database) -> None:
@@ -265,7 +291,7 @@ async def test_delete_erases_every_erasable_word_the_member_wrote(db: Database) 
     assert not expected[("cases.note_enc", filled["cases.note_enc"][0][0])]  # moderation keeps notes
 
     deleted = await privacy_service(db).delete_mine(GUILD, MEMBER)
-    assert deleted.intake_texts == 1 and deleted.reminders == 1 and deleted.other_texts == 2
+    assert deleted.intake_texts == 1 and deleted.reminders == 1 and deleted.other_texts == 3
 
     for sealed in sealed_columns(Base.metadata):
         for row, value, _author in filled[sealed.name]:
@@ -288,6 +314,8 @@ async def test_retention_purge_clears_every_sealed_word_of_expired_rows(db: Data
             reflection.created_at = long_ago
         for draft in (await session.scalars(select(ReportDraft))).all():
             draft.created_at = long_ago
+        for message in (await session.scalars(select(DirectMessage))).all():
+            message.created_at = long_ago
 
     purged = await privacy_service(db).purge_expired(GUILD)
     assert purged.cases == 2 and purged.followups == 2 and purged.reflections == 1

@@ -198,6 +198,16 @@ class SupportSettings(_Strict):
     followup_days: list[Annotated[int, Field(ge=1, le=90)]] = [1, 3, 7, 14]
 
 
+class DmSettings(_Strict):
+    # A member who DMs Tend can reach this server's moderators ("Talk to the moderators" opens
+    # a support case; needs features.support).
+    enabled: bool = True
+    # Offer "Keep talking here in DMs": the case thread and the member's DMs relayed both ways
+    # (always used for a member who is timed out). Without bot.message_content_intent,
+    # moderators mention Tend in the messages to pass on.
+    relay: bool = True
+
+
 class ListeningSettings(_Strict):
     # Channels the distress watch reads (opt-in; needs features.distress_watch and the
     # message content intent).
@@ -284,6 +294,7 @@ class GuildConfig(_Strict):
     channels: Channels
     features: Features = Features()
     support: SupportSettings = SupportSettings()
+    dms: DmSettings = DmSettings()
     reports: ReportSettings = ReportSettings()
     listening: ListeningSettings = ListeningSettings()
     followups: FollowUpSettings = FollowUpSettings()

@@ -11,6 +11,7 @@ from bot.domain.cases import CaseService
 from bot.domain.cases.distress import DistressService
 from bot.domain.cases.reports import ReportService
 from bot.domain.config import Settings
+from bot.domain.dms import DmService
 from bot.domain.followups import FollowUpService
 from bot.domain.privacy import PrivacyService
 from bot.domain.reflections import ReflectionService
@@ -33,6 +34,7 @@ class Services:
     followups: FollowUpService
     privacy: PrivacyService
     authority: Authority
+    dms: DmService
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -58,6 +60,9 @@ def build_services(
     followups = FollowUpService(db, jobs, cases, settings, clock)
     # A new support case or report schedules its on-call escalation in its own transaction.
     cases.on_open.append(followups.schedule_escalation)
+    dms = DmService(db, jobs, cases, clock)
+    # Closing a support case ends its DM relay and tells the member, in the same transaction.
+    cases.on_close.append(dms.case_closed)
     return Services(
         db=db,
         scheduler=scheduler,
@@ -70,4 +75,5 @@ def build_services(
         followups=followups,
         privacy=PrivacyService(db, jobs, settings, clock),
         authority=authority,
+        dms=dms,
     )

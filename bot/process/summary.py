@@ -25,4 +25,12 @@ def summarise(settings: Settings) -> list[str]:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"
             )
+        if guild.features.support and guild.dms.enabled:
+            relay = "with the DM relay" if guild.dms.relay else "without the DM relay"
+            lines.append(f"  DMs to Tend open support cases here, {relay}")
+            if guild.dms.relay and not bot.message_content_intent:
+                lines.append(
+                    "  note: bot.message_content_intent is false, so moderators mention Tend in the "
+                    "messages the relay should pass on"
+                )
     return lines

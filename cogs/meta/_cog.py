@@ -63,6 +63,9 @@ class MetaCog(commands.GroupCog, group_name="tend", group_description="About Ten
         lines = [f"• {FEATURE_LABELS[name]}" for name in enabled] or ["• nothing yet"]
         if guild.features.distress_watch and not self.bot.intents.message_content:
             lines.append("⚠ distress watch is switched on but can't run: the message content intent is off.")
+        if guild.features.support and guild.dms.enabled:
+            relay = guild.dms.relay
+            lines.append(f"• DMs to Tend reach the moderators{' (with the DM relay)' if relay else ''}")
         embed.add_field(name="On in this server", value="\n".join(lines), inline=False)
         embed.add_field(name="Version", value=tend_package.__version__)
         embed.add_field(name="Up for", value=_uptime(self.bot.uptime_seconds))

@@ -60,7 +60,9 @@ def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
             f"Check-ins sent to you: **{held.checkins}**"
             + (" (you asked us to stop)" if held.checkins_stopped else ""),
             *(
-                [f"Other things you wrote (notes, reflections): **{held.other_words}**"]
+                [
+                    f"Other things you wrote (notes, reflections, messages to Tend by DM): **{held.other_words}**"
+                ]
                 if held.other_words
                 else []
             ),

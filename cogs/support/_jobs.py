@@ -55,21 +55,26 @@ class SupportJobs:
                     name = reference(case.kind, case.number)
                     thread = await private_thread(self.bot, guild.channels.support, name)
                 thread_id = made = thread.id
+            relay = job.payload.relay
             with retry_on_discord_errors("add the member to their thread"):
                 thread = thread or await thread_of(self.bot, thread_id)
-                if case.member_id is not None and case.member_left_at is None:
+                # A member talking through DMs isn't in the thread: it is the team's side.
+                if case.member_id is not None and case.member_left_at is None and not relay:
                     await thread.add_user(discord.Object(case.member_id))
                 if case.holder_id is not None:
                     # Whoever claimed it (or had it handed to them) while the thread was pending.
                     await thread.add_user(discord.Object(case.holder_id))
-                content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
-                await thread.send(
-                    content,
-                    embeds=embeds,
-                    view=button_row(MemberCloseButton(case.id)),
+                extra: dict[str, Any] = {}
+                if relay:
+                    content, embeds = self.relay_welcome(guild, case)
+                    pinged = discord.AllowedMentions.none()
+                else:
+                    content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
+                    extra["view"] = button_row(MemberCloseButton(case.id))
                     # Only the member is pinged; anything they wrote stays inert.
-                    allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
-                    nonce=f"welcome-{case.id}",
+                    pinged = discord.AllowedMentions(users=[discord.Object(case.member_id or 0)])
+                await thread.send(
+                    content, embeds=embeds, allowed_mentions=pinged, nonce=f"welcome-{case.id}", **extra
                 )
         except Exception as failed:
             # The card says what's stuck; a thread this try made is kept, not made again.
@@ -101,6 +106,28 @@ class SupportJobs:
             embeds.append(resources_embed(guild.resources, title="If you need something right now"))
         return fit(content, 2000), embeds
 
+    def relay_welcome(self, guild: GuildConfig, case: Case) -> tuple[str, list[discord.Embed]]:
+        """The thread of a case the member talks to through DMs: for the team, naming the relay."""
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        content = (
+            f"<@{case.member_id}> wrote to Tend by DM and is talking with you through DMs: they aren't "
+            f"in this thread. What you write here reaches them by DM, as from the moderators of {server}; "
+            "what they write to Tend appears here. Bots' messages and the notes thread are never passed on."
+        )
+        if not self.bot.intents.message_content and self.bot.user is not None:
+            content += (
+                " Tend can't read this thread without the Message Content intent: mention "
+                f"<@{self.bot.user.id}> in a message to send it to them."
+            )
+        embeds = []
+        if case.body:
+            embeds.append(
+                discord.Embed(
+                    title="What they wrote", description=quote(case.body, _QUOTE_LIMIT), colour=_COLOUR
+                )
+            )
+        return fit(content, 2000), embeds
+
     async def nudge(self, job: Job[NoPayload]) -> None:
         """No moderator has replied yet: nudge the queue, once."""
         guild = self._guild(job)
@@ -130,6 +157,9 @@ class SupportJobs:
         case = await self.bot.cases.get(job.guild_id, job.case_id or 0)
         if not case.is_open or case.thread_id is None or case.member_left_at is not None:
             return
+        relay = await self.bot.dms.relay_of(case.id)
+        if relay is not None and relay.ended_at is None:
+            return  # they talk by DM, not in this thread: asking here would pull them into it
         quiet_since = case.member_active_at or case.opened_at
         due = quiet_since + timedelta(days=guild.support.silence_after_days)
         wait = (due - self.bot.cases.clock()).total_seconds()

@@ -36,6 +36,8 @@ class CaseBase:
         # Called inside the transaction that opens a support case or files a report
         # (follow-ups: the on-call escalation). Hooks add jobs; they never commit.
         self.on_open: list[Callable[[AsyncSession, Case], Awaitable[None]]] = []
+        # Called inside the transaction that closes a support case (the DM relay ends with it).
+        self.on_close: list[Callable[[AsyncSession, Case], Awaitable[None]]] = []
 
     async def open_case(
         self,

@@ -16,6 +16,8 @@ from bot.infra.jobs import JobKind, NoPayload
 class SetupPayload:
     # A moderator reached out: they hold the case and the welcome says so.
     reached_out_by: int | None = None
+    # The member talks through DMs (the relay): the thread is the team's side, without them.
+    relay: bool = False
 
 
 @dataclass(frozen=True)

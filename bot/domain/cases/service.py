@@ -7,6 +7,7 @@ outage delays it but never loses it.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -88,8 +89,14 @@ class CaseService(CaseBase):
         nudge_after: timedelta,
         silence_after: timedelta = timedelta(days=3),
         reached_out_by: int | None = None,
+        relay: bool = False,
+        within: Callable[[AsyncSession, Case], Awaitable[None]] | None = None,
     ) -> Opened:
-        """Open a support case, or return the member's open one. Raises TryLater inside the cooldown."""
+        """Open a support case, or return the member's open one. Raises TryLater inside the cooldown.
+
+        ``relay``: the member talks through DMs, so the thread is made without them. ``within``
+        runs in the transaction that opens the case (e.g. the DM feature adopting the words it
+        kept), so the case and what comes with it commit together."""
         now = self.clock()
 
         async def work(session: AsyncSession) -> Opened:
@@ -126,7 +133,7 @@ class CaseService(CaseBase):
                 kind=SUPPORT_SETUP,
                 due_at=now,
                 case_id=case.id,
-                payload=SetupPayload(reached_out_by=reached_out_by),
+                payload=SetupPayload(reached_out_by=reached_out_by, relay=relay),
                 claimed=True,
             )
             await self.jobs.add(
@@ -135,6 +142,8 @@ class CaseService(CaseBase):
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id
             )
+            if within is not None:
+                await within(session, case)
             return Opened(case, created=True, setup_job=setup, card_job=made.card)
 
         try:
@@ -313,6 +322,8 @@ class CaseService(CaseBase):
             case.followup_at = followup_at
             await self.jobs.cancel(session, case_id=case.id, kinds=[SUPPORT_NUDGE, SUPPORT_SILENCE])
             audit(session, case, "closed", actor_id, reason=reason, by_member=by_member, survey=survey)
+            for hook in self.on_close:  # e.g. the DM relay ends, and the member is told
+                await hook(session, case)
             await self.jobs.add(
                 session,
                 guild_id=guild_id,
