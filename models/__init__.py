@@ -7,6 +7,7 @@ from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
+from .moderation import ACTION_KINDS, PAUSE_REASONS, MemberPause, ModerationAction
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -24,12 +25,14 @@ from .sealed import (
 from .sync import CommandSync
 
 __all__ = [
+    "ACTION_KINDS",
     "CASE_KINDS",
     "FOLLOWUP_KINDS",
     "JOB_STATUSES",
     "KEY_CHECK_ID",
     "KEY_CHECK_VALUE",
     "OPEN_STATUSES",
+    "PAUSE_REASONS",
     "AuditEvent",
     "Base",
     "Case",
@@ -38,6 +41,8 @@ __all__ = [
     "CommandSync",
     "FollowUp",
     "KeyCheck",
+    "MemberPause",
+    "ModerationAction",
     "Reflection",
     "ReportDraft",
     "Retention",

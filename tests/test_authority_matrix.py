@@ -145,6 +145,8 @@ async def _refused(handle: InteractionHandle, what: str) -> None:
 
 
 def _option(option: dict[str, Any], world: Any) -> object:
+    if option.get("choices"):
+        return option["choices"][0]["value"]
     return {6: world.member, 7: world.general}.get(option["type"], "1d")
 
 

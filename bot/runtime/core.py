@@ -138,6 +138,7 @@ class TendBot(commands.AutoShardedBot):
         self.reflections = services.reflections
         self.followups = services.followups
         self.privacy = services.privacy
+        self.pauses = services.pauses
         self.started_monotonic = time.monotonic()
         # In memory, safe to lose: each guild's prompt library and compiled distress signals,
         # rebuilt from the config on use; the kinds of case, registered by the features at load.
