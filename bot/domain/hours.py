@@ -9,14 +9,20 @@ team time (a case opened on Saturday night isn't "two hours late" by Sunday morn
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as TimeOfDay
 from zoneinfo import ZoneInfo
 
 from bot.domain.config import GuildConfig, TeamHours
-from bot.domain.followups.timing import local_at
 
 # How far ahead to look for the team's next window before giving up (a config always has one a week).
 _LOOKAHEAD_DAYS = 8
+
+
+def local_at(day: date, at: TimeOfDay, zone: ZoneInfo) -> datetime:
+    """``day`` at local ``at`` as UTC (as ``followups.timing.local_at``; kept here so case
+    services can use team hours without importing the follow-up package)."""
+    return datetime.combine(day, at).replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def windows(hours: TeamHours, zone: ZoneInfo, after: datetime) -> Iterator[tuple[datetime, datetime]]:

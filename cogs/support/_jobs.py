@@ -12,6 +12,7 @@ from bot.domain.cases.kinds import ClosePayload, SetupPayload
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.doors import out_of_hours_line
 from bot.runtime.embeds import resources_embed
 from bot.runtime.queue import private_thread, thread_of
 from bot.runtime.ui import button_row
@@ -92,6 +93,9 @@ class SupportJobs:
         else:
             content = library.message("support_welcome", member=member, server=server)
         content = f"{content}\n\n{library.message('support_privacy')}"
+        away = out_of_hours_line(self.bot, guild)
+        if away is not None:
+            content = f"{content}\n\n{away}"
         embeds = []
         if body:
             embeds.append(
