@@ -415,7 +415,23 @@ class Settings(_Strict):
     @model_validator(mode="after")
     def _unique_guilds(self) -> Settings:
         _require_unique("guilds", "id", [g.id for g in self.guilds])
+        ids = {g.id for g in self.guilds}
+        for index, guild in enumerate(self.guilds):
+            server = guild.appeals.appeals_server
+            if server is not None and (server not in ids or server == guild.id):
+                raise ValueError(
+                    f"guilds[{index}].appeals.appeals_server: {server} must be another server in this file "
+                    "(Tend runs there and offers /appeal)"
+                )
         return self
+
+    def appealed_from(self, appeals_server: int | None) -> list[GuildConfig]:
+        """The servers whose members removed from them may /appeal in ``appeals_server``."""
+        return [
+            g
+            for g in self.guilds
+            if appeals_server is not None and g.appeals.appeals_server == appeals_server
+        ]
 
     def guild(self, guild_id: int | None) -> GuildConfig | None:
         return next((g for g in self.guilds if g.id == guild_id), None)

@@ -8,6 +8,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.authority import Authority
 from bot.domain.cases import CaseService
+from bot.domain.cases.appeals import AppealService
 from bot.domain.cases.distress import DistressService
 from bot.domain.cases.reports import ReportService
 from bot.domain.config import Settings
@@ -35,6 +36,7 @@ class Services:
     privacy: PrivacyService
     authority: Authority
     pauses: PauseService
+    appeals: AppealService
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -73,4 +75,5 @@ def build_services(
         privacy=PrivacyService(db, jobs, settings, clock),
         authority=authority,
         pauses=PauseService(db, jobs, authority, clock),
+        appeals=AppealService(cases),
     )
