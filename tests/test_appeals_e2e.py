@@ -192,3 +192,27 @@ async def test_a_ban_is_appealed_from_the_appeals_server_and_lifting_it_unbans(a
     assert "lifted your ban" in sim.dm_messages(world.member)[-1]["content"]
     # /appeal is offered only on the appeals server.
     assert "appeal" not in {c["name"] for c in sim.synced_commands(world.guild)}
+
+
+async def test_an_upheld_ban_appeal_is_not_asked_again_for_a_while(appeals: Tend) -> None:
+    tend, sim, world = appeals, appeals.sim, appeals.world
+    place, general = world.extra["appeals_server"], world.extra["appeals_general"]
+    sim.add_member(place, world.member)
+    sim.ban_member(world.guild, world.member, by=world.moderator)
+
+    async def ask(story: str) -> str:
+        handle = await sim.invoke_slash(place, general, world.member, "appeal", {"server": str(world.guild)})
+        sent = await sim.submit_modal(handle, world.member, {"story": story})
+        return str((await sent.wait_followup())["content"])
+
+    assert "A-0001" in await ask("Please reconsider.")
+    assert "already asked" in await ask("Please, again.")
+    await tend.settle()
+    [appeal] = await cases(tend, "appeal")
+    await tend.bot.appeals.decide(tend.actor(world.moderator2), appeal.id, "upheld")  # type: ignore[union-attr]
+    await tend.settle()
+    assert "keep the decision" in sim.dm_messages(world.member)[-1]["content"]
+    assert "decision stands" in await ask("And again.")
+    assert world.member in sim.world.guild(world.guild).bans
+    tend.clock.advance(days=31)
+    assert "A-0002" in await ask("A month on, I've thought about it.")

@@ -24,11 +24,14 @@ RESOURCES_TITLE = "If you need something right now"
 async def paused_refusal(bot: TendBot, guild: GuildConfig, user_id: int, *, quick: bool = True) -> str | None:
     """The kind refusal a paused member reads (with when it ends), or None when no pause holds.
     ``quick``: a slow database lets them through to the form (its submit asks again)."""
-    look = bot.pauses.active(guild.id, user_id)
-    try:
-        pause = await (asyncio.wait_for(look, timeout=1.0) if quick else look)
-    except TimeoutError:
-        return None
+    if quick:
+        try:
+            pause = await asyncio.wait_for(bot.pauses.active(guild.id, user_id), timeout=1.0)
+        except Exception:
+            log.warning("couldn't look up a pause in time; the form's submit asks again")
+            return None
+    else:
+        pause = await bot.pauses.active(guild.id, user_id)
     if pause is None:
         return None
     until = discord.utils.format_dt(pause.ends_at, "f")

@@ -52,7 +52,6 @@ class AskReviewButton(IdButton, DynamicItem[Button], template=id_template("appea
         try:
             found = await asyncio.wait_for(bot.appeals.get_action(self.target_id), 1.0)
         except TimeoutError:
-            found = None
             await bot.modals.open(interaction, AppealModal(self.target_id))  # the submit checks again
             return
         if found is None or found.member_id != interaction.user.id:

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.authority import Actor
 from bot.domain.cases.base import NewCase
 from bot.domain.cases.service import CaseService
-from bot.domain.cases.store import audit, claim_number, reference
+from bot.domain.cases.store import audit, claim_number, lock_counter, reference
 from bot.domain.errors import InvalidInput, NotFound
 from bot.infra.jobs import Finish, JobKind
 from models import Case, ModerationAction
@@ -29,6 +29,8 @@ APPEAL_OUTCOMES = ("upheld", "shortened", "lifted")
 ACTION_GONE = (
     "I can't find that decision any more. If you'd like to talk with the moderators, `/support` is open."
 )
+# After a ban appeal is decided, a new one waits this long (no one has to re-decide it daily).
+BAN_APPEAL_COOLDOWN = timedelta(days=30)
 # Discord says when a timeout ends to the millisecond; an update within this of a known end is the same one.
 SAME_TIMEOUT = timedelta(seconds=2)
 
@@ -78,6 +80,9 @@ class AppealService:
             return None
 
         async def work(session: AsyncSession) -> ModerationAction | None:
+            # One at a time per server: two updates about one timeout (a role change alongside)
+            # must not both offer a review.
+            await lock_counter(session, guild_id, "appeal")
             known = (
                 await session.scalars(
                     select(ModerationAction).where(
@@ -179,6 +184,25 @@ class AppealService:
                 raise InvalidInput(
                     f"You've already asked for a review ({reference('appeal', pending.number)}). "
                     "You'll hear back by DM."
+                )
+            decided = await session.scalar(
+                select(Case)
+                .join(ModerationAction, ModerationAction.case_id == Case.id)
+                .where(
+                    Case.guild_id == guild_id,
+                    Case.member_id == member_id,
+                    Case.outcome == "upheld",
+                    Case.closed_at > now - BAN_APPEAL_COOLDOWN,
+                    ModerationAction.action == "ban",
+                )
+                .order_by(Case.closed_at.desc())
+                .limit(1)
+            )
+            if decided is not None and decided.closed_at is not None:
+                again = decided.closed_at + BAN_APPEAL_COOLDOWN
+                raise InvalidInput(
+                    f"The moderators reviewed this recently ({reference('appeal', decided.number)}) and the "
+                    f"decision stands. You can ask again from <t:{int(again.timestamp())}:D>."
                 )
             action = ModerationAction(
                 guild_id=guild_id,
