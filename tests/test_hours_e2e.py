@@ -75,6 +75,8 @@ async def test_outside_hours_support_says_when_to_expect_a_reply_resources_first
     tend.clock.set(back + timedelta(minutes=31))
     await tend.bot.jobs.sweep()  # type: ignore[union-attr]
     await tend.settle()
+    [nudge_sent] = [m for m in sim.channel_messages(world.queue) if m["content"].startswith("⏰")]
+    assert "30 minutes of team hours" in nudge_sent["content"]
     [ping] = [m for m in sim.channel_messages(world.queue) if "🔔" in m["content"]]
     assert f"<@&{world.extra['oncall']}>" in ping["content"]
     [again] = await pending(tend, "case.escalate")

@@ -31,6 +31,7 @@ REASON_LABELS = {
 }
 assert set(REASON_LABELS) == set(PAUSE_REASONS)
 MIN_PAUSE = timedelta(minutes=5)
+NOTE_LIMIT = 500
 PAUSE_GONE = "I can't find that pause any more."
 
 
@@ -114,6 +115,10 @@ class PauseService:
             )
         if reason not in PAUSE_REASONS:
             raise InvalidInput("Please pick one of the listed reasons.")
+        if note is not None and len(note) > NOTE_LIMIT:
+            raise InvalidInput(
+                f"Please keep the note to {NOTE_LIMIT} characters; the team can say more in the queue."
+            )
         longest = timedelta(days=guild.pauses.max_days)
         if span < MIN_PAUSE or span > longest:
             raise InvalidInput(

@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.domain.errors import InvalidInput
 from bot.domain.followups import parse_when
-from bot.domain.pauses import PAUSE_END, PAUSE_ENDED_DM, PAUSE_NOTICE, REASON_LABELS
+from bot.domain.pauses import NOTE_LIMIT, PAUSE_END, PAUSE_ENDED_DM, PAUSE_NOTICE, REASON_LABELS
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of
 
@@ -19,8 +19,6 @@ from ._views import ITEMS
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
-
-NOTE_LIMIT = 500
 
 
 class PausesCog(commands.Cog):

@@ -112,9 +112,11 @@ class SupportJobs:
         if not case.is_open or case.first_reply_at is not None:
             return
         minutes = guild.support.nudge_after_minutes
-        text = (
-            f"⏰ {reference(case.kind, case.number)} has waited {minutes} minutes without a moderator reply."
-            + (f" The member is in <#{case.thread_id}>." if case.thread_id else "")
+        waited = f"{minutes} minutes"
+        if guild.hours is not None:  # the wait counted team hours only: say since when, honestly
+            waited = f"since {discord.utils.format_dt(case.opened_at, 't')} ({minutes} minutes of team hours)"
+        text = f"⏰ {reference(case.kind, case.number)} has waited {waited} without a moderator reply." + (
+            f" The member is in <#{case.thread_id}>." if case.thread_id else ""
         )
         with retry_on_discord_errors("nudge the queue"):
             channel = self.bot.get_channel(guild.channels.queue) or await self.bot.fetch_channel(
