@@ -125,6 +125,11 @@ async def test_a_timeout_appeal_is_decided_by_another_moderator_and_really_appli
             await session.scalars(select(AuditEvent).where(AuditEvent.action == "appeal_decided"))
         ).one()
     assert decided.actor_id == world.moderator2 and decided.detail == {"outcome": outcome}
+    # Their words are theirs: in their /privacy export, with the outcome.
+    [mine] = (await tend.bot.privacy.export(world.guild, world.member))["appeals"]  # type: ignore[union-attr]
+    assert (
+        mine["outcome"] == outcome and "fundraiser" in mine["what_you_wrote"] and mine["about"] == "timeout"
+    )
 
 
 async def test_only_the_member_may_ask_and_only_once(appeals: Tend) -> None:

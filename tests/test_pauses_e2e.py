@@ -108,6 +108,8 @@ async def test_the_pause_ends_on_time_across_a_restart_and_the_member_is_told(te
     assert "ended" in notice["embeds"][0]["title"] and not buttons(notice)
     await ask_for_support(tend, world.member, "I'm back")
     case = await only_case(tend)
+    [paused] = (await tend.bot.privacy.export(world.guild, world.member))["pauses"]  # type: ignore[union-attr]
+    assert paused["ended_at"] is not None and "note" not in paused
     # Their next case card shows the pause, for the team.
     assert "Paused earlier" in str((await card(tend, case.id))["embeds"])
 
