@@ -15,9 +15,9 @@ from sqlalchemy import select
 
 from models import AuditEvent, ModerationAction
 
-from .flows import EPHEMERAL, buttons, card, cases, fields
+from .flows import EPHEMERAL, buttons, card, cases, fields, fire_due
 from .simulator import DiscordSimulator
-from .simulator.permissions import BAN_MEMBERS, DEFAULT_BOT_PERMISSIONS, VIEW_AUDIT_LOG
+from .simulator.permissions import BAN_MEMBERS, DEFAULT_BOT_PERMISSIONS, MODERATE_MEMBERS, VIEW_AUDIT_LOG
 from .tend import Tend, build_world, guild_table, running_tend
 
 REASON = "Posting the same link in every channel"
@@ -221,3 +221,29 @@ async def test_an_upheld_ban_appeal_is_not_asked_again_for_a_while(appeals: Tend
     assert world.member in sim.world.guild(world.guild).bans
     tend.clock.advance(days=31)
     assert "A-0002" in await ask("A month on, I've thought about it.")
+
+
+async def test_without_moderate_members_the_card_says_so_and_the_member_hears_only_once_done(
+    appeals: Tend,
+) -> None:
+    tend, sim, world = appeals, appeals.sim, appeals.world
+    shown = await timed_out_and_asked(tend)
+    sim.set_bot_permissions(
+        world.guild, (DEFAULT_BOT_PERMISSIONS | VIEW_AUDIT_LOG | BAN_MEMBERS) & ~MODERATE_MEMBERS
+    )
+    lifted = await sim.click_button(int(shown["id"]), buttons(shown)["Lift"], world.moderator2)
+    await lifted.original()
+    await tend.settle()
+    assert timeout_of(tend, world.member) is not None
+    [appeal] = await cases(tend, "appeal")
+    await sim.wait_for(lambda: "⚠ Needs attention" in str(sim.message(appeal.card_message_id)["embeds"]))  # type: ignore[arg-type]
+    assert "missing a permission" in str(sim.message(appeal.card_message_id)["embeds"])  # type: ignore[arg-type]
+    assert len(sim.dm_messages(world.member)) == 1  # only the offer: not told of a change not made
+
+    sim.set_bot_permissions(world.guild, DEFAULT_BOT_PERMISSIONS | VIEW_AUDIT_LOG | BAN_MEMBERS)
+    await fire_due(tend, "appeal.apply")
+    await sim.wait_for(lambda: len(sim.dm_messages(world.member)) == 2)
+    assert timeout_of(tend, world.member) is None
+    assert "lifted your timeout" in sim.dm_messages(world.member)[-1]["content"]
+    await tend.settle()
+    assert "Needs attention" not in str((await card(tend, appeal.id))["embeds"])
