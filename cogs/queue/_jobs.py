@@ -57,13 +57,8 @@ def pause_line(pause: MemberPause | None, case: Case, now: datetime) -> str | No
     holds = pause.ended_at is None and pause.ends_at > now
     if not holds and pause.starts_at > case.opened_at:
         return None  # it came after this case: its own notice says so
-    if (
-        not holds
-        and pause.starts_at <= case.opened_at
-        and pause.ended_at is not None
-        and pause.ended_at < case.opened_at - PAUSE_SHOWN_FOR
-    ):
-        return None
+    if not holds and (pause.ended_at or pause.ends_at) < case.opened_at - PAUSE_SHOWN_FOR:
+        return None  # long over before this case: not news
     reason = REASON_LABELS.get(pause.reason, pause.reason)
     link = ""
     if pause.notice_channel_id and pause.notice_message_id:
