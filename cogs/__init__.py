@@ -9,6 +9,8 @@ listening    the Listening prompt
 reflections  reflection after a case, /reflections; offer_reflection
 followups    /followup, /remind, reminders, check-ins, on-call escalation
 privacy      /privacy and the retention purge
+pauses       /pause, Lift pause, a pause ending on time
+appeals      Ask for a review after a timeout, /appeal after a ban; the appeal card
 conduct      /conduct, /resources
 learning     /learn
 meta         /tend about, doctor, stats, sync; the weekly digest
@@ -24,6 +26,8 @@ EXTENSIONS = (
     "cogs.reflections",
     "cogs.followups",
     "cogs.privacy",
+    "cogs.pauses",
+    "cogs.appeals",
     "cogs.conduct",
     "cogs.learning",
     "cogs.meta",

@@ -8,6 +8,7 @@ from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
+from .moderation import ACTION_KINDS, PAUSE_REASONS, MemberPause, ModerationAction
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -25,6 +26,7 @@ from .sealed import (
 from .sync import CommandSync
 
 __all__ = [
+    "ACTION_KINDS",
     "CASE_KINDS",
     "DM_STATUSES",
     "FOLLOWUP_KINDS",
@@ -32,6 +34,7 @@ __all__ = [
     "KEY_CHECK_ID",
     "KEY_CHECK_VALUE",
     "OPEN_STATUSES",
+    "PAUSE_REASONS",
     "AuditEvent",
     "Base",
     "Case",
@@ -42,6 +45,8 @@ __all__ = [
     "DmRelay",
     "FollowUp",
     "KeyCheck",
+    "MemberPause",
+    "ModerationAction",
     "Reflection",
     "ReportDraft",
     "Retention",

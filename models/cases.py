@@ -15,9 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .base import Base, UTCDateTime, utcnow
 from .sealed import Retention, sealed
 
-CASE_KINDS = ("support", "report", "distress")
+CASE_KINDS = ("support", "report", "distress", "appeal")
 # support: open → claimed → closed; report: new → acknowledged → resolved | dismissed;
-# distress: new → acknowledged → closed | dismissed ("not needed").
+# distress: new → acknowledged → closed | dismissed ("not needed");
+# appeal: new → acknowledged → upheld | shortened | lifted (the outcome says which).
 OPEN_STATUSES = ("open", "claimed", "new", "acknowledged")
 
 
@@ -41,6 +42,8 @@ class Case(Base):
     member_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     # The reported member, for reports.
     subject_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    # Appeals: the moderator who took the action appealed (they never decide the appeal).
+    acted_by: Mapped[int | None] = mapped_column(BigInteger, default=None)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     # Routed to the escalation channel (e.g. a report about a moderator).
     escalated: Mapped[bool] = mapped_column(Boolean, default=False)

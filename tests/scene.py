@@ -2,8 +2,9 @@
 second configured server; and the custom_ids of everything Tend registered, to press.
 
 Server A (the test world) holds a support case, an anonymous report about a moderator, a
-distress notice, a closed case with a follow-up reminder and a member check-in, and a
-member's /remind. Server B is a second configured server with its own moderator.
+distress notice, a closed case with a follow-up reminder and a member check-in, a member's
+/remind, a pause of a member's access, and an appeal of a timeout the first moderator set.
+Server B is a second configured server with its own moderator.
 """
 
 from __future__ import annotations
@@ -21,7 +22,16 @@ from sqlalchemy import select
 
 from bot.runtime.core import TendBot
 from bot.runtime.replies import OUR_FAULT
-from models import AuditEvent, Case, CheckinOptOut, FollowUp, Reflection, ScheduledItem
+from models import (
+    AuditEvent,
+    Case,
+    CheckinOptOut,
+    FollowUp,
+    MemberPause,
+    ModerationAction,
+    Reflection,
+    ScheduledItem,
+)
 
 from .custom_ids import examples
 from .databases import database_url_for
@@ -61,6 +71,9 @@ class Scene:
     followup: FollowUp
     reminder: FollowUp
     message_id: int
+    pause: MemberPause
+    appeal: Case
+    action: ModerationAction
 
 
 @contextlib.asynccontextmanager
@@ -152,6 +165,23 @@ async def build_scene(sim: DiscordSimulator, tmp_path: Path) -> AsyncIterator[Sc
             channel_id=world.general,
             by_dm=False,
         )
+        # The stranger's access is paused; the member appeals a timeout the moderator set.
+        pause = await bot.pauses.pause(
+            tend.actor(world.moderator), stranger, span=timedelta(days=3), reason="abuse"
+        )
+        async with tend.db.transaction() as session:
+            action = ModerationAction(
+                guild_id=world.guild,
+                member_id=world.member,
+                action="timeout",
+                acted_by=world.moderator,
+                acted_at=tend.clock(),
+                until=tend.clock() + timedelta(hours=6),
+            )
+            session.add(action)
+        appeal = await bot.appeals.ask(
+            tend.actor(world.member, None), action.id, "I was joking with a friend"
+        )
         await tend.settle()
         async with tend.db.read() as session:
             followup = await session.get(FollowUp, int(item.payload["followup"]))
@@ -170,21 +200,37 @@ async def build_scene(sim: DiscordSimulator, tmp_path: Path) -> AsyncIterator[Sc
             followup,
             reminder,
             int(message["id"]),
+            pause,
+            appeal,
+            action,
         )
 
 
-def context(scene: Scene, *, report_only: bool) -> dict[str, list[object]]:
+def context(scene: Scene, *, report_only: bool, only: Case | None = None) -> dict[str, list[object]]:
+    """The ids to attack: everything, or (``report_only`` / ``only``) one case's buttons and forms."""
     world = scene.tend.world
-    case_ids: list[object] = [scene.report.id]
+    case_ids: list[object] = [scene.report.id if only is None else only.id]
+    report_only = report_only or only is not None
     followups: list[object] = []
     listened: dict[str, list[object]] = {"member": [], "channel": [], "message": []}
     if not report_only:
         listened = {"member": [world.member2], "channel": [world.general], "message": [scene.message_id]}
-        case_ids += [scene.support.id, scene.distress.id, scene.closed.id, 0, 9_999_999_999_999_999_999]
+        case_ids += [
+            scene.support.id,
+            scene.distress.id,
+            scene.closed.id,
+            scene.appeal.id,
+            0,
+            9_999_999_999_999_999_999,
+        ]
         followups = [scene.followup.id, scene.reminder.id, 9_999_999_999_999_999_999]
+        followups += [scene.pause.id, scene.action.id]  # pause: and appeal: buttons
     return {
         "case_id": case_ids,
-        "id": [*case_ids, *followups],  # case:, fu: and support: buttons name one thing by id
+        "id": [
+            *case_ids,
+            *followups,
+        ],  # case:, fu:, support:, pause: and appeal: buttons name one thing by id
         "case": case_ids,
         "guild": [world.guild],
         "followup": followups,
@@ -209,11 +255,11 @@ def component_type(cls: type) -> int:
 
 
 def targets(
-    bot: TendBot, scene: Scene, *, report_only: bool, public: bool = False
+    bot: TendBot, scene: Scene, *, report_only: bool, public: bool = False, only: Case | None = None
 ) -> list[tuple[str, str, int]]:
     """(class name, custom_id, kind) for every registered item and form (kind: the component
     type, 0 for a form); the members' entry points too with ``public``."""
-    ctx = context(scene, report_only=report_only)
+    ctx = context(scene, report_only=report_only, only=only)
     ctx["topic"] = ["", "Feeling low"]  # /support's form carries its topic
     found = []
     for cls in bot.persistent_items():
@@ -257,6 +303,14 @@ async def snapshot(scene: Scene) -> tuple[object, ...]:
             for model in (AuditEvent, Reflection)
         ]
         opted_out = len((await session.scalars(select(CheckinOptOut.member_id))).all())
+        pauses = [
+            (p.id, p.ended_at, p.lifted_by, p.ends_at)
+            for p in (await session.scalars(select(MemberPause).order_by(MemberPause.id))).all()
+        ]
+        actions = [
+            (a.id, a.case_id, a.until)
+            for a in (await session.scalars(select(ModerationAction).order_by(ModerationAction.id))).all()
+        ]
     messages = sorted(
         (m.id, m.payload.get("content"))
         for m in sim.world.messages.values()
@@ -265,7 +319,7 @@ async def snapshot(scene: Scene) -> tuple[object, ...]:
     members = sorted(
         (c.id, tuple(sorted(c.thread_members))) for c in sim.world.channels.values() if c.is_thread
     )
-    return cases, followups, items, counts, opted_out, messages, members
+    return cases, followups, items, counts, opted_out, messages, members, pauses, actions
 
 
 async def answered_kindly(

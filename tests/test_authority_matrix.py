@@ -21,6 +21,8 @@ from typing import Any
 
 import pytest
 
+from models import Case
+
 from .custom_ids import examples
 from .scene import (
     FORM_VALUES,
@@ -56,13 +58,19 @@ async def scene(discord_sim: DiscordSimulator, tmp_path: Path) -> AsyncIterator[
 
 
 async def forge(
-    scene: Scene, who: str, user: int, guild: int | None, channel: int | None, report_only: bool
+    scene: Scene,
+    who: str,
+    user: int,
+    guild: int | None,
+    channel: int | None,
+    report_only: bool,
+    only: Case | None = None,
 ) -> int:
     sim, bot = scene.tend.sim, scene.tend.bot
     assert bot is not None
     before = await snapshot(scene)
     forged = 0
-    for name, custom_id, kind in targets(bot, scene, report_only=report_only):
+    for name, custom_id, kind in targets(bot, scene, report_only=report_only, only=only):
         what = f"{who}: {name} {custom_id}"
         if kind == 0:
             handle = await sim.forge_modal_submit(guild, channel, user, custom_id, FORM_VALUES)
@@ -94,6 +102,16 @@ async def test_the_reported_moderator_is_refused_on_the_report(scene: Scene) -> 
     world = scene.tend.world
     assert scene.report.subject_id == world.moderator2 and scene.report.escalated
     assert await forge(scene, "reported moderator", world.moderator2, world.guild, world.general, True) > 5
+
+
+async def test_the_moderator_who_acted_is_refused_on_the_appeal(scene: Scene) -> None:
+    """Review, Uphold, Shorten, Lift, Hand off and every form, by the moderator whose timeout it is."""
+    world = scene.tend.world
+    assert scene.appeal.acted_by == world.moderator and scene.appeal.kind == "appeal"
+    forged = await forge(
+        scene, "acting moderator", world.moderator, world.guild, world.general, True, scene.appeal
+    )
+    assert forged > 5
 
 
 async def test_a_moderator_writing_from_a_dm_is_refused_everywhere(scene: Scene) -> None:
@@ -145,6 +163,8 @@ async def _refused(handle: InteractionHandle, what: str) -> None:
 
 
 def _option(option: dict[str, Any], world: Any) -> object:
+    if option.get("choices"):
+        return option["choices"][0]["value"]
     return {6: world.member, 7: world.general}.get(option["type"], "1d")
 
 

@@ -41,7 +41,8 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     text = (ROOT / "config.example.toml").read_text()
     for path, key in _documented_keys(Settings, ""):
         table = path.replace(".", r"\.")
-        pattern = rf"^(# )?{key} =|^\[\[?{table}(\]|\.)"
+        # A key, or a table, may be documented commented out (an opt-in section like [guilds.hours]).
+        pattern = rf"^(# )?{key} =|^(# )?\[\[?{table}(\]|\.)"
         assert re.search(pattern, text, re.MULTILINE), f"{path} is not in config.example.toml"
 
 
@@ -136,3 +137,18 @@ def test_valid_overrides_reach_the_library() -> None:
     library = PromptLibrary.for_guild(config.prompts, config.messages)
     assert library.prompt("first_reply").intro == "Listen first."
     assert library.prompt("first_reply").next_action  # the rest still comes from the defaults
+
+
+def test_the_appeals_server_must_be_another_configured_server() -> None:
+    guild = MINIMAL["guilds"][0]
+    other = {**guild, "id": 1 << 45}
+    for target in (1 << 50, guild["id"]):
+        data = {"guilds": [{**guild, "appeals": {"appeals_server": target}}, other]}
+        with pytest.raises(ConfigError) as caught:
+            parse_settings(data, {})
+        assert "guilds[0].appeals.appeals_server" in str(caught.value) and "another server" in str(
+            caught.value
+        )
+    settings = parse_settings({"guilds": [{**guild, "appeals": {"appeals_server": other["id"]}}, other]}, {})
+    assert [g.id for g in settings.appealed_from(other["id"])] == [guild["id"]]
+    assert settings.appealed_from(guild["id"]) == []

@@ -161,3 +161,15 @@ def test_findings_read_as_lines_for_a_terminal() -> None:
     del guild.channels[QUEUE]
     lines = finding_lines(check(config(), guild))
     assert lines[0].startswith("✖ The queue channel") and lines[1].startswith("    Affects: no case")
+
+
+def test_appeals_name_the_server_permissions_and_the_intent_they_need() -> None:
+    guild = healthy()
+    guild.me = SimpleNamespace(guild_permissions=without(view_audit_log=True, ban_members=True))
+    cfg = config(appeals={"timeouts": True, "appeals_server": 1 << 46})
+    findings = check_guild(cfg, guild, message_content_intent=False, members_intent=False)
+    whats = [f.what for f in findings]
+    assert any("Server Members intent" in w for w in whats)
+    assert any("View Audit Log" in w for w in whats) and any("Ban Members" in w for w in whats)
+    assert not any("Moderate Members" in w for w in whats)
+    assert check(config(), guild) == []  # without appeals, none of it is needed

@@ -27,6 +27,9 @@ from bot.domain.guidance.catalogue import placeholders
 
 # Fill values for every placeholder any message can use.
 SAMPLE_VALUES = {
+    "until": "<t:1800000000:f>",
+    "back": "<t:1800000000:F>",
+    "reason": "Spamming links",
     "member": "<@123456789012345678>",
     "moderator": "<@223456789012345678>",
     "server": "The Cosy Corner",

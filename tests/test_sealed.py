@@ -31,6 +31,8 @@ from models import (
     DirectMessage,
     FollowUp,
     KeyCheck,
+    MemberPause,
+    ModerationAction,
     Reflection,
     ReportDraft,
     SealedColumn,
@@ -68,6 +70,8 @@ NOT_WORDS = {
     "scheduled_items.payload": "ids, flags and Tend-written notices; words live sealed on their rows",
     "scheduled_items.last_error": "Tend's own error text",
     "scheduled_items.dedupe_key": "kind:id keys",
+    "member_pauses.reason": "a reason key from a fixed list",
+    "moderation_actions.action": "timeout / ban",
 }
 
 
@@ -216,8 +220,28 @@ async def fill(db: Database) -> dict[str, list[tuple[int, Any, int | None]]]:
         body=sentinel("direct_messages.body", 1),
         created_at=now,
     )
+    # OTHER, as a moderator, paused MOD's access with a note; MOD timed OTHER out with a reason.
+    paused = MemberPause(
+        guild_id=GUILD,
+        member_id=MOD,
+        paused_by=OTHER,
+        reason="abuse",
+        note=sentinel("member_pauses.note"),
+        starts_at=now,
+        ends_at=now,
+        ended_at=now,
+    )
+    action = ModerationAction(
+        guild_id=GUILD,
+        member_id=OTHER,
+        action="timeout",
+        acted_by=MOD,
+        reason=sentinel("moderation_actions.reason"),
+    )
     async with db.transaction() as session:
-        session.add_all([support, report, reminder, followup, reflection, key_check, draft, dm, answer])
+        session.add_all(
+            [support, report, reminder, followup, reflection, key_check, draft, dm, answer, paused, action]
+        )
     filled: dict[str, list[tuple[int, Any, int | None]]] = {}
     async with db.read() as session:
         for sealed in sealed_columns(Base.metadata):
@@ -316,6 +340,10 @@ async def test_retention_purge_clears_every_sealed_word_of_expired_rows(db: Data
             draft.created_at = long_ago
         for message in (await session.scalars(select(DirectMessage))).all():
             message.created_at = long_ago
+        for pause in (await session.scalars(select(MemberPause))).all():
+            pause.ends_at = long_ago
+        for action in (await session.scalars(select(ModerationAction))).all():
+            action.acted_at = long_ago
 
     purged = await privacy_service(db).purge_expired(GUILD)
     assert purged.cases == 2 and purged.followups == 2 and purged.reflections == 1

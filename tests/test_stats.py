@@ -83,8 +83,8 @@ async def test_team_stats_counts_medians_followups_and_load(db: Database) -> Non
     await db.write(seed)
     async with db.read() as session:
         stats = await team_stats(session, GUILD, START, END, ZoneInfo("Europe/Berlin"))
-    assert stats.opened == {"support": 2, "report": 2, "distress": 0}
-    assert stats.closed == {"support": 1, "report": 1, "distress": 0}
+    assert stats.opened == {"support": 2, "report": 2, "distress": 0, "appeal": 0}
+    assert stats.closed == {"support": 1, "report": 1, "distress": 0, "appeal": 0}
     assert stats.median_acknowledge == timedelta(minutes=30)
     assert stats.median_first_reply == timedelta(hours=2)
     assert (stats.followups_kept, stats.followups_missed, stats.followups_snoozed) == (2, 1, 1)

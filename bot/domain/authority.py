@@ -9,7 +9,8 @@ The rule, in order:
 1. the case belongs to the server the interaction came from (anything else looks exactly
    like a case that doesn't exist, so nothing leaks across servers);
 2. the person is a moderator *of that server* (a configured moderator role, or its owner);
-3. the person is not who the case is about (a reported moderator can't act on the report);
+3. the person is not who the case is about (a reported moderator can't act on the report),
+   nor, for an appeal, the moderator who took the action appealed;
 4. for a case escalated because it is about a moderator, the person holds the escalation
    role when one is configured (the server owner always may).
 """
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from models import Case
 
 CASE_GONE = "I can't find that case any more. It may have been removed under the data-retention policy."
+YOUR_DECISION = (
+    "This appeal is about a decision you made, so another moderator will review it. "
+    "You can share your view with them in the team's notes."
+)
 ABOUT_YOU = (
     "This case is about you, so another moderator will handle it. "
     "If you'd like to share your side, they'll reach out, or use `/support`."
@@ -76,8 +81,9 @@ class Actor:
 
 
 def conflicted(case: Case) -> frozenset[int]:
-    """The people a case is about, who must never decide it."""
-    return frozenset(i for i in (case.subject_id,) if i is not None)
+    """The people a case is about, who must never decide it: the reported member, and on an
+    appeal the moderator whose action it reviews."""
+    return frozenset(i for i in (case.subject_id, case.acted_by) if i is not None)
 
 
 def require_case_moderator(actor: Actor, case: Case, guild: GuildConfig | None) -> GuildConfig:
@@ -86,6 +92,8 @@ def require_case_moderator(actor: Actor, case: Case, guild: GuildConfig | None) 
         raise NotFound(CASE_GONE)
     if not actor.moderates(guild):
         raise NotAllowed(MODERATORS_ONLY)
+    if case.acted_by is not None and actor.user_id == case.acted_by:
+        raise NotAllowed(YOUR_DECISION)
     if actor.user_id in conflicted(case):
         raise NotAllowed(ABOUT_YOU)
     role = guild.reports.escalation_role

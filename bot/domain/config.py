@@ -271,6 +271,88 @@ class DigestSettings(_Strict):
     channel: ChannelId | None = None
 
 
+def _time_ranges(value: Any) -> Any:
+    """``"09:00-17:00"`` or ``"09:00-12:00, 13:00-17:00"`` (``""``: not around that day) as
+    ``((start, end), ...)``; ``24:00`` may end a range."""
+    if isinstance(value, tuple):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"{value!r} is not a list of times like '09:00-17:00'")
+    ranges = []
+    for part in (p.strip() for p in value.split(",")):
+        if not part:
+            continue
+        start_text, dash, end_text = part.partition("-")
+        if not dash:
+            raise ValueError(f"{part!r} is not a range of times like '09:00-17:00'")
+        start, end = _clock_time(start_text), _clock_time(end_text)
+        if end is not None and start is not None and end <= start:
+            raise ValueError(f"{part!r} ends before it starts (a range can't cross midnight; split it)")
+        if start is None:
+            raise ValueError(f"{part!r}: 24:00 can only end a range")
+        ranges.append((start, end or TimeOfDay.max))
+    return tuple(sorted(ranges))
+
+
+def _clock_time(text: str) -> TimeOfDay | None:
+    """``HH:MM`` as a time of day; None for 24:00 (the end of the day)."""
+    text = text.strip()
+    if text == "24:00":
+        return None
+    try:
+        return TimeOfDay.fromisoformat(text) if len(text) in (4, 5) else _bad_time(text)
+    except ValueError:
+        return _bad_time(text)
+
+
+def _bad_time(text: str) -> TimeOfDay:
+    raise ValueError(f"{text!r} is not a time of day like 09:00")
+
+
+TimeRanges = Annotated[tuple[tuple[TimeOfDay, TimeOfDay], ...], BeforeValidator(_time_ranges)]
+
+
+class TeamHours(_Strict):
+    """When the team is usually around, per weekday in the guild's time zone. A day left out (or
+    ``""``) has no team hours; without the section the team counts as always around."""
+
+    monday: TimeRanges = ()
+    tuesday: TimeRanges = ()
+    wednesday: TimeRanges = ()
+    thursday: TimeRanges = ()
+    friday: TimeRanges = ()
+    saturday: TimeRanges = ()
+    sunday: TimeRanges = ()
+
+    def on(self, weekday: int) -> tuple[tuple[TimeOfDay, TimeOfDay], ...]:
+        """The ranges of ``weekday`` (0 = Monday)."""
+        ranges: tuple[tuple[TimeOfDay, TimeOfDay], ...] = getattr(self, WEEKDAYS[weekday])
+        return ranges
+
+    @model_validator(mode="after")
+    def _some_day(self) -> TeamHours:
+        if not any(self.on(day) for day in range(7)):
+            raise ValueError(
+                "no weekday has team hours; leave [guilds.hours] out if the team is always around"
+            )
+        return self
+
+
+class AppealSettings(_Strict):
+    # Timeouts: DM the member what happened and when it ends, with "Ask for a review" (opt-in;
+    # needs the members intent; View Audit Log to say who acted).
+    timeouts: bool = False
+    # Show the member the reason the moderator gave Discord (from the audit log).
+    show_reason: bool = False
+    # Kicks and bans: a second server where Tend runs (also in this file) that offers /appeal.
+    appeals_server: GuildId | None = None
+
+
+class PauseSettings(_Strict):
+    # The longest pause a moderator may set, in days.
+    max_days: Annotated[int, Field(ge=1, le=365)] = 90
+
+
 class PrivacySettings(_Strict):
     # Closed cases older than this lose their text and the member ids moderation doesn't need.
     retention_days: Annotated[int, Field(ge=7, le=3650)] = 365
@@ -301,6 +383,9 @@ class GuildConfig(_Strict):
     oncall: OnCallSettings = OnCallSettings()
     digest: DigestSettings = DigestSettings()
     privacy: PrivacySettings = PrivacySettings()
+    hours: TeamHours | None = None
+    appeals: AppealSettings = AppealSettings()
+    pauses: PauseSettings = PauseSettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
     # Overrides of the prompt library (bot/domain/guidance/defaults.toml), checked after parsing.
@@ -341,7 +426,23 @@ class Settings(_Strict):
     @model_validator(mode="after")
     def _unique_guilds(self) -> Settings:
         _require_unique("guilds", "id", [g.id for g in self.guilds])
+        ids = {g.id for g in self.guilds}
+        for index, guild in enumerate(self.guilds):
+            server = guild.appeals.appeals_server
+            if server is not None and (server not in ids or server == guild.id):
+                raise ValueError(
+                    f"guilds[{index}].appeals.appeals_server: {server} must be another server in this file "
+                    "(Tend runs there and offers /appeal)"
+                )
         return self
+
+    def appealed_from(self, appeals_server: int | None) -> list[GuildConfig]:
+        """The servers whose members removed from them may /appeal in ``appeals_server``."""
+        return [
+            g
+            for g in self.guilds
+            if appeals_server is not None and g.appeals.appeals_server == appeals_server
+        ]
 
     def guild(self, guild_id: int | None) -> GuildConfig | None:
         return next((g for g in self.guilds if g.id == guild_id), None)

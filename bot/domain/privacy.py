@@ -23,7 +23,7 @@ from bot.domain.config import Settings
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, JobEngine, JobKind, NoPayload
 from bot.infra.sealing import WordsKey, authored, erase_authored, purge_sealed
-from models import AuditEvent, Case, CheckinOptOut, FollowUp, Reflection, ScheduledItem, utcnow
+from models import AuditEvent, Case, CheckinOptOut, FollowUp, MemberPause, Reflection, ScheduledItem, utcnow
 
 # The daily purge of what is past the retention period: recurring, one pending per guild.
 RETENTION = JobKind("tend.retention", NoPayload)
@@ -137,6 +137,18 @@ def _sections(
             for c in cases
             if c.kind == "distress"
         ],
+        "appeals": [
+            {
+                "reference": reference(c.kind, c.number),
+                "about": (c.snapshot or {}).get("action"),
+                "asked_at": _iso(c.opened_at),
+                "status": c.status,
+                "outcome": c.outcome,
+                "what_you_wrote": own(_CASES, "body", c.id),
+            }
+            for c in cases
+            if c.kind == "appeal"
+        ],
         "reminders": [
             {
                 "text": own(_FOLLOW_UPS, "note", f.id),
@@ -218,6 +230,13 @@ class PrivacyService:
             followups = await self._followups(session, guild_id, member_id)
             stopped = await session.get(CheckinOptOut, (guild_id, member_id))
             words = await authored(session, guild_id, member_id)
+            pauses = (
+                await session.scalars(
+                    select(MemberPause)
+                    .where(MemberPause.guild_id == guild_id, MemberPause.member_id == member_id)
+                    .order_by(MemberPause.starts_at)
+                )
+            ).all()
         sections = _sections(cases, followups, words)
         checkins = [
             {"due_at": _iso(f.first_due_at), "check_in": f.checkin}
@@ -235,6 +254,11 @@ class PrivacyService:
             **sections,
             "check_ins": checkins,
             "check_ins_stopped_at": _iso(stopped.created_at) if stopped else None,
+            # When the moderators paused your use of /support, /report and /remind.
+            "pauses": [
+                {"from": _iso(p.starts_at), "until": _iso(p.ends_at), "ended_at": _iso(p.ended_at)}
+                for p in pauses
+            ],
             # e.g. a moderator's notes on cases they closed, their reflections.
             "other_words_you_wrote": other,
             "not_included": (

@@ -8,11 +8,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.domain.authority import Authority
 from bot.domain.cases import CaseService
+from bot.domain.cases.appeals import AppealService
 from bot.domain.cases.distress import DistressService
 from bot.domain.cases.reports import ReportService
 from bot.domain.config import Settings
 from bot.domain.dms import DmService
 from bot.domain.followups import FollowUpService
+from bot.domain.pauses import PauseService
 from bot.domain.privacy import PrivacyService
 from bot.domain.reflections import ReflectionService
 from bot.infra.crypto import Cipher, load_cipher
@@ -35,6 +37,8 @@ class Services:
     privacy: PrivacyService
     authority: Authority
     dms: DmService
+    pauses: PauseService
+    appeals: AppealService
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -76,4 +80,6 @@ def build_services(
         privacy=PrivacyService(db, jobs, settings, clock),
         authority=authority,
         dms=dms,
+        pauses=PauseService(db, jobs, authority, clock),
+        appeals=AppealService(cases),
     )

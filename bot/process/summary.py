@@ -21,6 +21,13 @@ def summarise(settings: Settings) -> list[str]:
             f"support {guild.channels.support}, {len(guild.rules)} rule(s), "
             f"{len(guild.resources)} resource(s), time zone {guild.timezone}"
         )
+        if guild.hours is not None:
+            lines.append("  team hours set: outside them members are told when to expect a reply")
+        if guild.appeals.timeouts or guild.appeals.appeals_server:
+            where = f", ban appeals in {guild.appeals.appeals_server}" if guild.appeals.appeals_server else ""
+            lines.append(f"  appeals: timeouts {'on' if guild.appeals.timeouts else 'off'}{where}")
+            if guild.appeals.timeouts and not bot.members_intent:
+                lines.append("  note: timeout reviews need bot.members_intent = true, so they stay off")
         if guild.features.distress_watch and not bot.message_content_intent:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"

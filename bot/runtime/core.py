@@ -141,6 +141,8 @@ class TendBot(commands.AutoShardedBot):
         self.followups = services.followups
         self.privacy = services.privacy
         self.dms = services.dms
+        self.pauses = services.pauses
+        self.appeals = services.appeals
         self.started_monotonic = time.monotonic()
         # In memory, safe to lose: each guild's prompt library and compiled distress signals,
         # rebuilt from the config on use; the kinds of case, registered by the features at load.
@@ -150,6 +152,23 @@ class TendBot(commands.AutoShardedBot):
         self.modals = ModalRouter()
         self.metrics = metrics
         metrics.instrument(self)
+        self._hear_member_updates()
+
+    def _hear_member_updates(self) -> None:
+        """Hand every GUILD_MEMBER_UPDATE to listeners as ``on_tend_member_update(data)``.
+
+        Without the member cache (memory stays flat, see members.py) discord.py drops member
+        updates for members it hasn't cached, so a timeout set in Discord's own UI would go
+        unheard. The raw payload carries all Tend needs (guild, user, communication_disabled_until).
+        """
+        parsers = self._connection.parsers
+        original = parsers["GUILD_MEMBER_UPDATE"]
+
+        def member_update(data: Any) -> None:
+            self.dispatch("tend_member_update", data)
+            original(data)
+
+        parsers["GUILD_MEMBER_UPDATE"] = member_update
 
     # -- lifecycle -----------------------------------------------------------------------
 

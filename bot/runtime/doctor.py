@@ -137,10 +137,22 @@ def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def check_guild(config: GuildConfig, guild: Any, *, message_content_intent: bool) -> list[Finding]:
+def check_guild(
+    config: GuildConfig, guild: Any, *, message_content_intent: bool, members_intent: bool = True
+) -> list[Finding]:
     """Everything wrong with ``config`` in the live ``guild`` (a ``discord.Guild``, or None if
     Tend can't see the server). An empty list means all good."""
     findings: list[Finding] = []
+    if config.appeals.timeouts and not members_intent:
+        findings.append(
+            Finding(
+                "warning",
+                "Reviews of timeouts are switched on, but Tend doesn't have the Server Members intent.",
+                "timeouts go unnoticed: members aren't offered a review",
+                "Set bot.members_intent = true in the config, switch on Server Members in the Developer "
+                "Portal (Bot → Privileged Gateway Intents), and restart Tend.",
+            )
+        )
     if config.features.distress_watch and not message_content_intent:
         findings.append(
             Finding(
@@ -167,6 +179,37 @@ def check_guild(config: GuildConfig, guild: Any, *, message_content_intent: bool
         if channel_id is not None:
             findings.extend(_check_channel(guild, me, key, channel_id, title, needs, gone))
     findings.extend(_check_roles(config, guild))
+    findings.extend(_check_appeals(config, me))
+    return findings
+
+
+APPEAL_NEEDS = {
+    "moderate_members": ("Moderate Members", "Tend can't shorten or lift a timeout after a review"),
+    "view_audit_log": ("View Audit Log", "appeal cards can't say who took the action, or why"),
+    "ban_members": ("Ban Members", "Tend can't check a ban before an appeal, or lift it after one"),
+}
+
+
+def _check_appeals(config: GuildConfig, me: Any) -> list[Finding]:
+    """Server-wide permissions the opted-in appeals need (timeouts; bans via the appeals server)."""
+    wanted: list[str] = []
+    if config.appeals.timeouts:
+        wanted += ["moderate_members", "view_audit_log"]
+    if config.appeals.appeals_server is not None:
+        wanted += ["ban_members", "view_audit_log"]
+    held = getattr(me, "guild_permissions", None)
+    findings = []
+    for flag in dict.fromkeys(wanted):
+        if held is not None and not getattr(held, flag, False):
+            label, affects = APPEAL_NEEDS[flag]
+            findings.append(
+                Finding(
+                    "problem",
+                    f"Tend's role doesn't have {label} in this server (appeals need it).",
+                    affects,
+                    f"Server Settings → Roles → Tend's role: switch on {label}.",
+                )
+            )
     return findings
 
 

@@ -31,8 +31,12 @@ def commands_for_guild(bot: TendBot, guild_id: int) -> list[dict[str, object]]:
     config = bot.guild_config(guild_id)
     target = discord.Object(guild_id)
     bot.tree.clear_commands(guild=target)
+    appeals_server = bool(bot.settings.appealed_from(guild_id))
     for command in bot.tree.get_commands():
         feature = feature_of(command)
+        extras = getattr(command, "extras", None) or {}
+        if extras.get("appeals_server") and not appeals_server:
+            continue  # /appeal only where another server sends its removed members
         if feature is None or getattr(config.features, feature):
             bot.tree.add_command(command, guild=target, override=True)
     return [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=target)]

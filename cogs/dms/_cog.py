@@ -14,6 +14,7 @@ import discord
 from discord.ext import commands
 
 from bot.domain.dms import DM_NOTE, DM_RELAY_IN, DM_RELAY_OUT, TooMuchWaiting
+from bot.runtime.doors import out_of_hours_line
 
 from ._common import give_back, membership, reachable, relay_possible, server_name, team_words, words_of
 from ._jobs import DmJobs
@@ -107,6 +108,8 @@ class DmsCog(commands.Cog):
             )
             if not earlier and relay_possible(bot, guild):
                 text = f"{text}\n\n{library.message('dm_relay_offer')}"
+            if not earlier and (line := out_of_hours_line(bot, guild)):
+                text = f"{line}\n\n{text}"
             kwargs["view"] = talk_view(bot, guild, rows[guild.id])
         else:
             library = bot.prompts(None)

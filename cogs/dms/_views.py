@@ -18,6 +18,7 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive
 from bot.domain.dms import NoRelay
 from bot.domain.errors import NotAllowed, NotConfigured, NotFound
+from bot.runtime.doors import out_of_hours_line, shut_if_paused
 from bot.runtime.embeds import resources_embed
 from bot.runtime.queue import fire_and_read, join_case_threads_of
 from bot.runtime.replies import reply_private
@@ -162,6 +163,9 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
     found = await membership(bot, guild.id, user_id)
     if found is None:
         raise NotAllowed(library.message("dm_not_member"))
+    # A paused member is refused here as in /support (their words stay kept), resources included.
+    if await shut_if_paused(interaction, guild, quick=False):
+        return
     timed_out = is_timed_out(found, bot.cases.clock())
     relay = (relay or timed_out) and relay_possible(bot, guild)
     try:
@@ -191,11 +195,18 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
             text = f"{library.message('dm_relay_timed_out', server=server)}\n\n{text}"
         await reply_private(interaction, text)
     elif case.thread_id:
-        await reply_private(
-            interaction, library.message("dm_case_opened", server=server, thread=f"<#{case.thread_id}>")
-        )
+        text = library.message("dm_case_opened", server=server, thread=f"<#{case.thread_id}>")
+        await reply_private(interaction, with_hours(bot, guild, text))
     else:
-        await reply_private(interaction, library.message("dm_case_pending", server=server))
+        await reply_private(
+            interaction, with_hours(bot, guild, library.message("dm_case_pending", server=server))
+        )
+
+
+def with_hours(bot: TendBot, guild: GuildConfig, text: str) -> str:
+    """Outside team hours, say first when to expect a reply."""
+    line = out_of_hours_line(bot, guild)
+    return f"{line}\n\n{text}" if line else text
 
 
 DYNAMIC_ITEMS = (TalkButton, RelayButton, EndRelayButton, PickServer)

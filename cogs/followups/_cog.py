@@ -20,6 +20,7 @@ from bot.domain.followups import (
     FOLLOWUP_NOTICE,
     parse_when,
 )
+from bot.runtime.doors import shut_if_paused
 from bot.runtime.replies import reply_private
 
 from ._jobs import FollowUpJobs
@@ -104,6 +105,8 @@ class FollowUpsCog(commands.Cog):
         self, interaction: discord.Interaction[TendBot], when: str, text: str, dm: bool = False
     ) -> None:
         guild = self.bot.guild_config(interaction.guild_id)
+        if await shut_if_paused(interaction, guild, words=text):
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
         due = parse_when(when, guild.zone, self.bot.followups.clock())
         await self.bot.followups.remind(

@@ -9,7 +9,7 @@ import discord
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import CaseFollowUpPayload
 from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
-from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened
+from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened, crisis_case
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job
 from bot.runtime.audience import team_readers
@@ -165,7 +165,9 @@ class FollowUpJobs:
         step = job.payload.step
         minutes = int((self.bot.followups.clock() - case.opened_at).total_seconds() // 60)
         ref = reference(case.kind, case.number)
-        if step == 1:
+        if step == 1 and crisis_case(case, guild) and minutes < guild.oncall.after_minutes:
+            text = f"🔔 <@&{role}> {ref} may be about someone's safety, and nobody has acknowledged it yet."
+        elif step == 1:
             text = f"🔔 <@&{role}> {ref} has waited {minutes} minutes without anyone acknowledging it."
         else:
             text = f"🔔 <@&{role}> {ref} is still waiting after {minutes} minutes. This is my last reminder."

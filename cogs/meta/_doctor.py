@@ -22,7 +22,12 @@ ICONS = {"problem": "✖", "warning": "⚠"}
 
 
 def findings_for(bot: TendBot, config: GuildConfig) -> list[Finding]:
-    return check_guild(config, bot.get_guild(config.id), message_content_intent=bot.intents.message_content)
+    return check_guild(
+        config,
+        bot.get_guild(config.id),
+        message_content_intent=bot.intents.message_content,
+        members_intent=bot.intents.members,
+    )
 
 
 def doctor_embed(findings: list[Finding]) -> discord.Embed:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 CHART_NAME = "tend-stats.png"
 COLOUR = discord.Colour.from_rgb(88, 129, 87)
-KIND_LABELS = {"support": "support", "report": "reports", "distress": "distress notices"}
+KIND_LABELS = {"support": "support", "report": "reports", "distress": "distress notices", "appeal": "appeals"}
 PERIODS = {"day": 1, "week": 7, "month": 30, "quarter": 91}
 SURVEY_LABELS = {"yes": "yes", "somewhat": "somewhat", "no": "not really"}
 

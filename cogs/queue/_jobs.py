@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import discord
 
 from bot.domain.cases.kinds import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
+from bot.domain.pauses import REASON_LABELS, latest_pause
 from bot.domain.text import fit
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
@@ -20,7 +22,11 @@ from ._buttons import ClaimButton, HandOffButton
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
-    from models import Case
+    from models import Case, MemberPause
+
+
+# A pause that ended longer ago than this before a case opened isn't news on its card.
+PAUSE_SHOWN_FOR = timedelta(days=90)
 
 
 def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.View | None:
@@ -42,6 +48,28 @@ def load_note(overloaded: list[tuple[int, int]]) -> str | None:
         return None
     names = ", ".join(f"<@{holder}> ({count})" for holder, count in overloaded)
     return f"{names} already hold many open cases. Could someone else take this one?"
+
+
+def pause_line(pause: MemberPause | None, case: Case, now: datetime) -> str | None:
+    """The pause of the person a card is about: while it holds, and on their next case after it."""
+    if pause is None:
+        return None
+    holds = pause.ended_at is None and pause.ends_at > now
+    if not holds and pause.starts_at > case.opened_at:
+        return None  # it came after this case: its own notice says so
+    if not holds and (pause.ended_at or pause.ends_at) < case.opened_at - PAUSE_SHOWN_FOR:
+        return None  # long over before this case: not news
+    reason = REASON_LABELS.get(pause.reason, pause.reason)
+    link = ""
+    if pause.notice_channel_id and pause.notice_message_id:
+        link = f" · [notice](https://discord.com/channels/{pause.guild_id}/{pause.notice_channel_id}/{pause.notice_message_id})"
+    if holds:
+        return f"Paused until {discord.utils.format_dt(pause.ends_at, 'f')} by <@{pause.paused_by}>: {reason}{link}"
+    ended = pause.ended_at or pause.ends_at
+    return (
+        f"Paused earlier by <@{pause.paused_by}> ({reason}), "
+        f"{discord.utils.format_dt(pause.starts_at, 'd')} to {discord.utils.format_dt(ended, 'd')}{link}"
+    )
 
 
 class CaseJobs:
@@ -71,6 +99,7 @@ class CaseJobs:
             past = await past_case_count(session, case, about) if about is not None else 0
             unclaimed = case.is_open and case.holder_id is None
             load = await open_load(session, guild.id) if unclaimed else {}
+            pause = await latest_pause(session, guild.id, about) if about is not None else None
         channel_id = (
             case.card_channel_id
             or (guild.channels.escalation if case.escalated else None)
@@ -90,6 +119,9 @@ class CaseJobs:
         note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
         if note:
             embed.add_field(name="⚖ Team load", value=note, inline=False)
+        paused = pause_line(pause, case, self.bot.cases.clock())
+        if paused:
+            embed.add_field(name="⏸ Pause", value=paused, inline=False)
         buttons = card_buttons(case, guild, kind)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role

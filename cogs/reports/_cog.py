@@ -12,6 +12,7 @@ from discord.ext import commands
 from bot.domain.cases.kinds import REPORT_NOTIFY, REPORT_TALK
 from bot.domain.errors import InvalidInput
 from bot.domain.text import fit
+from bot.runtime.doors import shut_if_paused
 from bot.runtime.embeds import rule_choices
 
 from ._actions import ITEMS as CARD_ITEMS
@@ -68,6 +69,8 @@ class ReportsCog(commands.Cog):
         anonymous: bool = False,
     ) -> None:
         guild = require_reports(self.bot, interaction.guild_id)
+        if await shut_if_paused(interaction, guild):
+            return
         if member.id == interaction.user.id:
             raise InvalidInput(NOT_YOURSELF)
         if member.bot:
@@ -94,6 +97,8 @@ class ReportsCog(commands.Cog):
         self, interaction: discord.Interaction[TendBot], message: discord.Message
     ) -> None:
         guild = require_reports(self.bot, interaction.guild_id)
+        if await shut_if_paused(interaction, guild):
+            return
         if message.author.id == interaction.user.id:
             raise InvalidInput(NOT_YOURSELF)
         if message.author.bot:

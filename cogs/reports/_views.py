@@ -15,6 +15,7 @@ from bot.domain.cases.reports import ReportLimits
 from bot.domain.errors import InvalidInput, NotConfigured
 from bot.domain.permissions import is_moderator
 from bot.domain.text import fit
+from bot.runtime.doors import out_of_hours_line, resources_first, shut_if_paused
 from bot.runtime.embeds import resources_embed
 from bot.runtime.members import member_of
 from bot.runtime.modals import RoutedModal
@@ -78,6 +79,8 @@ class _ReportForm(RoutedModal):
     ) -> None:
         bot = interaction.client
         guild = require_reports(bot, interaction.guild_id)
+        if await shut_if_paused(interaction, guild, words=self.what.value or "", quick=False):
+            return
         if guild.rule(rule_id) is None:
             raise InvalidInput(
                 "That rule isn't in this server's Code of Conduct any more; please pick another."
@@ -103,6 +106,10 @@ class _ReportForm(RoutedModal):
         )
         receipt = bot.prompts(guild.id).message("report_receipt", reference=reference(case.kind, case.number))
         embeds = [resources_embed(guild.resources, title="If you need support")] if guild.resources else []
+        away = out_of_hours_line(bot, guild)
+        if away is not None:
+            # Outside team hours: honest about when to expect a reply, crisis resources first.
+            receipt, embeds = f"{away}\n\n{receipt}", resources_first(guild)
         await reply_private(interaction, receipt, embeds=embeds)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]

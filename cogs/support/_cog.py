@@ -12,6 +12,7 @@ from bot.domain.cases import reference
 from bot.domain.cases.kinds import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
 from bot.domain.disclosure import announce_departure
 from bot.domain.text import fit, matches
+from bot.runtime.doors import shut_if_paused
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import button_row
 
@@ -58,6 +59,8 @@ class SupportCog(commands.Cog):
     @app_commands.guild_only()
     async def support(self, interaction: discord.Interaction[TendBot], topic: str | None = None) -> None:
         guild = require_support(self.bot, interaction.guild_id)
+        if await shut_if_paused(interaction, guild):
+            return
         refusal = await refusal_before_form(self.bot, guild, interaction.user.id)
         if refusal is not None:
             await refuse_kindly(interaction, guild, refusal)

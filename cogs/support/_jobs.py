@@ -12,6 +12,7 @@ from bot.domain.cases.kinds import ClosePayload, SetupPayload
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.doors import out_of_hours_line
 from bot.runtime.embeds import resources_embed
 from bot.runtime.queue import private_thread, thread_of
 from bot.runtime.ui import button_row
@@ -97,6 +98,9 @@ class SupportJobs:
         else:
             content = library.message("support_welcome", member=member, server=server)
         content = f"{content}\n\n{library.message('support_privacy')}"
+        away = out_of_hours_line(self.bot, guild)
+        if away is not None:
+            content = f"{content}\n\n{away}"
         embeds = []
         if body:
             embeds.append(
@@ -135,9 +139,11 @@ class SupportJobs:
         if not case.is_open or case.first_reply_at is not None:
             return
         minutes = guild.support.nudge_after_minutes
-        text = (
-            f"⏰ {reference(case.kind, case.number)} has waited {minutes} minutes without a moderator reply."
-            + (f" The member is in <#{case.thread_id}>." if case.thread_id else "")
+        waited = f"{minutes} minutes"
+        if guild.hours is not None:  # the wait counted team hours only: say since when, honestly
+            waited = f"since {discord.utils.format_dt(case.opened_at, 't')} ({minutes} minutes of team hours)"
+        text = f"⏰ {reference(case.kind, case.number)} has waited {waited} without a moderator reply." + (
+            f" The member is in <#{case.thread_id}>." if case.thread_id else ""
         )
         with retry_on_discord_errors("nudge the queue"):
             channel = self.bot.get_channel(guild.channels.queue) or await self.bot.fetch_channel(

@@ -13,6 +13,7 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive, reference
 from bot.domain.errors import NotConfigured
+from bot.runtime.doors import out_of_hours_line, resources_first, shut_if_paused
 from bot.runtime.embeds import resources_embed
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import fire_and_read
@@ -97,6 +98,8 @@ class SupportModal(RoutedModal):
         bot = interaction.client
         guild = require_support(bot, interaction.guild_id)
         await interaction.response.defer(ephemeral=True, thinking=True)
+        if await shut_if_paused(interaction, guild, words=self.story.value or "", quick=False):
+            return
         library = bot.prompts(guild.id)
         try:
             opened = await bot.cases.open_support(
@@ -120,11 +123,15 @@ class SupportModal(RoutedModal):
         # Create the thread now, through the same durable job a retry would use.
         case = await fire_and_read(bot, opened.setup_job, case.id, then=opened.card_job)
         if case.thread_id:
-            await reply_private(
-                interaction, library.message("support_received", thread=f"<#{case.thread_id}>")
-            )
+            answer = library.message("support_received", thread=f"<#{case.thread_id}>")
         else:
-            await reply_private(interaction, library.message("support_thread_failed"))
+            answer = library.message("support_thread_failed")
+        away = out_of_hours_line(bot, guild)
+        if away is None:
+            await reply_private(interaction, answer)
+        else:
+            # Outside team hours: honest about when to expect a reply, crisis resources first.
+            await reply_private(interaction, f"{away}\n\n{answer}", embeds=resources_first(guild))
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
         # Whatever failed, the member keeps their words: echo them back, privately.
@@ -155,6 +162,8 @@ class AskForSupportButton(Guarded, DynamicItem[Button], template=r"support:ask")
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = require_support(bot, interaction.guild_id)
+        if await shut_if_paused(interaction, guild):
+            return
         refusal = await refusal_before_form(bot, guild, interaction.user.id)
         if refusal is not None:
             await refuse_kindly(interaction, guild, refusal)

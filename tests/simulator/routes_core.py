@@ -15,6 +15,7 @@ from .permissions import (
     MODERATE_MEMBERS,
     base_permissions,
 )
+from .routes_moderation import MEMBER_UPDATE, audit_reason, record_entry
 from .routing import (
     ApiError,
     ApiRequest,
@@ -300,7 +301,17 @@ def register(sim: DiscordSimulator) -> None:
                 moment = dt.datetime.fromisoformat(str(until).replace("Z", "+00:00"))
                 if moment - dt.datetime.now(dt.UTC) > dt.timedelta(days=28, minutes=1):
                     raise ApiError(400, 50035, "Invalid Form Body")
+            before = member.communication_disabled_until
             member.communication_disabled_until = until
+            record_entry(
+                world,
+                guild,
+                action_type=MEMBER_UPDATE,
+                user_id=world.bot_user_id,
+                target_id=member.user_id,
+                reason=audit_reason(req),
+                changes=[{"key": "communication_disabled_until", "old_value": before, "new_value": until}],
+            )
         if "nick" in body:
             can_act_on(guild, member, MANAGE_NICKNAMES)
             member.nick = body["nick"]

@@ -20,7 +20,7 @@ from typing import Any
 
 from aiohttp import web
 
-from . import routes_channels, routes_core
+from . import routes_channels, routes_core, routes_moderation
 from .actions import Actions
 from .events import Events
 from .faults import FailureRule
@@ -75,6 +75,7 @@ class DiscordSimulator(WorldBuildingMixin, PeopleMixin, ReadbackMixin):
         self.actions = Actions(self)
         routes_core.register(self)
         routes_channels.register(self)
+        routes_moderation.register(self)
         self.interactions.register()
 
     @staticmethod

@@ -109,6 +109,10 @@ class Guild:
     channel_ids: list[int] = field(default_factory=list)
     members: dict[int, Member] = field(default_factory=dict)
     bot_role_id: int | None = None
+    # Banned user ids and the reason given.
+    bans: dict[int, str | None] = field(default_factory=dict)
+    # Audit log entries (wire payloads), newest last.
+    audit_log: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from .gateway import GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT
 from .ids import utcnow
+from .routes_moderation import MEMBER_BAN_ADD, MEMBER_UPDATE, record_entry
 from .state import Overwrite
 
 if TYPE_CHECKING:
@@ -170,6 +171,42 @@ class WorldBuildingMixin:
         member = self.world.member(guild_id, user_id)
         member.roles = list(roles)
         self.events.member_update(member)
+
+    def timeout_member(
+        self, guild_id: int, user_id: int, until: dt.datetime | None, *, by: int, reason: str | None = None
+    ) -> None:
+        """A moderator (``by``) times a member out in Discord's own UI (None: removes it): the audit
+        log records it and GUILD_MEMBER_UPDATE goes out with ``communication_disabled_until``."""
+        guild = self.world.guild(guild_id)
+        member = self.world.member(guild_id, user_id)
+        before = member.communication_disabled_until
+        member.communication_disabled_until = None if until is None else until.astimezone(dt.UTC).isoformat()
+        change = {
+            "key": "communication_disabled_until",
+            "old_value": before,
+            "new_value": member.communication_disabled_until,
+        }
+        record_entry(
+            self.world,
+            guild,
+            action_type=MEMBER_UPDATE,
+            user_id=by,
+            target_id=user_id,
+            reason=reason,
+            changes=[change],
+        )
+        self.events.member_update(member)
+
+    def ban_member(self, guild_id: int, user_id: int, *, by: int, reason: str | None = None) -> None:
+        """A moderator bans someone in Discord's own UI: they leave the server, the ban and the
+        audit-log entry are recorded, GUILD_MEMBER_REMOVE goes out."""
+        guild = self.world.guild(guild_id)
+        guild.bans[user_id] = reason
+        record_entry(
+            self.world, guild, action_type=MEMBER_BAN_ADD, user_id=by, target_id=user_id, reason=reason
+        )
+        if user_id in guild.members:
+            self.remove_member(guild_id, user_id)
 
     def set_dms_closed(self, user_id: int, closed: bool = True) -> None:
         """Messages to this user's DM channel answer 403 50007."""

@@ -32,6 +32,7 @@ from bot.domain.cases.kinds import (
 )
 from bot.domain.cases.store import audit, claim_number, open_or_latest, reference
 from bot.domain.errors import InvalidInput, TryLater
+from bot.domain.hours import team_time_after
 from bot.infra.jobs import Finish
 from models import Case, ScheduledItem
 
@@ -136,8 +137,11 @@ class CaseService(CaseBase):
                 payload=SetupPayload(reached_out_by=reached_out_by, relay=relay),
                 claimed=True,
             )
+            # The nudge counts team hours only: nobody is "late" while the team is asleep.
+            guild = self.authority.settings.guild(guild_id)
+            nudge_at = team_time_after(guild, now, nudge_after) if guild is not None else now + nudge_after
             await self.jobs.add(
-                session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=now + nudge_after, case_id=case.id
+                session, guild_id=guild_id, kind=SUPPORT_NUDGE, due_at=nudge_at, case_id=case.id
             )
             await self.jobs.add(
                 session, guild_id=guild_id, kind=SUPPORT_SILENCE, due_at=now + silence_after, case_id=case.id

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models import OPEN_STATUSES, AuditEvent, Case, CaseCounter
 
-REFERENCE_PREFIX = {"support": "support-", "report": "R-", "distress": "D-"}
+REFERENCE_PREFIX = {"support": "support-", "report": "R-", "distress": "D-", "appeal": "A-"}
 
 
 def reference(kind: str, number: int) -> str:

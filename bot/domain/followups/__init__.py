@@ -8,7 +8,7 @@ from bot.domain.followups.base import (
     FollowUpRef,
 )
 from bot.domain.followups.checkins import CHECKIN_ANSWERS, CheckinAnswer
-from bot.domain.followups.escalation import CASE_ESCALATE, EscalationStep
+from bot.domain.followups.escalation import CASE_ESCALATE, EscalationStep, crisis_case
 from bot.domain.followups.reopening import CASE_REOPENED, Reopened
 from bot.domain.followups.service import Delivery, FollowUpService
 from bot.domain.followups.timing import after_quiet_hours, in_quiet_hours, next_daily, next_weekly, parse_when
@@ -28,6 +28,7 @@ __all__ = [
     "FollowUpService",
     "Reopened",
     "after_quiet_hours",
+    "crisis_case",
     "in_quiet_hours",
     "next_daily",
     "next_weekly",

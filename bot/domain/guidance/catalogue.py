@@ -44,6 +44,7 @@ SITUATIONS: tuple[str, ...] = (
     "checkin",
     "handoff",
     "moderator_break",
+    "appeal",
 )
 # Owners may give one rule its own guidance under this prefix, e.g. ``report.rule.no-slurs``.
 RULE_SITUATION_PREFIX = "report.rule."
@@ -114,6 +115,16 @@ MESSAGE_PLACEHOLDERS: dict[str, frozenset[str]] = {
     "dm_already_open": frozenset({"server", "thread"}),
     "dm_server_off": frozenset(),
     "dm_no_relay": frozenset(),
+    "paused_refusal": frozenset({"until"}),
+    "pause_ended_dm": frozenset({"server"}),
+    "out_of_hours": frozenset({"back"}),
+    "appeal_timeout_dm": frozenset({"server", "until"}),
+    "appeal_reason_line": frozenset({"reason"}),
+    "appeal_received": frozenset({"reference"}),
+    "appeal_upheld": frozenset({"reference", "server"}),
+    "appeal_shortened": frozenset({"reference", "server", "until"}),
+    "appeal_lifted": frozenset({"reference", "server"}),
+    "appeal_lifted_ban": frozenset({"reference", "server"}),
 }
 MESSAGE_KEYS: tuple[str, ...] = tuple(MESSAGE_PLACEHOLDERS)
 
