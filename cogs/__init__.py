@@ -8,6 +8,7 @@ listening    the Listening prompt
 reflections  reflection after a case, /reflections; offer_reflection
 followups    /followup, /remind, reminders, check-ins, on-call escalation
 privacy      /privacy and the retention purge
+records      case transcripts (recorded as they happen, posted on close), /case
 conduct      /conduct, /resources
 learning     /learn
 meta         /tend about, doctor, stats, sync; the weekly digest
@@ -22,6 +23,7 @@ EXTENSIONS = (
     "cogs.reflections",
     "cogs.followups",
     "cogs.privacy",
+    "cogs.records",
     "cogs.conduct",
     "cogs.learning",
     "cogs.meta",

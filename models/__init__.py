@@ -7,6 +7,7 @@ from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
+from .records import CaseMessage
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -34,6 +35,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseCounter",
+    "CaseMessage",
     "CheckinOptOut",
     "CommandSync",
     "FollowUp",

@@ -13,6 +13,7 @@ from bot.domain.cases.reports import ReportService
 from bot.domain.config import Settings
 from bot.domain.followups import FollowUpService
 from bot.domain.privacy import PrivacyService
+from bot.domain.records import RecordService
 from bot.domain.reflections import ReflectionService
 from bot.infra.crypto import Cipher, load_cipher
 from bot.infra.db import Database
@@ -33,6 +34,7 @@ class Services:
     followups: FollowUpService
     privacy: PrivacyService
     authority: Authority
+    records: RecordService
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -70,4 +72,5 @@ def build_services(
         followups=followups,
         privacy=PrivacyService(db, jobs, settings, clock),
         authority=authority,
+        records=RecordService(db, authority),
     )

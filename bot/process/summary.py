@@ -21,6 +21,11 @@ def summarise(settings: Settings) -> list[str]:
             f"support {guild.channels.support}, {len(guild.rules)} rule(s), "
             f"{len(guild.resources)} resource(s), time zone {guild.timezone}"
         )
+        if not bot.message_content_intent:
+            lines.append(
+                "  note: bot.message_content_intent is false, so case transcripts record who wrote "
+                "when but not what"
+            )
         if guild.features.distress_watch and not bot.message_content_intent:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"

@@ -57,7 +57,8 @@ def build_intents(bot_settings: BotSettings) -> discord.Intents:
     intents.guilds = True  # channels, threads and roles of configured servers
     intents.guild_messages = True  # a moderator's first reply in a support thread
     intents.members = bot_settings.members_intent  # a member leaving while a case is open (privileged)
-    intents.message_content = bot_settings.message_content_intent  # distress watch only (privileged)
+    # Case transcripts and the distress watch (privileged).
+    intents.message_content = bot_settings.message_content_intent
     return intents
 
 
@@ -138,6 +139,7 @@ class TendBot(commands.AutoShardedBot):
         self.reflections = services.reflections
         self.followups = services.followups
         self.privacy = services.privacy
+        self.records = services.records
         self.started_monotonic = time.monotonic()
         # In memory, safe to lose: each guild's prompt library and compiled distress signals,
         # rebuilt from the config on use; the kinds of case, registered by the features at load.

@@ -62,3 +62,5 @@ CASE_FOLLOWUP = JobKind("case.followup", CaseFollowUpPayload)
 CASE_NOTICE = JobKind("case.notice", NoticePayload)
 REPORT_NOTIFY = JobKind("report.notify", MessagePayload)
 REPORT_TALK = JobKind("report.talk", TalkPayload)
+# A closed case's transcript, posted once to its notes thread (cogs/records).
+CASE_TRANSCRIPT = JobKind("case.transcript", NoPayload)
