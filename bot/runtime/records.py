@@ -35,7 +35,11 @@ def message_text(message: discord.Message) -> str:
         lines = [line for line in (embed.title, embed.description) if line]
         lines += [f"{field.name}: {field.value}" for field in embed.fields]
         if lines:
-            parts.append("\n".join(f"> {line}" for block in lines for line in str(block).splitlines()))
+            parts.append(
+                "\n".join(
+                    f"> {line.removeprefix('> ')}" for block in lines for line in str(block).splitlines()
+                )
+            )
     return "\n".join(p for p in parts if p)
 
 

@@ -1,0 +1,264 @@
+"""Case records end to end: a closed case's transcript, posted once; /case for moderators only;
+retention and /privacy."""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+
+from models import Case, CaseMessage, ScheduledItem
+
+from .flows import EPHEMERAL, last_followup, only_case
+from .records import HOSTILE, close_from_card, lived_support_case, notes_thread, recorded, transcripts_in
+from .simulator import DiscordSimulator
+from .tend import MANAGE_MESSAGES, Tend, build_world, guild_table, running_tend
+
+
+async def test_a_closed_support_case_posts_one_transcript_with_every_message_and_the_timeline(
+    tend: Tend,
+) -> None:
+    world = tend.world
+    case, _said = await lived_support_case(tend)
+    await close_from_card(tend, case)
+
+    notes = notes_thread(tend, case)
+    ((message, page),) = transcripts_in(tend, notes)
+    assert message["allowed_mentions"] == {"parse": []}
+    assert "support-0001" in message["content"]
+    # Every message, in order, by name: Tend's welcome first.
+    order = [
+        "support-0001",
+        "thanks for coming",
+        "What&#x27;s been hardest?",
+        "second version of this",
+        "something I regret saying",
+        "proof.png",
+        "print(&#x27;&lt;b&gt;hi&lt;/b&gt;&#x27;)",
+    ]
+    positions = [page.index(text) for text in order]
+    assert positions == sorted(positions)
+    assert "River" in page and "Mod-Ash" in page
+    # The edit shows, with the earlier version kept; the deleted message shows as deleted.
+    assert "(edited)" in page and "first version of this" in page and "1 earlier version" in page
+    assert "deleted " in page
+    # Quotes, code blocks and links as Discord shows them.
+    assert "<blockquote>you said a hard week</blockquote>" in page
+    assert '<pre data-lang="py">' in page
+    assert '<a href="https://example.org/help"' in page
+    # The card's timeline.
+    for moment in ("opened the case", "claimed it", "first moderator reply", "closed it"):
+        assert moment in page, moment
+    # Hostile text is text.
+    assert html.escape(HOSTILE, quote=True).split(" [click")[0] in page
+    assert "<script" not in page.lower() and 'onerror="' not in page and 'href="javascript' not in page
+    assert "Content-Security-Policy" in page and "default-src 'none'" in page
+    # Times in the server's zone (UTC here), the member's language when Tend knows it.
+    assert "times in UTC" in page, page[-400:]
+    assert "Member's language: English (US) (en-US)" in page, page[page.index("Member:") :][:300]
+
+    # Closing posted it once; nothing posts it again.
+    await tend.restart()
+    await tend.settle()
+    assert len(transcripts_in(tend, notes)) == 1
+    assert world.member not in tend.sim.thread_members(notes)
+
+
+async def test_a_restart_between_close_and_posting_still_posts_exactly_one(tend: Tend) -> None:
+    world = tend.world
+    case, _said = await lived_support_case(tend)
+    bot = tend.bot
+    assert bot is not None
+    # Tend goes down the moment the close commits: nothing has reached Discord yet.
+    bot.jobs.stop()
+    await bot.cases.close_support(tend.actor(world.moderator), case.id, reason="resolved")
+    assert transcripts_in(tend, world.queue) == [] and not tend.sim.threads(world.queue)
+    bot = await tend.restart()
+    await tend.settle()
+    notes = notes_thread(tend, case)
+    assert len(transcripts_in(tend, notes)) == 1
+
+    # A crash after Discord took the file but before Tend wrote that down: the retry sends the
+    # same nonce, and Discord hands back the message already posted.
+    async with tend.db.transaction() as session:
+        item = await session.scalar(select(ScheduledItem).where(ScheduledItem.kind == "case.transcript"))
+        assert item is not None and item.status == "done"
+        item.status, item.finished_at = "pending", None
+    await bot.jobs.sweep()
+    await tend.settle()
+    assert len(transcripts_in(tend, notes)) == 1
+    await tend.restart()
+    await tend.settle()
+    assert len(transcripts_in(tend, notes)) == 1
+
+
+async def test_transcript_and_history_are_for_this_servers_moderators_only(tend: Tend) -> None:
+    world = tend.world
+    case, _said = await lived_support_case(tend)
+    await close_from_card(tend, case)
+
+    # Members are refused, whatever Discord lets them see.
+    for sub, options in (("transcript", {"case": "support-0001"}), ("history", {"member": world.member})):
+        refused = await (await tend.slash(world.member2, "case", subcommand=sub, **options)).response()
+        assert refused["type"] == 4 and refused["data"]["flags"] & EPHEMERAL, sub
+        assert "for this server's moderators" in refused["data"]["content"], sub
+
+    # A moderator of this server gets the file, privately.
+    asked = await tend.slash(world.moderator, "case", subcommand="transcript", case="support-0001")
+    await asked.wait_followup()
+    answer = last_followup(asked)
+    assert answer["flags"] & EPHEMERAL
+    (attachment,) = answer["attachments"]
+    assert attachment["filename"] == "support-0001-transcript.html"
+    assert "thanks for coming" in bytes(attachment["data"]).decode()
+
+    # An unknown or malformed reference gets a kind answer.
+    for bad in ("support-0099", "drop table", "R-" + "9" * 30):
+        asked = await tend.slash(world.moderator, "case", subcommand="transcript", case=bad)
+        await asked.wait_followup()
+        assert not last_followup(asked).get("attachments")
+
+    history = await tend.slash(world.moderator, "case", subcommand="history", member=world.member)
+    await history.wait_followup()
+    answer = last_followup(history)
+    assert answer["flags"] & EPHEMERAL and "support-0001" in answer["embeds"][0]["description"]
+    (attachment,) = answer["attachments"]
+    assert "thanks for coming" in bytes(attachment["data"]).decode()
+
+
+async def test_moderators_of_another_server_are_refused(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    sim = discord_sim
+    world = build_world(sim)
+    # Another server Tend serves, with its own moderator, who is a plain member of Haven too.
+    elsewhere = sim.add_guild("Elsewhere")
+    role = sim.add_role(elsewhere, "Their moderators", permissions=MANAGE_MESSAGES)
+    queue, support, general = (sim.add_channel(elsewhere, n) for n in ("queue", "support", "general"))
+    outsider = sim.add_user("mod-elsewhere")
+    sim.add_member(elsewhere, outsider, roles=[role])
+    sim.add_member(world.guild, outsider)
+    table = guild_table(world, id=elsewhere, name="Elsewhere", moderator_roles=[role])
+    table["channels"] = {"queue": queue, "support": support}
+    async with running_tend(sim, database_url, tmp_path, world=world, extra_guilds=[table]) as tend:
+        case, _said = await lived_support_case(tend)
+        await close_from_card(tend, case)
+        # In Haven, where they are a member: refused.
+        for sub, options in (
+            ("transcript", {"case": "support-0001"}),
+            ("history", {"member": world.member}),
+        ):
+            refused = await (await tend.slash(outsider, "case", subcommand=sub, **options)).response()
+            assert refused["type"] == 4 and "for this server's moderators" in refused["data"]["content"]
+        # In their own server, where they moderate: Haven's cases don't exist there.
+        there = await sim.invoke_slash(
+            elsewhere, general, outsider, "case", options={"case": "support-0001"}, subcommand="transcript"
+        )
+        await there.wait_followup()
+        assert not last_followup(there).get("attachments")
+        assert "can't find" in last_followup(there)["content"]
+        history = await sim.invoke_slash(
+            elsewhere, general, outsider, "case", options={"member": world.member}, subcommand="history"
+        )
+        await history.wait_followup()
+        answer = last_followup(history)
+        assert not answer.get("attachments") and "no earlier cases" in answer["content"]
+        assert not any(a for m in sim.ephemeral_messages(outsider) for a in m.get("attachments", []))
+
+
+async def test_history_never_shows_an_anonymous_reporter_and_a_reported_moderator_cant_read_it(
+    tend: Tend,
+) -> None:
+    from .flows import report
+
+    world = tend.world
+    # member files an anonymous report about member2; member2 has asked for support before.
+    await report(tend, world.member, world.member2, text="They mocked me again and again.", anonymous=True)
+    await report(tend, world.member2, world.moderator2, text="The moderator was unkind to me.")
+    history = await tend.slash(world.moderator, "case", subcommand="history", member=world.member2)
+    await history.wait_followup()
+    answer = last_followup(history)
+    listing = answer["embeds"][0]["description"]
+    assert "R-0001" in listing and "R-0002" not in listing  # reports they filed aren't their history
+    page = bytes(answer["attachments"][0]["data"]).decode()
+    assert "Filed by: anonymous" in page
+    assert str(world.member) not in page and str(world.member) not in visible(answer)
+    assert "River" not in page  # the reporter's name
+
+    # The reporter's own history doesn't list the report they filed either.
+    mine = await tend.slash(world.moderator, "case", subcommand="history", member=world.member)
+    await mine.wait_followup()
+    assert "R-0001" not in visible(last_followup(mine))
+
+    # The moderator a report is about can't read its transcript.
+    refused = await tend.slash(world.moderator2, "case", subcommand="transcript", case="R-0002")
+    await refused.wait_followup()
+    body = last_followup(refused)
+    assert not body.get("attachments") and "about you" in body["content"]
+
+
+async def test_retention_and_privacy_delete_remove_the_record_and_the_export_has_only_own_threads(
+    tend: Tend,
+) -> None:
+    from .flows import ask_for_support
+
+    world = tend.world
+    case, _said = await lived_support_case(tend)
+    # Another member's case, with their own words.
+    await ask_for_support(tend, world.member2, "someone else's story")
+    async with tend.db.read() as session:
+        other = await session.scalar(select(Case).where(Case.member_id == world.member2))
+    assert other is not None and other.thread_id is not None
+    await tend.sim.send_message(other.thread_id, world.member2, "words of another member")
+    await tend.sim.wait_for(lambda: _has(tend, other.id, 2))
+
+    bot = tend.bot
+    assert bot is not None
+    export = json.dumps(await bot.privacy.export(world.guild, world.member), ensure_ascii=False)
+    data = json.loads(export)
+    (conversation,) = data["your_conversations"]
+    texts = [m["text"] for m in conversation["messages"]]
+    assert "thanks for coming" in texts and "second version of this" in texts
+    assert "words of another member" not in export
+
+    deleted = await bot.privacy.delete_mine(world.guild, world.member)
+    assert deleted.thread_messages >= 8 and await recorded(tend, case.id) == 0
+    assert await recorded(tend, other.id) == 2  # another member's record stays
+
+    # Retention: the other case closes and a year passes.
+    await bot.cases.close_support(tend.actor(world.moderator), other.id, reason="resolved")
+    await tend.settle()
+    async with tend.db.transaction() as session:
+        await session.execute(
+            update(Case).where(Case.id == other.id).values(closed_at=tend.clock() - timedelta(days=400))
+        )
+    purged = await bot.privacy.purge_expired(world.guild)
+    assert purged.thread_messages >= 2 and await recorded(tend, other.id) == 0
+    async with tend.db.read() as session:
+        assert (await session.scalars(select(CaseMessage))).all() == []
+    assert (await only_case_of(tend, other.id)).member_id is None
+
+
+def visible(message: dict[str, Any]) -> str:
+    """A message as JSON, its files' names kept and their bytes left out."""
+    shown = dict(message)
+    shown["attachments"] = [a["filename"] for a in message.get("attachments", [])]
+    return json.dumps(shown, default=str)
+
+
+async def _has(tend: Tend, case_id: int, count: int) -> bool:
+    return await recorded(tend, case_id) >= count
+
+
+async def only_case_of(tend: Tend, case_id: int) -> Case:
+    async with tend.db.read() as session:
+        found = await session.get(Case, case_id)
+    assert found is not None
+    return found
+
+
+__all__ = ["only_case"]
