@@ -9,6 +9,7 @@ which escapes it before adding any formatting. Times are in the server's time zo
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -153,7 +154,7 @@ class Names:
 
 
 def initials(name: str) -> str:
-    words = [w for w in name.replace("_", " ").replace("-", " ").split() if w]
+    words = re.findall(r"[^\W_]+", name)
     letters = "".join(w[0] for w in words[:2]) or "?"
     return letters.upper()
 
@@ -206,7 +207,7 @@ def _message(said: Said, first: bool, names: Names, ctx: Rendering, zone: ZoneIn
             deleted = f'<span class="badge">deleted {escape(_time(said.deleted_at, zone))}</span>'
         parts.append(f'<div class="text">{text}{edited}{deleted}</div>')
         for name_ in said.attachments:
-            parts.append(f'<span class="attachment">📎 {escape(name_)}</span>')
+            parts.append(f'<span class="attachment">File: {escape(name_)}</span>')
         if said.edits:
             versions = "".join(f'<div class="text">{render_markdown(e, ctx)}</div>' for e in said.edits)
             count = len(said.edits)
@@ -239,7 +240,7 @@ def _moment(moment: Moment, transcript: Transcript, names: Names, zone: ZoneInfo
     if moment.actor_id is None and moment.action == "reported":
         who = "The reporter (anonymous)" if transcript.anonymous else "The reporter"
     elif moment.actor_id is None:
-        who = "Tend"
+        who = ""  # Tend itself, or something that happened
     else:
         who = names.of(moment.actor_id)
     extra = []
@@ -248,7 +249,9 @@ def _moment(moment: Moment, transcript: Transcript, names: Names, zone: ZoneInfo
     outcome = moment.detail.get("outcome") or moment.detail.get("reason")
     if isinstance(outcome, str):
         extra.append(f"({OUTCOMES.get(outcome, outcome)})")
-    line = " ".join([who, what, *extra])
+    line = " ".join([who, what, *extra]).strip()
+    if not who:
+        line = line[:1].upper() + line[1:]
     return f'<li><span class="when">{escape(_time(moment.at, zone))}</span>{escape(line)}</li>'
 
 
@@ -271,7 +274,7 @@ def _case_section(transcript: Transcript, names: Names, ctx: Rendering, zone: Zo
     facts.append(f"<span>Held by: {escape(names.of(t.holder_id, unknown='nobody'))}</span>")
     out = [
         f'<section class="case" id="{escape(t.reference)}"><header><h1>{escape(t.reference)}</h1>'
-        f'<div class="facts">{"".join(facts)}</div></header>'
+        f'<div class="facts">{" ".join(facts)}</div></header>'
     ]
     for thread in t.threads:
         out.append(f"<h2>{escape(thread.label)}</h2>")

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 _CODE_BLOCK = re.compile(r"```(?:([A-Za-z0-9_+#.-]{1,20})\n)?(.*?)```", re.DOTALL)
 _INLINE_CODE = re.compile(r"(`+)(.+?)\1", re.DOTALL)
 _MASKED_LINK = re.compile(r"\[([^\[\]\n]{1,200})\]\((https?://[^\s()<>\"']{1,2000})\)")
-_URL = re.compile(r"https?://[^\s<>\"']{1,2000}")
+# On escaped text: an address ends where an escaped <, >, " or ' begins.
+_URL = re.compile(r"https?://(?:(?!&lt;|&gt;|&quot;|&#x27;)[^\s<>\"']){1,2000}")
 _TRAILING = ".,:;!?)]}'"
 _PLACEHOLDER = re.compile("\x00([0-9]+)\x00")
 
