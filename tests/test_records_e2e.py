@@ -262,3 +262,72 @@ async def only_case_of(tend: Tend, case_id: int) -> Case:
 
 
 __all__ = ["only_case"]
+
+
+async def test_a_reports_transcript_has_both_conversations_and_each_person_exports_only_theirs(
+    tend: Tend,
+) -> None:
+    from .flows import card as card_now
+    from .flows import click, report
+
+    sim, world = tend.sim, tend.world
+    await report(tend, world.member, world.member2)
+    (case,) = await _cases(tend)
+    for label in ("Acknowledge", "Talk with reporter", "Talk with reported member"):
+        pressed = await click(tend, await card_now(tend, case.id), label, world.moderator)
+        await pressed.wait_followup()
+        await tend.settle()
+    case = await only_case_of(tend, case.id)
+    assert case.thread_id and case.subject_thread_id
+    await sim.send_message(case.thread_id, world.member, "it happened twice, in voice too")
+    await sim.send_message(case.subject_thread_id, world.member2, "I didn't mean it like that")
+    await sim.send_message(case.subject_thread_id, world.moderator, "Thank you for hearing me out.")
+    await sim.wait_for(lambda: _has(tend, case.id, 5), timeout=20)
+    # The reported member's conversation is deleted before the case closes: its record stays.
+    sim.delete_channel(case.subject_thread_id)
+
+    bot = tend.bot
+    assert bot is not None
+    await bot.reports.resolve(tend.actor(world.moderator), case.id, outcome="warning", note=None)
+    await tend.settle()
+    ((_message, page),) = transcripts_in(tend, notes_thread(tend, case))
+    reporter_part = page.index("Conversation with the reporter")
+    reported_part = page.index("Conversation with the reported member")
+    assert reporter_part < page.index("it happened twice") < reported_part
+    assert reported_part < page.index("I didn&#x27;t mean it like that")
+    assert "resolved it (Warning)" in page and "Filed by: River" in page
+
+    # Each person's export has their own conversation, never the other's.
+    reporter = json.dumps(await bot.privacy.export(world.guild, world.member))
+    reported = json.dumps(await bot.privacy.export(world.guild, world.member2))
+    assert "it happened twice" in reporter and "mean it like that" not in reporter
+    assert "mean it like that" in reported and "it happened twice" not in reported
+    assert "Thank you for hearing me out" in reported
+
+    # The reporter deletes their data: the report's conversation stays for moderation, without
+    # their name.
+    await bot.privacy.delete_mine(world.guild, world.member)
+    asked = await tend.slash(world.moderator, "case", subcommand="transcript", case="R-0001")
+    await asked.wait_followup()
+    page = bytes(last_followup(asked)["attachments"][0]["data"]).decode()
+    assert "it happened twice" in page and "River" not in page and "the reporter" in page
+
+
+async def test_messages_sent_while_tend_was_down_are_read_back_at_close(tend: Tend) -> None:
+    world = tend.world
+    case, _said = await lived_support_case(tend)
+    await tend.stop()
+    await tend.sim.send_message(case.thread_id or 0, world.member, "did anyone see this while you were away?")
+    await tend.start()
+    bot = tend.bot
+    assert bot is not None
+    await bot.cases.close_support(tend.actor(world.moderator), case.id, reason="resolved")
+    await tend.settle()
+    ((_message, page),) = transcripts_in(tend, notes_thread(tend, case))
+    assert "did anyone see this while you were away?" in page
+    assert page.index("here is the screenshot") < page.index("did anyone see this")
+
+
+async def _cases(tend: Tend) -> list[Case]:
+    async with tend.db.read() as session:
+        return list((await session.scalars(select(Case).order_by(Case.id))).all())
