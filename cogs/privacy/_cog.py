@@ -137,14 +137,14 @@ class PrivacyButton(Guarded, DynamicItem[Button], template=PRIVACY):  # type: ig
             interaction,
             "Done. Deleted: "
             f"{deleted.intake_texts} support message(s), {deleted.reminders} reminder(s)"
-            + (
-                f", {deleted.thread_messages} message(s) of your support threads"
-                if deleted.thread_messages
-                else ""
-            )
             + (f", {deleted.other_texts} other thing(s) you wrote" if deleted.other_texts else "")
             + "; "
-            f"your name is off {deleted.reports_unlinked} report(s).",
+            f"your name is off {deleted.reports_unlinked} report(s)."
+            + (
+                f" The record of your support threads ({deleted.thread_messages} message(s)) is gone too."
+                if deleted.thread_messages
+                else ""
+            ),
         )
 
     def confirmation(self) -> tuple[PrivacyButton, PrivacyButton]:
