@@ -7,7 +7,7 @@ from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
-from .records import CaseMessage
+from .records import CaseMessage, TranscriptPost
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -49,6 +49,7 @@ __all__ = [
     "SealedJSON",
     "SealedText",
     "TextCipher",
+    "TranscriptPost",
     "UTCDateTime",
     "UnsealedDatabase",
     "bind_cipher",

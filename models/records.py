@@ -61,3 +61,18 @@ class CaseMessage(Base):
 
     # Purged with the case it belongs to (its closed_at and rule decide).
     retention: ClassVar[Retention] = Retention.follow(key="case_id", parent=lambda: Case)
+
+
+class TranscriptPost(Base):
+    """Where a case's transcript file was posted on Discord (the notes thread), so the copy goes
+    when the record does: at the retention purge, or the member's /privacy delete."""
+
+    __tablename__ = "transcript_posts"
+    __table_args__ = (Index("ix_transcript_posts_case", "case_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    guild_id: Mapped[int] = mapped_column(BigInteger)
+    case_id: Mapped[int] = mapped_column(BigInteger)
+    channel_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

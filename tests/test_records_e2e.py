@@ -225,9 +225,17 @@ async def test_retention_and_privacy_delete_remove_the_record_and_the_export_has
     assert "thanks for coming" in texts and "second version of this" in texts
     assert "words of another member" not in export
 
+    # Their case closes (its transcript is posted), then they delete their data: the record goes,
+    # and so does the copy posted in the notes thread.
+    await bot.cases.close_support(tend.actor(world.moderator), case.id, reason="resolved")
+    await tend.settle()
+    notes = notes_thread(tend, case)
+    assert len(transcripts_in(tend, notes)) == 1
     deleted = await bot.privacy.delete_mine(world.guild, world.member)
     assert deleted.thread_messages >= 8 and await recorded(tend, case.id) == 0
     assert await recorded(tend, other.id) == 2  # another member's record stays
+    await tend.settle()
+    assert transcripts_in(tend, notes) == []
 
     # Retention: the other case closes and a year passes.
     await bot.cases.close_support(tend.actor(world.moderator), other.id, reason="resolved")
@@ -236,8 +244,12 @@ async def test_retention_and_privacy_delete_remove_the_record_and_the_export_has
         await session.execute(
             update(Case).where(Case.id == other.id).values(closed_at=tend.clock() - timedelta(days=400))
         )
+    other_notes = notes_thread(tend, other, index=1)
+    assert len(transcripts_in(tend, other_notes)) == 1
     purged = await bot.privacy.purge_expired(world.guild)
     assert purged.thread_messages >= 2 and await recorded(tend, other.id) == 0
+    await tend.settle()
+    assert transcripts_in(tend, other_notes) == []
     async with tend.db.read() as session:
         assert (await session.scalars(select(CaseMessage))).all() == []
     assert (await only_case_of(tend, other.id)).member_id is None

@@ -17,13 +17,14 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cases.kinds import REPORT_NOTIFY
+from bot.domain.cases.kinds import REPORT_NOTIFY, TRANSCRIPT_UNPOST, UnpostPayload
 from bot.domain.cases.store import audit, reference
 from bot.domain.config import Settings
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, JobEngine, JobKind, NoPayload
 from bot.infra.sealing import WordsKey, authored, erase_authored, purge_sealed
 from models import (
+    OPEN_STATUSES,
     AuditEvent,
     Case,
     CaseMessage,
@@ -31,6 +32,7 @@ from models import (
     FollowUp,
     Reflection,
     ScheduledItem,
+    TranscriptPost,
     utcnow,
 )
 
@@ -265,6 +267,28 @@ class PrivacyService:
             ).all()
         )
 
+    async def unpost(self, session: AsyncSession, guild_id: int, case_ids: Any) -> int:
+        """Delete the posted copies of these cases' transcripts from Discord (durable jobs) and
+        forget where they were. ``case_ids``: a list, or a query of ids."""
+        posts = (
+            await session.scalars(
+                select(TranscriptPost).where(
+                    TranscriptPost.guild_id == guild_id, TranscriptPost.case_id.in_(case_ids)
+                )
+            )
+        ).all()
+        for post in posts:
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=TRANSCRIPT_UNPOST,
+                due_at=self.clock(),
+                case_id=post.case_id,
+                payload=UnpostPayload(channel_id=post.channel_id, message_id=post.message_id),
+            )
+            await session.delete(post)
+        return len(posts)
+
     async def held(self, guild_id: int, member_id: int) -> HeldData:
         """What Tend holds about the member (their cases, reminders, check-ins, other words they
         wrote): counts and dates."""
@@ -357,6 +381,7 @@ class PrivacyService:
                     delete(CaseMessage).where(CaseMessage.case_id.in_(support)).returning(CaseMessage.id)
                 )
                 threads = len(gone.scalars().all())
+                await self.unpost(session, guild_id, support)
             if unlinked:
                 said = await session.scalars(
                     select(CaseMessage).where(
@@ -426,7 +451,7 @@ class PrivacyService:
             )
             return result
 
-        return await self.db.write(work)
+        return await self.jobs.write(work)
 
     async def purge_expired(self, guild_id: int) -> Purged:
         """The retention purge for one guild: every model with sealed columns applies its declared
@@ -439,6 +464,14 @@ class PrivacyService:
         cutoff = self.clock() - timedelta(days=guild.privacy.retention_days)
 
         async def work(session: AsyncSession) -> Purged:
+            # The posted copies of expired cases' transcripts go with their record.
+            await self.unpost(
+                session,
+                guild_id,
+                select(Case.id).where(
+                    Case.guild_id == guild_id, Case.closed_at < cutoff, Case.status.not_in(OPEN_STATUSES)
+                ),
+            )
             expired = await purge_sealed(session, guild_id, cutoff)
             case_ids = expired.cleared.get(_CASES, [])
             if case_ids:
@@ -460,4 +493,4 @@ class PrivacyService:
                 thread_messages=len(expired.deleted.get(_MESSAGES, [])),
             )
 
-        return await self.db.write(work)
+        return await self.jobs.write(work)

@@ -7,7 +7,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.cases import reference
-from bot.domain.cases.kinds import CASE_TRANSCRIPT
+from bot.domain.cases.kinds import CASE_TRANSCRIPT, TRANSCRIPT_UNPOST
 from bot.domain.disclosure import TEAM
 from bot.domain.errors import NotFound
 from bot.domain.text import matches
@@ -29,6 +29,7 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
 
     async def cog_load(self) -> None:
         self.bot.jobs.register(CASE_TRANSCRIPT, self.jobs.post_transcript)
+        self.bot.jobs.register(TRANSCRIPT_UNPOST, self.jobs.unpost)
 
     # -- recording ---------------------------------------------------------------------------
 
@@ -42,7 +43,14 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
     async def on_message(self, message: discord.Message) -> None:
         """Every message in a case thread, Tend's own included, kept as it arrives (one write)."""
         guild_id = message.guild.id if message.guild else None
-        if guild_id is None or not in_case_threads(self.bot, guild_id, message.channel):
+        if guild_id is None:
+            return
+        channel = message.channel
+        if isinstance(channel, discord.PartialMessageable):
+            # A thread Discord hasn't told Tend about yet: only a thread a case has stored counts.
+            if self.bot.settings.guild(guild_id) is None:
+                return
+        elif not in_case_threads(self.bot, guild_id, channel):
             return
         locale = None if message.author.bot else self.locales.of(guild_id, message.author.id)
         await self.bot.records.record(heard_of(message, guild_id, locale))

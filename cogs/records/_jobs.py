@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.cases import reference
-from bot.infra.jobs import GiveUp, Job, NoPayload
+from bot.domain.cases.kinds import UnpostPayload
+from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.queue import notes_channel, thread_of
@@ -21,15 +22,15 @@ if TYPE_CHECKING:
     from models import Case
 
 log = logging.getLogger(__name__)
-# Read back at most this many messages per thread at close (what arrived while Tend was away).
-BACKFILL_LIMIT = 500
+# Read back at most this many messages per thread at close (what Tend didn't hear).
+BACKFILL_LIMIT = 1000
 
 
 class RecordJobs:
     def __init__(self, bot: TendBot):
         self.bot = bot
 
-    async def post_transcript(self, job: Job[NoPayload]) -> None:
+    async def post_transcript(self, job: Job[NoPayload]) -> Finish | None:
         """Fill in what Tend missed while away (one read per thread), then post the transcript
         file to the case's notes thread. The nonce makes a retry after a crash return the
         message already posted, so the team gets exactly one."""
@@ -38,7 +39,7 @@ class RecordJobs:
             raise GiveUp("the server is no longer in the config")
         case = await self.bot.cases.get(job.guild_id, job.case_id)
         if case.is_open:
-            return  # reopened meanwhile: its next close posts the transcript
+            return None  # reopened meanwhile: its next close posts the transcript
         await self.backfill(case)
         transcript = await self.bot.records.transcript(case.guild_id, case.id)
         ref = reference(case.kind, case.number)
@@ -47,28 +48,43 @@ class RecordJobs:
             readers = await team_readers(channel, case)
             file = transcript_file(self.bot, transcript, case, readers)
             count = len(transcript.messages)
-            await channel.send(
+            posted = await channel.send(
                 f"📄 The transcript of {ref}: {count} message(s) and the case's timeline. "
                 "Open the file in a browser; it loads nothing from the internet.",
                 file=file,
                 allowed_mentions=discord.AllowedMentions.none(),
                 nonce=f"transcript-{job.id}",
             )
+        return self.bot.records.posted(
+            case.guild_id, case.id, posted.channel.id, posted.id, self.bot.cases.clock()
+        )
+
+    async def unpost(self, job: Job[UnpostPayload]) -> None:
+        """Delete a posted transcript file: its record went (retention, a /privacy delete)."""
+        channel_id, message_id = job.payload.channel_id, job.payload.message_id
+        if not channel_id or not message_id:
+            raise GiveUp("nothing to delete")
+        with retry_on_discord_errors("delete a transcript whose record is gone"):
+            try:
+                await self.bot.http.delete_message(channel_id, message_id)
+            except discord.NotFound:
+                return  # gone already (someone deleted it, or its thread)
 
     async def backfill(self, case: Case) -> None:
-        """Messages that arrived while Tend was away: read each thread after the newest one
-        recorded (usually one call that returns nothing). A thread that is gone keeps what was
-        recorded."""
+        """Messages Tend didn't hear: sent while it was away, or before Discord told it about a
+        new thread. Each thread is read once, oldest first (a call per hundred messages, at most
+        ``BACKFILL_LIMIT``); what is known already is skipped. A thread that is gone keeps what
+        was recorded as it happened."""
         for thread_id in (case.thread_id, case.subject_thread_id):
             if thread_id is None:
                 continue
-            after = await self.bot.records.last_recorded(case.id, thread_id)
             try:
                 thread = await thread_of(self.bot, thread_id)
-                marker = discord.Object(after) if after else None
                 found = [
                     heard_of(message, case.guild_id, None)
-                    async for message in thread.history(limit=BACKFILL_LIMIT, after=marker, oldest_first=True)
+                    async for message in thread.history(
+                        limit=BACKFILL_LIMIT, after=discord.Object(thread_id), oldest_first=True
+                    )
                 ]
             except (discord.NotFound, discord.Forbidden):
                 continue  # the thread is gone (or closed to Tend): the record is what's left

@@ -24,7 +24,8 @@ from bot.domain.cases.store import REFERENCE_PREFIX
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.records.transcript import Transcript, build
 from bot.infra.db import Database
-from models import AuditEvent, Case, CaseMessage
+from bot.infra.jobs import Finish
+from models import AuditEvent, Case, CaseMessage, TranscriptPost
 from models.records import MAX_ATTACHMENTS, MAX_EDITS_KEPT, MAX_MESSAGES_PER_CASE, MAX_NAME, MAX_TEXT
 
 HISTORY_LIMIT = 25
@@ -66,6 +67,26 @@ class Heard:
     locale: str | None = None
     # The thread's name: a case's thread is found by it before Tend has stored its id.
     thread_name: str | None = None
+
+
+def _row(case_id: int, heard: Heard) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "name": _clip(heard.name, MAX_NAME),
+        "bot": heard.bot,
+        "text": _clip(heard.text, MAX_TEXT),
+        "attachments": [_clip(a, MAX_NAME) for a in list(heard.attachments)[:MAX_ATTACHMENTS]],
+    }
+    if heard.locale:
+        record["locale"] = _clip(heard.locale, 16)
+    return {
+        "guild_id": heard.guild_id,
+        "case_id": case_id,
+        "thread_id": heard.thread_id,
+        "message_id": heard.message_id,
+        "author_id": heard.author_id,
+        "created_at": heard.at,
+        "record": record,
+    }
 
 
 @dataclass(frozen=True)
@@ -112,48 +133,33 @@ class RecordService:
 
     async def record(self, heard: Heard) -> bool:
         """Keep a message of a case thread (sealed). Returns whether it belongs to a case."""
+        return bool(await self.record_many([heard]))
 
-        async def work(session: AsyncSession) -> bool:
-            case = await self.case_of_thread(session, heard.guild_id, heard.thread_id, heard.thread_name)
+    async def record_many(self, heard: Sequence[Heard]) -> int:
+        """Keep messages of one case thread (heard live, or read back at close), in one write;
+        ones already kept are skipped. Returns how many belong to a case."""
+        if not heard:
+            return 0
+        first = heard[0]
+
+        async def work(session: AsyncSession) -> int:
+            case = await self.case_of_thread(session, first.guild_id, first.thread_id, first.thread_name)
             if case is None:
-                return False
+                return 0
             count = await session.scalar(
                 select(func.count()).select_from(CaseMessage).where(CaseMessage.case_id == case.id)
             )
-            if int(count or 0) >= MAX_MESSAGES_PER_CASE:
-                return True  # bounded: the transcript says it was cut (html.py)
-            record: dict[str, Any] = {
-                "name": _clip(heard.name, MAX_NAME),
-                "bot": heard.bot,
-                "text": _clip(heard.text, MAX_TEXT),
-                "attachments": [_clip(a, MAX_NAME) for a in list(heard.attachments)[:MAX_ATTACHMENTS]],
-            }
-            if heard.locale:
-                record["locale"] = _clip(heard.locale, 16)
-            insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-            await session.execute(
-                insert(CaseMessage)
-                .values(
-                    guild_id=heard.guild_id,
-                    case_id=case.id,
-                    thread_id=heard.thread_id,
-                    message_id=heard.message_id,
-                    author_id=heard.author_id,
-                    created_at=heard.at,
-                    record=record,
+            room = MAX_MESSAGES_PER_CASE - int(count or 0)
+            rows = [_row(case.id, one) for one in heard if one.thread_id == first.thread_id][: max(room, 0)]
+            if rows:
+                insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+                statement = insert(CaseMessage).on_conflict_do_nothing(
+                    index_elements=[CaseMessage.message_id]
                 )
-                .on_conflict_do_nothing(index_elements=[CaseMessage.message_id])
-            )
-            return True
+                await session.execute(statement, rows)
+            return len(heard)  # past the bound, the transcript says it was cut (html.py)
 
         return await self.db.write(work)
-
-    async def record_many(self, heard: Iterable[Heard]) -> int:
-        """Keep messages read back from Discord (a gap while Tend was away); known ones are skipped."""
-        kept = 0
-        for one in heard:
-            kept += await self.record(one)
-        return kept
 
     async def edited(
         self, message_id: int, text: str | None, attachments: Sequence[str] | None, at: datetime
@@ -196,15 +202,28 @@ class RecordService:
 
         return await self.db.write(work)
 
-    async def last_recorded(self, case_id: int, thread_id: int) -> int | None:
-        """The newest message recorded in one of a case's threads (to read only what came after)."""
-        async with self.db.read() as session:
-            found = await session.scalar(
-                select(func.max(CaseMessage.message_id)).where(
-                    CaseMessage.case_id == case_id, CaseMessage.thread_id == thread_id
+    def posted(self, guild_id: int, case_id: int, channel_id: int, message_id: int, at: datetime) -> Finish:
+        """What a posted transcript records, with its job's end: where the file is, so the copy
+        goes when the record does."""
+
+        async def record(session: AsyncSession) -> None:
+            known = await session.scalar(
+                select(TranscriptPost.id).where(
+                    TranscriptPost.case_id == case_id, TranscriptPost.message_id == message_id
                 )
             )
-        return int(found) if found is not None else None
+            if known is None:
+                session.add(
+                    TranscriptPost(
+                        guild_id=guild_id,
+                        case_id=case_id,
+                        channel_id=channel_id,
+                        message_id=message_id,
+                        posted_at=at,
+                    )
+                )
+
+        return record
 
     # -- reading -----------------------------------------------------------------------------
 

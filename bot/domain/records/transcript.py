@@ -111,6 +111,21 @@ def said_of(row: CaseMessage) -> Said:
     )
 
 
+# Moments that happen once per case, whatever a race recorded twice.
+_ONCE = {"first_reply", "thread_created", "opened", "reported", "noticed"}
+
+
+def _timeline(events: list[AuditEvent]) -> tuple[Moment, ...]:
+    seen: set[str] = set()
+    moments = []
+    for e in events:
+        if e.action in _ONCE and e.action in seen:
+            continue
+        seen.add(e.action)
+        moments.append(Moment(e.created_at, e.action, e.actor_id, dict(e.detail or {})))
+    return tuple(moments)
+
+
 def build(case: Case, rows: list[CaseMessage], events: list[AuditEvent]) -> Transcript:
     threads = case_threads(case)
     known = {t.thread_id for t in threads}
@@ -141,6 +156,6 @@ def build(case: Case, rows: list[CaseMessage], events: list[AuditEvent]) -> Tran
         anonymous=case.anonymous,
         threads=threads,
         messages=tuple(said_of(r) for r in rows),
-        timeline=tuple(Moment(e.created_at, e.action, e.actor_id, dict(e.detail or {})) for e in events),
+        timeline=_timeline(events),
         locale=locale,
     )
