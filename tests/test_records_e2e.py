@@ -16,7 +16,7 @@ from models import Case, CaseMessage, ScheduledItem
 from .flows import EPHEMERAL, last_followup, only_case
 from .records import HOSTILE, close_from_card, lived_support_case, notes_thread, recorded, transcripts_in
 from .simulator import DiscordSimulator
-from .tend import MANAGE_MESSAGES, Tend, build_world, guild_table, running_tend
+from .tend import MANAGE_MESSAGES, VIEW_CHANNEL, Tend, build_world, guild_table, running_tend
 
 
 async def test_a_closed_support_case_posts_one_transcript_with_every_message_and_the_timeline(
@@ -343,3 +343,31 @@ async def test_messages_sent_while_tend_was_down_are_read_back_at_close(tend: Te
 async def _cases(tend: Tend) -> list[Case]:
     async with tend.db.read() as session:
         return list((await session.scalars(select(Case).order_by(Case.id))).all())
+
+
+async def test_the_card_of_a_member_with_earlier_cases_links_to_their_history(tend: Tend) -> None:
+    from .flows import ask_for_support, buttons, card, click, fields
+
+    sim, world = tend.sim, tend.world
+    case, _said = await lived_support_case(tend)
+    await close_from_card(tend, case)
+    tend.clock.advance(hours=1)  # past the /support cooldown
+    await ask_for_support(tend, world.member, "It's hard again.")
+    async with tend.db.read() as session:
+        second = await session.scalar(select(Case).where(Case.number == 2))
+    assert second is not None
+    shown = await card(tend, second.id)
+    assert "1 earlier case(s) (`/case history`)" in fields(shown)["Member"]
+    assert "Earlier cases" in buttons(shown)
+
+    # Even where a member can reach the card (a queue opened too widely), it refuses.
+    sim.set_channel_overwrite(world.queue, world.member2, allow=VIEW_CHANNEL)
+    refused = await click(tend, shown, "Earlier cases", world.member2)
+    assert "for this server's moderators" in (await refused.response())["data"]["content"]
+    pressed = await click(tend, shown, "Earlier cases", world.moderator)
+    await pressed.wait_followup()
+    answer = last_followup(pressed)
+    assert answer["flags"] & EPHEMERAL and "support-0001" in answer["embeds"][0]["description"]
+    page = bytes(answer["attachments"][0]["data"]).decode()
+    assert "thanks for coming" in page and "support-0002" in page
+    assert sim.channel_messages(world.general) == []  # nothing public
