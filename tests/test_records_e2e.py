@@ -236,6 +236,10 @@ async def test_retention_and_privacy_delete_remove_the_record_and_the_export_has
     assert await recorded(tend, other.id) == 2  # another member's record stays
     await tend.settle()
     assert transcripts_in(tend, notes) == []
+    asked = await tend.slash(world.moderator, "case", subcommand="transcript", case="support-0001")
+    await asked.wait_followup()
+    page = bytes(last_followup(asked)["attachments"][0]["data"]).decode()
+    assert "thanks for coming" not in page and "were removed" in page and "closed it" in page
 
     # Retention: the other case closes and a year passes.
     await bot.cases.close_support(tend.actor(world.moderator), other.id, reason="resolved")

@@ -220,7 +220,10 @@ def _message(said: Said, first: bool, names: Names, ctx: Rendering, zone: ZoneIn
 
 def _messages(messages: Sequence[Said], names: Names, ctx: Rendering, zone: ZoneInfo) -> str:
     if not messages:
-        return '<div class="empty">No messages were recorded here.</div>'
+        return (
+            '<div class="empty">No messages are kept for this thread: none were recorded, or they '
+            "were removed (the retention period, or the member's request).</div>"
+        )
     out: list[str] = []
     previous: Said | None = None
     for said in messages:
