@@ -116,3 +116,22 @@ def test_a_history_holds_each_case() -> None:
 
 
 __all__ = ["MOD"]
+
+
+def test_a_record_too_big_for_one_file_is_cut_saying_so() -> None:
+    import dataclasses
+
+    from bot.domain.records import Said
+    from bot.domain.records.html import PAGE_BUDGET
+
+    from .transcripts import THREAD
+
+    # The most a case keeps: 5,000 messages of 4,000 characters, full of unmatched markers (a
+    # pattern that once made formatting quadratic in a line's length).
+    slow = ("*a _b " * 700)[:4000]
+    many = tuple(Said(i, THREAD, MEMBER, "river", False, at(i / 60), slow) for i in range(5000))
+    page = render_transcript(
+        dataclasses.replace(sample(), messages=many), server="Haven", zone=BERLIN, generated_at=at(99)
+    )
+    assert len(page) < PAGE_BUDGET + 200_000 and "doesn&#x27;t fit in one file" not in page
+    assert "doesn't fit in one file" in page and "Timeline" in page

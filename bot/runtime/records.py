@@ -7,6 +7,7 @@ reporter may be named in it.
 
 from __future__ import annotations
 
+import asyncio
 import io
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -83,14 +84,13 @@ def _channel_names(bot: TendBot, guild_id: int) -> dict[int, str]:
     return {c.id: c.name for c in guild.channels} if guild is not None else {}
 
 
-def transcript_file(
-    bot: TendBot, transcript: Transcript, case: Case, readers: Readers, *, spoiler: bool = False
-) -> discord.File:
-    """The case's transcript as an HTML file for ``readers``."""
+async def transcript_file(bot: TendBot, transcript: Transcript, case: Case, readers: Readers) -> discord.File:
+    """The case's transcript as an HTML file for ``readers`` (rendered off the event loop)."""
     guild = bot.guild_config(transcript.guild_id)
     server = guild.name or (g.name if (g := bot.get_guild(guild.id)) else "this server")
     names = Names(names_for(bot, guild.id, _people([transcript])), hidden=hidden_people([case], readers))
-    page = render_transcript(
+    page = await asyncio.to_thread(
+        render_transcript,
         transcript,
         server=server,
         zone=guild.zone,
@@ -101,7 +101,7 @@ def transcript_file(
     return _file(page, f"{transcript.reference}-transcript.html")
 
 
-def history_file(
+async def history_file(
     bot: TendBot, guild_id: int, member_id: int, past: Sequence[Any], readers: Readers
 ) -> discord.File:
     """A member's earlier cases (``PastCase`` each), with their transcripts, as one HTML file."""
@@ -115,7 +115,8 @@ def history_file(
         member = known.get(member_id) or next(
             (m.name for m in t.messages if m.author_id == member_id and m.name), member
         )
-    page = render_history(
+    page = await asyncio.to_thread(
+        render_history,
         member,
         transcripts,
         server=server,
@@ -175,5 +176,5 @@ async def send_history(interaction: discord.Interaction[TendBot], member_id: int
         interaction,
         f"<@{member_id}>'s earlier cases in this server:",
         embed=embed,
-        file=history_file(bot, guild.id, member_id, past, TEAM),
+        file=await history_file(bot, guild.id, member_id, past, TEAM),
     )

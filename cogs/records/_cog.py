@@ -103,7 +103,7 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
         if record is None:
             raise NotFound("That case no longer exists.")
         # Only this moderator sees the answer (the rule has already kept out a reported moderator).
-        file = transcript_file(self.bot, found, record, TEAM)
+        file = await transcript_file(self.bot, found, record, TEAM)
         await reply_private(
             interaction,
             f"The transcript of {found.reference} ({len(found.messages)} message(s)). Only you can see this; "

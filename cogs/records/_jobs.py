@@ -46,7 +46,7 @@ class RecordJobs:
         with retry_on_discord_errors("post the case's transcript"):
             channel = await notes_channel(self.bot, case, guild.channels.queue)
             readers = await team_readers(channel, case)
-            file = transcript_file(self.bot, transcript, case, readers)
+            file = await transcript_file(self.bot, transcript, case, readers)
             count = len(transcript.messages)
             posted = await channel.send(
                 f"📄 The transcript of {ref}: {count} message(s) and the case's timeline. "

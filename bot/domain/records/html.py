@@ -125,6 +125,21 @@ TIMELINE = {
 }
 
 
+# A page stays under Discord's upload limit for bots (10 MiB), whatever the record holds.
+PAGE_BUDGET = 7_000_000
+
+
+class Budget:
+    """What is left of a page's size: rendering stops, saying so, when it runs out."""
+
+    def __init__(self, chars: int = PAGE_BUDGET):
+        self.left = chars
+
+    def spend(self, fragment: str) -> str:
+        self.left -= len(fragment)
+        return fragment
+
+
 class Names:
     """Who is who in a transcript: the names people had when they wrote, ids otherwise, and the
     people the reader must not see named (an anonymous reporter)."""
@@ -218,7 +233,7 @@ def _message(said: Said, first: bool, names: Names, ctx: Rendering, zone: ZoneIn
     return "".join(parts)
 
 
-def _messages(messages: Sequence[Said], names: Names, ctx: Rendering, zone: ZoneInfo) -> str:
+def _messages(messages: Sequence[Said], names: Names, ctx: Rendering, zone: ZoneInfo, budget: Budget) -> str:
     if not messages:
         return (
             '<div class="empty">No messages are kept for this thread: none were recorded, or they '
@@ -233,7 +248,13 @@ def _messages(messages: Sequence[Said], names: Names, ctx: Rendering, zone: Zone
             or previous.name != said.name
             or said.at - previous.at > GROUP_WITHIN
         )
-        out.append(_message(said, first, names, ctx, zone))
+        if budget.left <= 0:
+            out.append(
+                '<p class="note">The rest of this thread doesn\'t fit in one file: '
+                "ask for this case alone with /case transcript.</p>"
+            )
+            break
+        out.append(budget.spend(_message(said, first, names, ctx, zone)))
         previous = said
     return "".join(out)
 
@@ -258,7 +279,9 @@ def _moment(moment: Moment, transcript: Transcript, names: Names, zone: ZoneInfo
     return f'<li><span class="when">{escape(_time(moment.at, zone))}</span>{escape(line)}</li>'
 
 
-def _case_section(transcript: Transcript, names: Names, ctx: Rendering, zone: ZoneInfo) -> str:
+def _case_section(
+    transcript: Transcript, names: Names, ctx: Rendering, zone: ZoneInfo, budget: Budget
+) -> str:
     t = transcript
     facts = [f"<span>{escape(KIND_NAMES.get(t.kind, t.kind))}</span>"]
     if t.kind == "report":
@@ -281,7 +304,7 @@ def _case_section(transcript: Transcript, names: Names, ctx: Rendering, zone: Zo
     ]
     for thread in t.threads:
         out.append(f"<h2>{escape(thread.label)}</h2>")
-        out.append(_messages(t.in_thread(thread.thread_id), names, ctx, zone))
+        out.append(_messages(t.in_thread(thread.thread_id), names, ctx, zone, budget))
     if not t.threads:
         out.append('<div class="empty">This case had no private thread.</div>')
     if len(t.messages) >= MAX_MESSAGES_PER_CASE:
@@ -329,7 +352,7 @@ def render_transcript(
     names = names or Names()
     names.learn(transcript)
     ctx = Rendering(zone=zone, user_name=names.of, channel_names=channel_names)
-    body = _case_section(transcript, names, ctx, zone)
+    body = _case_section(transcript, names, ctx, zone, Budget())
     title = f"{transcript.reference} · {server}"
     return _page(title, body, _footer(server, zone, generated_at))
 
@@ -353,7 +376,8 @@ def render_history(
         f'<header><h1>Earlier cases of {escape(member)}</h1><div class="facts">'
         f"<span>{len(transcripts)} case(s), newest first</span></div></header>"
     )
-    body = intro + "".join(_case_section(t, names, ctx, zone) for t in transcripts)
+    budget = Budget()
+    body = intro + "".join(_case_section(t, names, ctx, zone, budget) for t in transcripts)
     if not transcripts:
         body += '<div class="empty">No earlier cases.</div>'
     return _page(f"{member} · {server}", body, _footer(server, zone, generated_at))

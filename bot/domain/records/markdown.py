@@ -32,8 +32,10 @@ _MASS = re.compile(r"@(everyone|here)\b")
 _INLINE_STYLES = (
     (re.compile(r"\*\*(.+?)\*\*", re.DOTALL), "strong"),
     (re.compile(r"__(.+?)__", re.DOTALL), "u"),
-    (re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])", re.DOTALL), "em"),
-    (re.compile(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])", re.DOTALL), "em"),
+    # An italic span can't hold its own marker: each try stops at the next one, so a line full
+    # of unmatched markers costs linear time, not quadratic.
+    (re.compile(r"(?<![\w*])\*(?![\s*])([^*]+?)(?<![\s*])\*(?![\w*])"), "em"),
+    (re.compile(r"(?<![\w_])_(?![\s_])([^_]+?)(?<![\s_])_(?![\w_])"), "em"),
     (re.compile(r"~~(.+?)~~", re.DOTALL), "s"),
 )
 _SPOILER = re.compile(r"\|\|(.+?)\|\|", re.DOTALL)
