@@ -375,3 +375,21 @@ async def test_the_card_of_a_member_with_earlier_cases_links_to_their_history(te
     page = bytes(answer["attachments"][0]["data"]).decode()
     assert "thanks for coming" in page and "support-0002" in page
     assert sim.channel_messages(world.general) == []  # nothing public
+
+
+async def test_a_reopened_case_closed_again_posts_its_whole_story_once_more(tend: Tend) -> None:
+    world = tend.world
+    case, _said = await lived_support_case(tend)
+    await close_from_card(tend, case)
+    bot = tend.bot
+    assert bot is not None
+    await bot.followups.reopen_case(world.guild, case.id, world.moderator, why="checkin")
+    await tend.settle()
+    await tend.sim.send_message(case.thread_id or 0, world.member, "I'm back, it got worse")
+    await tend.sim.wait_for(lambda: _has(tend, case.id, 10), timeout=20)
+    await bot.cases.close_support(tend.actor(world.moderator), case.id, reason="resolved")
+    await tend.settle()
+    first, second = transcripts_in(tend, notes_thread(tend, case))
+    assert "I&#x27;m back, it got worse" not in first[1]
+    assert "thanks for coming" in second[1] and "I&#x27;m back, it got worse" in second[1]
+    assert "reopened it" in second[1]
