@@ -11,6 +11,7 @@ followups    /followup, /remind, reminders, check-ins, on-call escalation
 privacy      /privacy and the retention purge
 pauses       /pause, Lift pause, a pause ending on time
 appeals      Ask for a review after a timeout, /appeal after a ban; the appeal card
+records      case transcripts (recorded as they happen, posted on close), /case
 conduct      /conduct, /resources
 learning     /learn
 meta         /tend about, doctor, stats, sync; the weekly digest
@@ -28,6 +29,7 @@ EXTENSIONS = (
     "cogs.privacy",
     "cogs.pauses",
     "cogs.appeals",
+    "cogs.records",
     "cogs.conduct",
     "cogs.learning",
     "cogs.meta",

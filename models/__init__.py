@@ -9,6 +9,7 @@ from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
 from .moderation import ACTION_KINDS, PAUSE_REASONS, MemberPause, ModerationAction
+from .records import CaseMessage, TranscriptPost
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -39,6 +40,7 @@ __all__ = [
     "Base",
     "Case",
     "CaseCounter",
+    "CaseMessage",
     "CheckinOptOut",
     "CommandSync",
     "DirectMessage",
@@ -56,6 +58,7 @@ __all__ = [
     "SealedJSON",
     "SealedText",
     "TextCipher",
+    "TranscriptPost",
     "UTCDateTime",
     "UnsealedDatabase",
     "bind_cipher",

@@ -167,16 +167,19 @@ class Retention:
     """How rows of a model with sealed columns expire after the guild's ``privacy.retention_days``.
 
     ``clear``: the row stays (moderation's record) but loses its sealed words and ``also_clear``
-    columns; ``delete``: the row goes; ``keep``: nothing expires (``reason`` says why). ``after``
-    names the timestamp column compared with the cutoff and ``when`` narrows to finished rows
-    (an open case is never purged). Rows are matched by their ``guild_id``.
+    columns; ``delete``: the row goes; ``keep``: nothing expires (``reason`` says why); ``follow``:
+    the row belongs to a row of ``parent`` (whose id ``after`` names) and is deleted when the
+    parent's own rule expires it (a case's messages go with the case). Otherwise ``after`` names
+    the timestamp column compared with the cutoff and ``when`` narrows to finished rows (an open
+    case is never purged). Rows are matched by their ``guild_id``.
     """
 
-    action: Literal["clear", "delete", "keep"]
+    action: Literal["clear", "delete", "keep", "follow"]
     after: str | None = None
     when: Callable[[], ColumnElement[bool]] | None = None
     also_clear: tuple[str, ...] = ()
     reason: str = ""
+    parent: Callable[[], type[Any]] | None = None
 
     @classmethod
     def clear(
@@ -195,6 +198,11 @@ class Retention:
     @classmethod
     def keep(cls, reason: str) -> Retention:
         return cls("keep", reason=reason)
+
+    @classmethod
+    def follow(cls, *, key: str, parent: Callable[[], type[Any]]) -> Retention:
+        """Rows that go when the ``parent`` row ``key`` names is expired by the parent's rule."""
+        return cls("follow", key, parent=parent)
 
 
 def retention_of(base: type[DeclarativeBase], table: Table) -> Retention | None:

@@ -170,8 +170,15 @@ async def test_no_watch_without_the_message_content_intent(
 ) -> None:
     world = build_world(discord_sim)
     listening = {"distress_channels": [world.general]}
+    # The intent is on by default (case transcripts need it): an owner who turns it off.
     async with running_tend(
-        discord_sim, database_url, tmp_path, world=world, listening=listening, **WATCHED
+        discord_sim,
+        database_url,
+        tmp_path,
+        world=world,
+        listening=listening,
+        bot={"message_content_intent": False},
+        **WATCHED,
     ) as tend:
         await discord_sim.send_message(world.general, world.member, "i want to die")
         about = await (await tend.slash(world.member, "tend", subcommand="about")).response()

@@ -28,6 +28,7 @@ from models import (
     KEY_CHECK_VALUE,
     Base,
     Case,
+    CaseMessage,
     DirectMessage,
     FollowUp,
     KeyCheck,
@@ -242,6 +243,17 @@ async def fill(db: Database) -> dict[str, list[tuple[int, Any, int | None]]]:
         session.add_all(
             [support, report, reminder, followup, reflection, key_check, draft, dm, answer, paused, action]
         )
+        await session.flush()
+        support.thread_id, report.thread_id = 1 << 53, 1 << 54
+        # What was said in case threads: MEMBER in their own support thread, and (as a
+        # moderator) in OTHER's conversation about their report; OTHER there too.
+        session.add_all(
+            [
+                said(support, MEMBER, sentinel("case_messages.record_enc"), 1),
+                said(report, MEMBER, sentinel("case_messages.record_enc", 1), 2),
+                said(report, OTHER, sentinel("case_messages.record_enc", 2), 3),
+            ]
+        )
     filled: dict[str, list[tuple[int, Any, int | None]]] = {}
     async with db.read() as session:
         for sealed in sealed_columns(Base.metadata):
@@ -252,6 +264,22 @@ async def fill(db: Database) -> dict[str, list[tuple[int, Any, int | None]]]:
     missing = [name for name, rows in filled.items() if not rows]
     assert not missing, f"fill() puts nothing in {missing}: add a row so its coverage is checked"
     return filled
+
+
+def said(case: Case, author: int, text: str, n: int) -> CaseMessage:
+    assert case.thread_id is not None
+    return CaseMessage(
+        guild_id=GUILD,
+        case_id=case.id,
+        thread_id=case.thread_id,
+        message_id=(1 << 55) + n,
+        author_id=author,
+        record={"name": f"person {n}", "text": text},
+    )
+
+
+def shown_of(value: Any) -> str:
+    return value if isinstance(value, str) else value.get("content") or value["text"]
 
 
 def privacy_service(db: Database) -> PrivacyService:
@@ -272,7 +300,7 @@ async def test_export_has_every_sealed_word_its_author_wrote_and_nothing_else(db
     export = json.dumps(await privacy_service(db).export(GUILD, MEMBER), ensure_ascii=False)
     for sealed in sealed_columns(Base.metadata):
         for _row, value, author in filled[sealed.name]:
-            shown = value if isinstance(value, str) else value["content"]
+            shown = shown_of(value)
             if author == MEMBER:
                 assert shown in export, f"{sealed.name}: written by the member but not exported"
             else:  # nobody's own words (a reported message), or someone else's
@@ -283,15 +311,25 @@ async def test_export_has_every_sealed_word_its_author_wrote_and_nothing_else(db
     assert data["support_requests"][0]["what_you_wrote"] == sentinel("cases.body_enc")
     assert data["support_requests"][0]["topic"] == sentinel("cases.topic_enc")
     assert data["reminders"][0]["text"] == sentinel("follow_ups.note_enc")
-    others = {entry["where"]: entry["text"] for entry in data["other_words_you_wrote"]}
+    others = {entry["where"]: shown_of(entry["text"]) for entry in data["other_words_you_wrote"]}
     assert others == {
         "cases.note": sentinel("cases.note_enc"),
         "follow_ups.note": sentinel("follow_ups.note_enc", 1),
         "reflections.text": sentinel("reflections.text_enc"),
         "direct_messages.body": sentinel("direct_messages.body"),
+        # What they said as a moderator in someone else's thread: their words, not their thread.
+        "case_messages.record": sentinel("case_messages.record_enc", 1),
     }
+    # Their own thread comes whole, as a conversation.
+    (conversation,) = data["your_conversations"]
+    assert conversation["reference"] == "support-0001"
+    assert [(m["from"], m["text"]) for m in conversation["messages"]] == [
+        ("you", sentinel("case_messages.record_enc"))
+    ]
     held = await privacy_service(db).held(GUILD, MEMBER)
-    assert held.other_words == 4 and held.support_cases == 1 and held.reminders == 1
+    # other words: a case note, a follow-up note, a reflection, a DM, what they said in OTHER's thread
+    assert held.other_words == 5 and held.support_cases == 1 and held.reminders == 1
+    assert held.thread_messages == 1
 
 
 async def test_delete_erases_every_erasable_word_the_member_wrote(db: Database) -> None:

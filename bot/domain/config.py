@@ -122,7 +122,8 @@ class BotSettings(_Strict):
     auto_migrate: bool = False
     owner_ids: list[UserId] = []
     members_intent: bool = True
-    message_content_intent: bool = False
+    # Case transcripts read what is said in case threads; the distress watch, watched channels.
+    message_content_intent: bool = True
     # The health and metrics endpoint (/livez, /readyz, /metrics); 0 keeps it off.
     health_port: Annotated[int, Field(ge=0, le=65535)] = 0
     health_host: str = "127.0.0.1"

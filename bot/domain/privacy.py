@@ -17,13 +17,25 @@ from typing import Any
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.domain.cases.kinds import REPORT_NOTIFY
+from bot.domain.cases.kinds import REPORT_NOTIFY, TRANSCRIPT_UNPOST, UnpostPayload
 from bot.domain.cases.store import audit, reference
 from bot.domain.config import Settings
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, JobEngine, JobKind, NoPayload
 from bot.infra.sealing import WordsKey, authored, erase_authored, purge_sealed
-from models import AuditEvent, Case, CheckinOptOut, FollowUp, MemberPause, Reflection, ScheduledItem, utcnow
+from models import (
+    OPEN_STATUSES,
+    AuditEvent,
+    Case,
+    CaseMessage,
+    CheckinOptOut,
+    FollowUp,
+    MemberPause,
+    Reflection,
+    ScheduledItem,
+    TranscriptPost,
+    utcnow,
+)
 
 # The daily purge of what is past the retention period: recurring, one pending per guild.
 RETENTION = JobKind("tend.retention", NoPayload)
@@ -47,6 +59,8 @@ class HeldData:
     last_at: datetime | None
     # Anything else they wrote that Tend keeps (a moderator's notes and reflections).
     other_words: int = 0
+    # Messages of their own case threads (their support threads, their report conversations).
+    thread_messages: int = 0
 
     @property
     def empty(self) -> bool:
@@ -58,6 +72,7 @@ class HeldData:
                 or self.reminders
                 or self.checkins
                 or self.other_words
+                or self.thread_messages
             )
             and not self.checkins_stopped
         )
@@ -69,6 +84,8 @@ class Deleted:
     reports_unlinked: int = 0
     reminders: int = 0
     other_texts: int = 0
+    # Messages of their support threads (their transcripts).
+    thread_messages: int = 0
 
 
 @dataclass(frozen=True)
@@ -78,13 +95,14 @@ class Purged:
     reflections: int = 0
     jobs: int = 0
     case_ids: list[int] = field(default_factory=list)
+    thread_messages: int = 0
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-_CASES, _FOLLOW_UPS = Case.__tablename__, FollowUp.__tablename__
+_CASES, _FOLLOW_UPS, _MESSAGES = Case.__tablename__, FollowUp.__tablename__, CaseMessage.__tablename__
 # The words a support case's /privacy delete counts as "what you wrote when asking for support".
 _INTAKE = ((_CASES, "body"), (_CASES, "topic"))
 
@@ -162,6 +180,71 @@ def _sections(
     }
 
 
+async def own_threads(session: AsyncSession, guild_id: int, member_id: int) -> dict[int, Case]:
+    """The case threads that are the member's own, by thread id: their support threads, the
+    conversation about a report they filed, the conversation with them about a report on them.
+    Never a thread they weren't in (the reporter's, for the reported member)."""
+    cases = (
+        await session.scalars(
+            select(Case).where(
+                Case.guild_id == guild_id, or_(Case.member_id == member_id, Case.subject_id == member_id)
+            )
+        )
+    ).all()
+    threads: dict[int, Case] = {}
+    for case in cases:
+        if case.member_id == member_id and case.thread_id is not None:
+            threads[case.thread_id] = case
+        if case.kind == "report" and case.subject_id == member_id and case.subject_thread_id is not None:
+            threads[case.subject_thread_id] = case
+    return threads
+
+
+def _conversations(
+    threads: dict[int, Case], rows: list[CaseMessage], member_id: int, words: dict[WordsKey, Any]
+) -> list[dict[str, Any]]:
+    """The member's own threads, message by message (what they wrote, and what was said to
+    them there: they read it at the time). Their own words leave ``words``."""
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        case = threads[row.thread_id]
+        words.pop((_MESSAGES, "record", row.id), None)
+        thread = out.setdefault(
+            row.thread_id,
+            {"reference": reference(case.kind, case.number), "messages": []},
+        )
+        record = row.record or {}
+        thread["messages"].append(
+            {
+                "at": _iso(row.created_at),
+                "from": "you" if row.author_id == member_id else record.get("name") or "someone",
+                "text": record.get("text") if row.record is not None else None,
+                "earlier_versions": record.get("edits") or [],
+                "attachments": record.get("attachments") or [],
+                "edited_at": _iso(row.edited_at),
+                "deleted_at": _iso(row.deleted_at),
+            }
+        )
+    return list(out.values())
+
+
+async def _thread_rows(session: AsyncSession, threads: dict[int, Case]) -> list[CaseMessage]:
+    if not threads:
+        return []
+    return list(
+        (
+            await session.scalars(
+                select(CaseMessage)
+                .where(
+                    CaseMessage.thread_id.in_(list(threads)),
+                    CaseMessage.case_id.in_({c.id for c in threads.values()}),
+                )
+                .order_by(CaseMessage.created_at, CaseMessage.message_id)
+            )
+        ).all()
+    )
+
+
 class PrivacyService:
     def __init__(self, db: Database, jobs: JobEngine, settings: Settings, clock: Clock = utcnow):
         self.db = db
@@ -197,6 +280,28 @@ class PrivacyService:
             ).all()
         )
 
+    async def unpost(self, session: AsyncSession, guild_id: int, case_ids: Any) -> int:
+        """Delete the posted copies of these cases' transcripts from Discord (durable jobs) and
+        forget where they were. ``case_ids``: a list, or a query of ids."""
+        posts = (
+            await session.scalars(
+                select(TranscriptPost).where(
+                    TranscriptPost.guild_id == guild_id, TranscriptPost.case_id.in_(case_ids)
+                )
+            )
+        ).all()
+        for post in posts:
+            await self.jobs.add(
+                session,
+                guild_id=guild_id,
+                kind=TRANSCRIPT_UNPOST,
+                due_at=self.clock(),
+                case_id=post.case_id,
+                payload=UnpostPayload(channel_id=post.channel_id, message_id=post.message_id),
+            )
+            await session.delete(post)
+        return len(posts)
+
     async def held(self, guild_id: int, member_id: int) -> HeldData:
         """What Tend holds about the member (their cases, reminders, check-ins, other words they
         wrote): counts and dates."""
@@ -205,7 +310,10 @@ class PrivacyService:
             followups = await self._followups(session, guild_id, member_id)
             stopped = await session.get(CheckinOptOut, (guild_id, member_id)) is not None
             words = await authored(session, guild_id, member_id, with_text=False)
+            threads = await own_threads(session, guild_id, member_id)
+            rows = await _thread_rows(session, threads)
         _sections(cases, followups, words)  # what's left in ``words`` is listed as "other"
+        _conversations(threads, rows, member_id, words)
         dates = [c.opened_at for c in cases] + [f.created_at for f in followups]
         return HeldData(
             support_cases=sum(c.kind == "support" for c in cases),
@@ -217,6 +325,7 @@ class PrivacyService:
             first_at=min(dates) if dates else None,
             last_at=max(dates) if dates else None,
             other_words=len(words),
+            thread_messages=len(rows),
         )
 
     async def export(self, guild_id: int, member_id: int) -> dict[str, Any]:
@@ -237,7 +346,10 @@ class PrivacyService:
                     .order_by(MemberPause.starts_at)
                 )
             ).all()
+            threads = await own_threads(session, guild_id, member_id)
+            rows = await _thread_rows(session, threads)
         sections = _sections(cases, followups, words)
+        conversations = _conversations(threads, rows, member_id, words)
         checkins = [
             {"due_at": _iso(f.first_due_at), "check_in": f.checkin}
             for f in followups
@@ -252,6 +364,8 @@ class PrivacyService:
             "member_id": str(member_id),
             "exported_at": _iso(self.clock()),
             **sections,
+            # Their own case threads only, as recorded for the case's transcript.
+            "your_conversations": conversations,
             "check_ins": checkins,
             "check_ins_stopped_at": _iso(stopped.created_at) if stopped else None,
             # When the moderators paused your use of /support, /report and /remind.
@@ -283,7 +397,26 @@ class PrivacyService:
                 if case.kind == "report":
                     case.member_id = None
                     unlinked.append(case.id)
+            support = [c.id for c in cases if c.kind == "support"]
+            # Their support threads' transcripts go whole (moderation doesn't need them); in a
+            # report's conversation their words stay for moderation but no longer name them.
+            threads = 0
+            if support:
+                gone = await session.execute(
+                    delete(CaseMessage).where(CaseMessage.case_id.in_(support)).returning(CaseMessage.id)
+                )
+                threads = len(gone.scalars().all())
+                await self.unpost(session, guild_id, support)
             if unlinked:
+                said = await session.scalars(
+                    select(CaseMessage).where(
+                        CaseMessage.case_id.in_(unlinked), CaseMessage.author_id == member_id
+                    )
+                )
+                for row in said.all():
+                    row.author_id = None
+                    if row.record is not None:
+                        row.record = {**row.record, "name": "the reporter", "locale": None}
                 await session.execute(
                     update(AuditEvent)
                     .where(AuditEvent.case_id.in_(unlinked), AuditEvent.actor_id == member_id)
@@ -326,6 +459,7 @@ class PrivacyService:
                 reports_unlinked=len(unlinked),
                 reminders=len(reminders),
                 other_texts=other,
+                thread_messages=threads,
             )
             # The audit trail records that a deletion happened, not who asked for it.
             audit(
@@ -338,10 +472,11 @@ class PrivacyService:
                 reports_unlinked=result.reports_unlinked,
                 reminders=result.reminders,
                 other_texts=result.other_texts,
+                thread_messages=result.thread_messages,
             )
             return result
 
-        return await self.db.write(work)
+        return await self.jobs.write(work)
 
     async def purge_expired(self, guild_id: int) -> Purged:
         """The retention purge for one guild: every model with sealed columns applies its declared
@@ -354,6 +489,14 @@ class PrivacyService:
         cutoff = self.clock() - timedelta(days=guild.privacy.retention_days)
 
         async def work(session: AsyncSession) -> Purged:
+            # The posted copies of expired cases' transcripts go with their record.
+            await self.unpost(
+                session,
+                guild_id,
+                select(Case.id).where(
+                    Case.guild_id == guild_id, Case.closed_at < cutoff, Case.status.not_in(OPEN_STATUSES)
+                ),
+            )
             expired = await purge_sealed(session, guild_id, cutoff)
             case_ids = expired.cleared.get(_CASES, [])
             if case_ids:
@@ -372,6 +515,7 @@ class PrivacyService:
                 reflections=len(expired.deleted.get(Reflection.__tablename__, [])),
                 jobs=int(getattr(jobs, "rowcount", 0) or 0),
                 case_ids=sorted(case_ids),
+                thread_messages=len(expired.deleted.get(_MESSAGES, [])),
             )
 
-        return await self.db.write(work)
+        return await self.jobs.write(work)

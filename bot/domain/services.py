@@ -16,6 +16,7 @@ from bot.domain.dms import DmService
 from bot.domain.followups import FollowUpService
 from bot.domain.pauses import PauseService
 from bot.domain.privacy import PrivacyService
+from bot.domain.records import RecordService
 from bot.domain.reflections import ReflectionService
 from bot.infra.crypto import Cipher, load_cipher
 from bot.infra.db import Database
@@ -39,6 +40,7 @@ class Services:
     dms: DmService
     pauses: PauseService
     appeals: AppealService
+    records: RecordService
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -82,4 +84,5 @@ def build_services(
         dms=dms,
         pauses=PauseService(db, jobs, authority, clock),
         appeals=AppealService(cases),
+        records=RecordService(db, authority),
     )

@@ -30,7 +30,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.crypto import EncryptionKeyError
 from bot.infra.db import Database
-from models import KEY_CHECK_ID, KEY_CHECK_VALUE, Base, KeyCheck, SealedColumn, sealed_columns, sealed_tables
+from models import (
+    KEY_CHECK_ID,
+    KEY_CHECK_VALUE,
+    Base,
+    KeyCheck,
+    Retention,
+    SealedColumn,
+    sealed_columns,
+    sealed_tables,
+)
 
 ROTATE_BATCH = 500
 # (table, model attribute, primary key): where one sealed value lives.
@@ -197,6 +206,21 @@ class Expired:
     deleted: dict[str, list[Any]]
 
 
+def _expired(rule: Retention, guild_id: int, cutoff: datetime) -> Any:
+    """The ids of the parent rows a ``follow`` rule's rows go with: those the parent's own rule
+    expires at ``cutoff`` (whether or not their words were cleared already)."""
+    assert rule.parent is not None
+    parent = rule.parent()
+    parent_rule: Retention = parent.retention
+    table: Table = parent.__table__
+    if parent_rule.after is None or parent_rule.action not in ("clear", "delete"):
+        raise LookupError(f"{table.name}'s retention rule expires nothing for others to follow")
+    where = [table.c.guild_id == guild_id, table.c[parent_rule.after] < cutoff]
+    if parent_rule.when is not None:
+        where.append(parent_rule.when())
+    return select(primary_key(table)).where(*where)
+
+
 async def purge_sealed(session: AsyncSession, guild_id: int, cutoff: datetime) -> Expired:
     """Apply every sealed table's declared retention rule to the guild's rows older than ``cutoff``."""
     cleared: dict[str, list[Any]] = {}
@@ -207,6 +231,16 @@ async def purge_sealed(session: AsyncSession, guild_id: int, cutoff: datetime) -
         if rule.action == "keep" or rule.after is None:
             continue
         pk = primary_key(table)
+        if rule.action == "follow":
+            gone = await session.execute(
+                delete(table)
+                .where(
+                    table.c.guild_id == guild_id, table.c[rule.after].in_(_expired(rule, guild_id, cutoff))
+                )
+                .returning(pk)
+            )
+            deleted[table.name] = list(gone.scalars().all())
+            continue
         where = [table.c.guild_id == guild_id, table.c[rule.after] < cutoff]
         if rule.when is not None:
             where.append(rule.when())

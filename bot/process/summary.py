@@ -28,6 +28,11 @@ def summarise(settings: Settings) -> list[str]:
             lines.append(f"  appeals: timeouts {'on' if guild.appeals.timeouts else 'off'}{where}")
             if guild.appeals.timeouts and not bot.members_intent:
                 lines.append("  note: timeout reviews need bot.members_intent = true, so they stay off")
+        if not bot.message_content_intent:
+            lines.append(
+                "  note: bot.message_content_intent is false, so case transcripts record who wrote "
+                "when but not what"
+            )
         if guild.features.distress_watch and not bot.message_content_intent:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"

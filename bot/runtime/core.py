@@ -58,7 +58,7 @@ def build_intents(bot_settings: BotSettings) -> discord.Intents:
     intents.guild_messages = True  # a moderator's first reply in a support thread
     intents.dm_messages = True  # members who DM Tend (not privileged; Discord sends DM content)
     intents.members = bot_settings.members_intent  # a member leaving while a case is open (privileged)
-    # The distress watch, and moderators' words relayed to a member's DMs (privileged).
+    # Case transcripts, the distress watch, and moderators' words relayed to a member's DMs (privileged).
     intents.message_content = bot_settings.message_content_intent
     return intents
 
@@ -143,6 +143,7 @@ class TendBot(commands.AutoShardedBot):
         self.dms = services.dms
         self.pauses = services.pauses
         self.appeals = services.appeals
+        self.records = services.records
         self.started_monotonic = time.monotonic()
         # In memory, safe to lose: each guild's prompt library and compiled distress signals,
         # rebuilt from the config on use; the kinds of case, registered by the features at load.

@@ -63,7 +63,10 @@ def member_line(facts: MemberFacts | None) -> str:
         parts.append("**has left the server**")
     elif facts.joined_at is not None:
         parts.append(f"joined {discord.utils.format_dt(facts.joined_at, 'D')}")
-    parts.append(f"{facts.past_cases} earlier case(s)")
+    earlier = f"{facts.past_cases} earlier case(s)"
+    if facts.past_cases:
+        earlier += " (`/case history`)"  # and the card's Earlier cases button while it is open
+    parts.append(earlier)
     return " · ".join(parts)
 
 

@@ -57,6 +57,11 @@ def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
             f"Reports you filed: **{held.reports_filed}**",
             f"Distress notices (a link to a message, never a copy): **{held.distress_notices}**",
             f"Your reminders: **{held.reminders}**",
+            *(
+                [f"Messages in your case threads (kept for the case's record): **{held.thread_messages}**"]
+                if held.thread_messages
+                else []
+            ),
             f"Check-ins sent to you: **{held.checkins}**"
             + (" (you asked us to stop)" if held.checkins_stopped else ""),
             *(
@@ -136,7 +141,12 @@ class PrivacyButton(Guarded, DynamicItem[Button], template=PRIVACY):  # type: ig
             f"{deleted.intake_texts} support message(s), {deleted.reminders} reminder(s)"
             + (f", {deleted.other_texts} other thing(s) you wrote" if deleted.other_texts else "")
             + "; "
-            f"your name is off {deleted.reports_unlinked} report(s).",
+            f"your name is off {deleted.reports_unlinked} report(s)."
+            + (
+                f" The record of your support threads ({deleted.thread_messages} message(s)) is gone too."
+                if deleted.thread_messages
+                else ""
+            ),
         )
 
     def confirmation(self) -> tuple[PrivacyButton, PrivacyButton]:
@@ -144,7 +154,8 @@ class PrivacyButton(Guarded, DynamicItem[Button], template=PRIVACY):  # type: ig
 
 
 CONFIRM_DELETE = (
-    "This deletes what you wrote when asking for support, your reminders and anything else "
+    "This deletes what you wrote when asking for support (and the record of your support "
+    "threads), your reminders and anything else "
     "you wrote that the team doesn't need (your reflections), and removes your name from "
     "reports you filed (the reports stay, so the moderators can still act on them). "
     "It can't be undone. Delete now?"
@@ -167,10 +178,12 @@ class PrivacyCog(commands.Cog):
 
     async def purge(self, job: Job[NoPayload]) -> None:
         purged = await self.bot.privacy.purge_expired(job.guild_id)
-        if purged.cases or purged.followups or purged.reflections or purged.jobs:
+        if purged.cases or purged.followups or purged.reflections or purged.jobs or purged.thread_messages:
             log.info(
-                "retention: purged %d case(s), %d reminder(s), %d reflection(s), %d finished job(s)",
+                "retention: purged %d case(s), %d thread message(s), %d reminder(s), %d reflection(s), "
+                "%d finished job(s)",
                 purged.cases,
+                purged.thread_messages,
                 purged.followups,
                 purged.reflections,
                 purged.jobs,

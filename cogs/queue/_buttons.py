@@ -18,6 +18,7 @@ from bot.domain.cases.store import open_load
 from bot.domain.errors import InvalidInput
 from bot.domain.permissions import is_moderator
 from bot.runtime.queue import CaseButton, MoreGuidanceButton, guidance, join_case_threads
+from bot.runtime.records import send_history
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import ID, Guarded, actor_of, button_row, id_template
 
@@ -118,4 +119,20 @@ class HandOffPick(Guarded, DynamicItem[UserSelect], template=rf"case:{ID}:handof
         )
 
 
-ITEMS = (ClaimButton, HandOffButton, HandOffPick, MoreGuidanceButton)
+class HistoryButton(CaseButton, DynamicItem[Button], template=id_template("case", "history")):  # type: ignore[misc]
+    """The earlier cases of the person the card is about (never a report's reporter), each
+    with its transcript: ``/case history`` from the card."""
+
+    action, label = "history", "Earlier cases"
+
+    async def act(self, interaction: discord.Interaction[TendBot]) -> None:
+        bot = interaction.client
+        actor = await self.begin(interaction)
+        case = await bot.cases.for_moderator(actor, self.target_id)
+        about = bot.kinds.of(case).about(case)
+        if about is None:
+            raise InvalidInput("I no longer know who this case is about, so there's no history to show.")
+        await send_history(interaction, about)
+
+
+ITEMS = (ClaimButton, HandOffButton, HandOffPick, HistoryButton, MoreGuidanceButton)

@@ -17,7 +17,7 @@ from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.members import member_of
 from bot.runtime.queue import CardContext, CaseKind, MemberFacts, messageable, notes_channel
 
-from ._buttons import ClaimButton, HandOffButton
+from ._buttons import ClaimButton, HandOffButton, HistoryButton
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
@@ -29,8 +29,9 @@ if TYPE_CHECKING:
 PAUSE_SHOWN_FOR = timedelta(days=90)
 
 
-def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.View | None:
-    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off."""
+def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind, past: int = 0) -> discord.ui.View | None:
+    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off; and
+    the person's earlier cases when they have any (their transcripts, /case history)."""
     if not case.is_open:
         return None
     view = discord.ui.View(timeout=None)
@@ -39,6 +40,8 @@ def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.V
     for item in kind.buttons(case, guild):
         view.add_item(item)
     view.add_item(HandOffButton(case.id))
+    if past:
+        view.add_item(HistoryButton(case.id))
     return view
 
 
@@ -122,7 +125,7 @@ class CaseJobs:
         paused = pause_line(pause, case, self.bot.cases.clock())
         if paused:
             embed.add_field(name="⏸ Pause", value=paused, inline=False)
-        buttons = card_buttons(case, guild, kind)
+        buttons = card_buttons(case, guild, kind, past)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role
         if case.escalated and role and case.card_message_id is None:

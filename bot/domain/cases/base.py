@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import CASE_GONE, Actor, Authority, require_case_member
-from bot.domain.cases.kinds import CARD_SYNC
+from bot.domain.cases.kinds import CARD_SYNC, CASE_TRANSCRIPT
 from bot.domain.cases.store import audit, reference
 from bot.domain.errors import InvalidInput, NotFound
 from bot.infra.db import Database
@@ -148,6 +148,20 @@ class CaseBase:
         case.status, case.outcome, case.closed_at, case.closed_by = status, outcome, now, actor_id
         if acknowledge:
             case.acknowledged_at = case.acknowledged_at or now
+
+    async def keep_transcript(self, session: AsyncSession, case: Case) -> None:
+        """A case closed: post its transcript to the team's notes thread, once (a durable job in
+        the closing transaction, so a restart before it is posted still posts exactly one)."""
+        if case.kind == "distress":
+            return  # no thread of its own: a reached-out member's support case has the transcript
+        await self.jobs.add(
+            session,
+            guild_id=case.guild_id,
+            kind=CASE_TRANSCRIPT,
+            due_at=self.clock(),
+            case_id=case.id,
+            dedupe_key=f"transcript:{case.id}",
+        )
 
     @staticmethod
     def require_open(case: Case) -> None:

@@ -55,6 +55,13 @@ class TalkPayload:
     which: str = "reporter"
 
 
+@dataclass(frozen=True)
+class UnpostPayload:
+    # A transcript file Tend posted (its message), to delete with the record.
+    channel_id: int = 0
+    message_id: int = 0
+
+
 CARD_SYNC = JobKind("case.card", NoPayload)
 SUPPORT_SETUP = JobKind("support.setup", SetupPayload)
 SUPPORT_NUDGE = JobKind("support.nudge", NoPayload)
@@ -64,3 +71,7 @@ CASE_FOLLOWUP = JobKind("case.followup", CaseFollowUpPayload)
 CASE_NOTICE = JobKind("case.notice", NoticePayload)
 REPORT_NOTIFY = JobKind("report.notify", MessagePayload)
 REPORT_TALK = JobKind("report.talk", TalkPayload)
+# A closed case's transcript, posted once to its notes thread (cogs/records).
+CASE_TRANSCRIPT = JobKind("case.transcript", NoPayload)
+# ...and deleted from Discord when the record goes (retention, a member's /privacy delete).
+TRANSCRIPT_UNPOST = JobKind("case.transcript_unpost", UnpostPayload)

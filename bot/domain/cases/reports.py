@@ -273,6 +273,7 @@ class ReportService:
             case.holder_id = case.holder_id or moderator_id
             case.note = note or None
             audit(session, case, status, moderator_id, outcome=outcome)
+            await self.cases.keep_transcript(session, case)
             if case.member_id is not None:
                 await self.cases.notify_member(session, case, f"outcome.{outcome}")
             if follow_with and follow_after:

@@ -337,6 +337,7 @@ class CaseService(CaseBase):
                 payload=ClosePayload(survey=survey, by_member=by_member),
                 dedupe_key=f"close:{case.id}",
             )
+            await self.keep_transcript(session, case)
             if followup_at is not None:
                 await self.jobs.add(
                     session,
