@@ -383,7 +383,8 @@ async def test_without_message_content_moderators_mention_tend_to_reach_the_memb
     discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
 ) -> None:
     sim = discord_sim
-    async with running_tend(sim, database_url, tmp_path) as tend:  # the default: no Message Content
+    # Message Content switched off (the default is on: transcripts need it)
+    async with running_tend(sim, database_url, tmp_path, bot={"message_content_intent": False}) as tend:
         world = tend.world
         case, _ = await relay_case(tend)
         thread = case.thread_id or 0
