@@ -7,6 +7,7 @@ from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
+from .locales import MemberLocale
 from .reflections import Reflection
 from .sealed import (
     Retention,
@@ -38,6 +39,7 @@ __all__ = [
     "CommandSync",
     "FollowUp",
     "KeyCheck",
+    "MemberLocale",
     "Reflection",
     "ReportDraft",
     "Retention",

@@ -12,6 +12,7 @@ from bot.domain.cases.distress import DistressService
 from bot.domain.cases.reports import ReportService
 from bot.domain.config import Settings
 from bot.domain.followups import FollowUpService
+from bot.domain.i18n.store import LocaleStore
 from bot.domain.privacy import PrivacyService
 from bot.domain.reflections import ReflectionService
 from bot.infra.crypto import Cipher, load_cipher
@@ -33,6 +34,7 @@ class Services:
     followups: FollowUpService
     privacy: PrivacyService
     authority: Authority
+    locales: LocaleStore
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -70,4 +72,5 @@ def build_services(
         followups=followups,
         privacy=PrivacyService(db, jobs, settings, clock),
         authority=authority,
+        locales=LocaleStore(db, clock),
     )

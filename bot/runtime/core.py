@@ -18,6 +18,8 @@ from bot.domain.errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from bot.domain.guidance import DistressSignals, PromptLibrary, load_signals
 from bot.domain.permissions import is_moderator
 from bot.domain.services import Services
+from bot.runtime.commands_i18n import CatalogueTranslator
+from bot.runtime.language import remember_locale
 from bot.runtime.members import RecentMembers, remember_interaction
 from bot.runtime.metrics import BotMetrics
 from bot.runtime.modals import ModalRouter
@@ -151,6 +153,8 @@ class TendBot(commands.AutoShardedBot):
     # -- lifecycle -----------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        # Command names and descriptions in each member's language (bot/runtime/commands_i18n.py).
+        await self.tree.set_translator(CatalogueTranslator())
         for extension in self.feature_extensions:
             await self.load_extension(extension)
         await sync_commands(self)
@@ -173,6 +177,7 @@ class TendBot(commands.AutoShardedBot):
 
     async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
         remember_interaction(self.recent_members, interaction)
+        await remember_locale(self, interaction)
         if interaction.type is discord.InteractionType.modal_submit:
             await self.modals.dispatch(self, interaction)
         elif interaction.type is discord.InteractionType.component and not self.knows_component(interaction):

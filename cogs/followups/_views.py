@@ -17,7 +17,9 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.disclosure import name, tend_checks_in_for, unchecked
 from bot.domain.followups import parse_when
+from bot.domain.i18n import Language, _
 from bot.domain.text import fit
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import ID, IdButton, actor_of
@@ -149,7 +151,11 @@ def reminder_buttons(followup: FollowUp, case_closed: bool) -> discord.ui.View:
 
 # -- the member's check-in ----------------------------------------------------------------
 
-CHECKIN_LABELS = {"ok": "I'm OK", "talk": "I'd like to talk again", "stop": "Please stop checking in"}
+CHECKIN_LABELS = {
+    "ok": _("I'm OK"),
+    "talk": _("I'd like to talk again"),
+    "stop": _("Please stop checking in"),
+}
 CHECKIN_REPLIES = {"ok": "checkin_ok_reply", "talk": "checkin_talk_reply", "stop": "checkin_stop_reply"}
 
 
@@ -163,8 +169,10 @@ class CheckinButton(IdButton, DynamicItem[Button], template=CHECKIN):  # type: i
         "stop": discord.ButtonStyle.secondary,
     }
 
-    def __init__(self, followup_id: int, answer: str):
-        super().__init__(followup_id, CHECKIN_LABELS[answer], action=answer, style=self.STYLES[answer])
+    def __init__(self, followup_id: int, answer: str, speak: Language | None = None):
+        super().__init__(
+            followup_id, CHECKIN_LABELS[answer], action=answer, style=self.STYLES[answer], speak=speak
+        )
         self.answer = answer
 
     @classmethod
@@ -179,13 +187,15 @@ class CheckinButton(IdButton, DynamicItem[Button], template=CHECKIN):  # type: i
         answered = await bot.followups.answer_checkin(self.target_id, interaction.user.id, self.answer)
         followup = answered.followup
         library = bot.prompts(followup.guild_id)
-        await _close_message(interaction, f"*You answered: {CHECKIN_LABELS[self.answer]}.*")
+        speak = language_of(interaction)
+        answer = speak(_("You answered: {answer}.", answer=CHECKIN_LABELS[self.answer]))
+        await _close_message(interaction, f"*{answer}*")
         reply = CHECKIN_REPLIES[self.answer]
         if answered.for_anonymous_reporter and self.answer == "talk":
             reply = "checkin_reporter_talk_reply"  # not tied to their report: /support is theirs
         server = bot.settings.guild(followup.guild_id)
         await reply_private(
-            interaction, library.message(reply, server=(server.name if server else None) or "the server")
+            interaction, library.message(reply, server=(server.name if server else None) or _("the server"))
         )
         await tell_the_moderator(bot, followup, self.answer, answered.case)
 
@@ -213,10 +223,10 @@ async def tell_the_moderator(bot: TendBot, followup: FollowUp, answer: str, case
         await bot.followups.notify(followup.guild_id, channel, text, ping=ping)
 
 
-def checkin_buttons(followup_id: int) -> discord.ui.View:
+def checkin_buttons(followup_id: int, speak: Language | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for answer in ("ok", "talk", "stop"):
-        view.add_item(CheckinButton(followup_id, answer))
+        view.add_item(CheckinButton(followup_id, answer, speak))
     return view
 
 

@@ -15,8 +15,10 @@ from discord.ui import Button, DynamicItem, Select
 
 from bot.domain.authority import snowflake
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import _
 from bot.runtime.audience import message_in
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import member_language
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, button_row
 from cogs.support import reach_out
@@ -81,15 +83,17 @@ class ShareResourcesButton(_ListenButton, DynamicItem[Button], template=TARGET +
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        server = guild.name or (interaction.guild.name if interaction.guild else "the server")
-        intro = (
-            f"Hi, one of the moderators of {server} thought these might be useful. No need to reply; "
-            "they're here whenever you want them."
+        server = guild.name or (interaction.guild.name if interaction.guild else _("the server"))
+        intro = _(
+            "Hi, one of the moderators of {server} thought these might be useful. No need to reply;"
+            " they're here whenever you want them.",
+            server=server,
         )
         member_id = await self.author(interaction)
         user = bot.get_user(member_id) or await bot.fetch_user(member_id)
         try:
-            await user.send(intro, embed=resources_embed(guild.resources, title="Resources"))
+            speak = await member_language(bot, guild.id, member_id)
+            await user.send(speak(intro), embed=resources_embed(guild.resources, speak))
         except discord.Forbidden:
             await reply_private(
                 interaction,

@@ -12,6 +12,7 @@ from bot.domain.cases import reference
 from bot.domain.cases.kinds import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
 from bot.domain.disclosure import announce_departure
 from bot.domain.text import fit, matches
+from bot.runtime.language import language_of
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import button_row
 
@@ -62,7 +63,9 @@ class SupportCog(commands.Cog):
         if refusal is not None:
             await refuse_kindly(interaction, guild, refusal)
             return
-        await self.bot.modals.open(interaction, SupportModal(fit(topic, 80) if topic else None))
+        await self.bot.modals.open(
+            interaction, SupportModal(fit(topic, 80) if topic else None, language_of(interaction))
+        )
 
     @support.autocomplete("topic")
     async def _topics(

@@ -9,10 +9,12 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import ClosePayload, SetupPayload
+from bot.domain.i18n import N_, Language, _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import private_thread, thread_of
 from bot.runtime.ui import button_row
 
@@ -62,11 +64,12 @@ class SupportJobs:
                 if case.holder_id is not None:
                     # Whoever claimed it (or had it handed to them) while the thread was pending.
                     await thread.add_user(discord.Object(case.holder_id))
-                content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
+                speak = await member_language(self.bot, guild.id, case.member_id)
+                content, embeds = self.welcome(guild, case, case.body, speak, job.payload.reached_out_by)
                 await thread.send(
                     content,
                     embeds=embeds,
-                    view=button_row(MemberCloseButton(case.id)),
+                    view=button_row(MemberCloseButton(case.id, speak=speak)),
                     # Only the member is pinged; anything they wrote stays inert.
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
                     nonce=f"welcome-{case.id}",
@@ -80,10 +83,15 @@ class SupportJobs:
         return self.bot.cases.thread_ready(case.id, made)
 
     def welcome(
-        self, guild: GuildConfig, case: Case, body: str | None, reached_out_by: int | None = None
+        self,
+        guild: GuildConfig,
+        case: Case,
+        body: str | None,
+        speak: Language,
+        reached_out_by: int | None = None,
     ) -> tuple[str, list[discord.Embed]]:
         library = self.bot.prompts(guild.id)
-        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else speak(_("this server")))
         member = f"<@{case.member_id}>"
         if reached_out_by:
             content = library.message(
@@ -91,15 +99,19 @@ class SupportJobs:
             )
         else:
             content = library.message("support_welcome", member=member, server=server)
-        content = f"{content}\n\n{library.message('support_privacy')}"
+        text = f"{speak(content)}\n\n{speak(library.message('support_privacy'))}"
         embeds = []
         if body:
             embeds.append(
-                discord.Embed(title="What you wrote", description=quote(body, _QUOTE_LIMIT), colour=_COLOUR)
+                discord.Embed(
+                    title=speak(_("What you wrote")), description=quote(body, _QUOTE_LIMIT), colour=_COLOUR
+                )
             )
         if guild.resources:
-            embeds.append(resources_embed(guild.resources, title="If you need something right now"))
-        return fit(content, 2000), embeds
+            embeds.append(
+                resources_embed(guild.resources, speak, title=speak(_("If you need something right now")))
+            )
+        return fit(text, 2000), embeds
 
     async def nudge(self, job: Job[NoPayload]) -> None:
         """No moderator has replied yet: nudge the queue, once."""
@@ -108,10 +120,18 @@ class SupportJobs:
         if not case.is_open or case.first_reply_at is not None:
             return
         minutes = guild.support.nudge_after_minutes
-        text = (
-            f"⏰ {reference(case.kind, case.number)} has waited {minutes} minutes without a moderator reply."
-            + (f" The member is in <#{case.thread_id}>." if case.thread_id else "")
+        team = team_language(self.bot, guild.id)
+        text = "⏰ " + team(
+            N_(
+                "{reference} has waited {minutes} minute without a moderator reply.",
+                "{reference} has waited {minutes} minutes without a moderator reply.",
+                minutes,
+                reference=reference(case.kind, case.number),
+                minutes=minutes,
+            )
         )
+        if case.thread_id:
+            text += " " + team(_("The member is in {thread}.", thread=f"<#{case.thread_id}>"))
         with retry_on_discord_errors("nudge the queue"):
             channel = self.bot.get_channel(guild.channels.queue) or await self.bot.fetch_channel(
                 guild.channels.queue
@@ -136,12 +156,14 @@ class SupportJobs:
         if wait > 0:
             raise Retry("the member wrote since this was scheduled", after=wait)
         library = self.bot.prompts(guild.id)
+        speak = await member_language(self.bot, guild.id, case.member_id)
         with retry_on_discord_errors("ask the member whether to keep their thread"):
             thread = await thread_of(self.bot, case.thread_id)
             await thread.send(
-                f"<@{case.member_id}> {library.message('silence_question')}",
+                f"<@{case.member_id}> {speak(library.message('silence_question'))}",
                 view=button_row(
-                    KeepOpenButton(case.id), MemberCloseButton(case.id, label="You can close it")
+                    KeepOpenButton(case.id, speak=speak),
+                    MemberCloseButton(case.id, label=_("You can close it"), speak=speak),
                 ),
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
                 nonce=f"quiet-{job.id}",
@@ -154,14 +176,19 @@ class SupportJobs:
         if case.thread_id is None:
             return
         library = self.bot.prompts(guild.id)
+        speak = await member_language(self.bot, guild.id, case.member_id)
         by_member = job.payload.by_member
-        text = library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
+        text = speak(
+            library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
+        )
         ask = job.payload.survey and case.member_left_at is None
         with retry_on_discord_errors("close the member's thread"):
             thread = await thread_of(self.bot, case.thread_id)
             if ask:
-                text = f"{text}\n\n{library.message('survey_question')}"
-                buttons = button_row(*(SurveyButton(case.id, answer) for answer in ("yes", "somewhat", "no")))
+                text = f"{text}\n\n{speak(library.message('survey_question'))}"
+                buttons = button_row(
+                    *(SurveyButton(case.id, answer, speak) for answer in ("yes", "somewhat", "no"))
+                )
                 await thread.send(text, view=buttons, nonce=f"close-{case.id}")
             else:
                 await thread.send(text, nonce=f"close-{case.id}")

@@ -30,7 +30,8 @@ from bot.domain.guidance.catalogue import (
     placeholders,
     render_prompt_text,
 )
-from bot.domain.guidance.overrides import override_problems
+from bot.domain.guidance.overrides import override_problems, split_locales
+from bot.domain.i18n import Text
 
 __all__ = [
     "DISTRESS_CATEGORIES",
@@ -64,11 +65,14 @@ class PromptLibrary:
         prompts: Mapping[str, Prompt],
         rule_prompts: Mapping[str, PromptOverride],
         messages: Mapping[str, str],
+        localized: Mapping[str, Mapping[str, str]] | None = None,
     ) -> None:
         self._defaults = defaults
         self._prompts = dict(prompts)
         self._rule_prompts = dict(rule_prompts)
         self._messages = dict(messages)
+        # The owner's texts per language code ([guilds.messages.es]); "en" holds plain overrides.
+        self._localized = {code: dict(texts) for code, texts in (localized or {}).items()}
 
     @classmethod
     def for_guild(
@@ -83,13 +87,14 @@ class PromptLibrary:
         """
         defaults = load_defaults()
         flat_prompts = flatten_tables(dict(prompts or {}), is_prompt_table)
-        flat_messages = flatten_tables(dict(messages or {}), is_message_leaf)
+        plain, by_locale = split_locales(dict(messages or {}))
+        flat_messages = flatten_tables(plain, is_message_leaf)
         rule_ids = [
             key.removeprefix(RULE_SITUATION_PREFIX)
             for key in flat_prompts
             if key.startswith(RULE_SITUATION_PREFIX)
         ]
-        problems = override_problems(flat_prompts, flat_messages, rule_ids)
+        problems = override_problems(flat_prompts, dict(messages or {}), rule_ids)
         if problems:
             raise ValueError("prompt overrides cannot be used:\n" + "\n".join(problems))
 
@@ -101,7 +106,9 @@ class PromptLibrary:
                 rule_prompts[situation.removeprefix(RULE_SITUATION_PREFIX)] = override
             else:
                 merged[situation] = _merge(merged[situation], override)
-        return cls(defaults, merged, rule_prompts, {**defaults.messages, **flat_messages})
+        localized = {code: flatten_tables(table, is_message_leaf) for code, table in by_locale.items()}
+        localized["en"] = {**flat_messages, **localized.get("en", {})}
+        return cls(defaults, merged, rule_prompts, dict(defaults.messages), localized)
 
     # -- moderator guidance ---------------------------------------------------------------
 
@@ -148,21 +155,28 @@ class PromptLibrary:
 
     # -- member- and team-facing messages -------------------------------------------------
 
-    def message(self, key: str, **values: object) -> str:
-        """The message ``key`` with its placeholders filled; extra values are ignored.
+    def message(self, key: str, **values: object) -> Text:
+        """The message ``key`` with its placeholders, to be written in each reader's language.
 
-        Raises ``KeyError`` for an unknown key and :class:`MissingPlaceholder` when a value the
-        text needs is missing, so raw ``{braces}`` never reach a member.
+        Tend's English is the catalogue's msgid (context ``messages.<key>``); the owner's texts
+        for a language win over the catalogue's. Extra values are ignored. Raises ``KeyError``
+        for an unknown key and :class:`MissingPlaceholder` when a value a text needs is missing,
+        so raw ``{braces}`` never reach a member.
         """
         if key not in self._messages:
             raise KeyError(f"no message called {key!r} (known: {', '.join(MESSAGE_KEYS)})")
-        template = self._messages[key]
-        needed = dict.fromkeys(placeholders(template))
+        default = self._messages[key]
+        overrides = {code: texts[key] for code, texts in self._localized.items() if key in texts}
+        needed: dict[str, None] = {}
+        for template in (default, *overrides.values()):
+            needed.update(
+                dict.fromkeys(name.split(":", 1)[0].split("!", 1)[0] for name in placeholders(template))
+            )
         missing = [name for name in needed if name not in values]
         if missing:
             listed = ", ".join(f"{{{name}}}" for name in missing)
             raise MissingPlaceholder(f"message {key!r} needs a value for {listed}")
-        return template.format_map({name: values[name] for name in needed})
+        return Text(default, {name: values[name] for name in needed}, f"messages.{key}", overrides=overrides)
 
 
 def _merge(base: Prompt, override: PromptOverride) -> Prompt:
