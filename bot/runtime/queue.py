@@ -18,6 +18,7 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.guidance import render_prompt_text
+from bot.domain.i18n import ENGLISH, Language, _, language_name
 from bot.runtime.ui import IdButton, actor_of
 
 if TYPE_CHECKING:
@@ -38,6 +39,7 @@ STATUS_COLOURS = {
     "dismissed": discord.Colour.light_grey(),
 }
 GUIDANCE_COLOUR = discord.Colour.blue()
+ONLY_YOU = _("Only you can see this. The member never sees these prompts.")
 
 
 @dataclass(frozen=True)
@@ -54,15 +56,16 @@ class MemberFacts:
         return discord.utils.snowflake_time(self.user_id)
 
 
-def member_line(facts: MemberFacts | None) -> str:
+def member_line(facts: MemberFacts | None, team: Language = ENGLISH) -> str:
     if facts is None:
-        return "(not recorded)"
-    parts = [f"<@{facts.user_id}>", f"account {discord.utils.format_dt(facts.account_created, 'R')}"]
+        return team(_("(not recorded)"))
+    account = discord.utils.format_dt(facts.account_created, "R")
+    parts = [f"<@{facts.user_id}>", team(_("account {when}", when=account))]
     if not facts.in_server:
-        parts.append("**has left the server**")
+        parts.append(team(_("**has left the server**")))
     elif facts.joined_at is not None:
-        parts.append(f"joined {discord.utils.format_dt(facts.joined_at, 'D')}")
-    parts.append(f"{facts.past_cases} earlier case(s)")
+        parts.append(team(_("joined {when}", when=discord.utils.format_dt(facts.joined_at, "D"))))
+    parts.append(team(_("{count} earlier case(s)", count=facts.past_cases)))
     return " · ".join(parts)
 
 
@@ -74,6 +77,17 @@ class CardContext:
     facts: MemberFacts | None
     readers: Readers
     library: PromptLibrary
+    # The team's language (guilds.language), and the Discord locale of the member who wrote.
+    team: Language = ENGLISH
+    writer_locale: str | None = None
+
+    def writes_in(self) -> str | None:
+        """ "writes in Spanish", in the team's language, or None when Tend never heard from them."""
+        if not self.writer_locale:
+            return None
+        return self.team(
+            _("writes in {language}", language=language_name(self.writer_locale, self.team.code))
+        )
 
 
 class CaseKind(Protocol):
@@ -149,7 +163,7 @@ def guidance_embed(
 ) -> discord.Embed:
     """A prompt of the library as a private embed for the moderator."""
     embed = discord.Embed(title=prompt.title, description=render_prompt_text(prompt), colour=colour)
-    embed.set_footer(text=footer or "Only you can see this. The member never sees these prompts.")
+    embed.set_footer(text=footer or ONLY_YOU.msgid)
     return embed
 
 

@@ -12,6 +12,7 @@ from bot.domain.text import fit
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import team_language
 from bot.runtime.members import member_of
 from bot.runtime.queue import CardContext, CaseKind, MemberFacts, messageable, notes_channel
 
@@ -59,6 +60,15 @@ class CaseJobs:
             user_id, member.joined_at if member else None, member is not None and not left, past
         )
 
+    async def writer_locale(self, case: Case) -> str | None:
+        """The Discord locale of the member who opened the case (the card says what they write in)."""
+        if case.member_id is None:
+            return None
+        try:
+            return await self.bot.services.locales.locale_of(case.member_id)
+        except Exception:
+            return None  # a card without the language line beats no card
+
     async def sync_card(self, job: Job[NoPayload]) -> Finish | None:
         """Post the case's card in the queue, or edit it to show where the case is now."""
         guild = self.bot.settings.guild(job.guild_id)
@@ -84,6 +94,8 @@ class CaseJobs:
             facts=await self.member_facts(case, about, past),
             readers=await team_readers(channel, case),
             library=self.bot.prompts(guild.id),
+            team=team_language(self.bot, guild.id),
+            writer_locale=await self.writer_locale(case),
         )
         embed = kind.card(case, context)
         limit = guild.listening.max_open_per_moderator

@@ -32,6 +32,8 @@ class User:
     global_name: str | None = None
     avatar: str | None = None
     dms_closed: bool = False
+    # The Discord client language this person uses (sent as interaction.locale).
+    locale: str = "en-US"
 
 
 @dataclass
@@ -109,6 +111,8 @@ class Guild:
     channel_ids: list[int] = field(default_factory=list)
     members: dict[int, Member] = field(default_factory=dict)
     bot_role_id: int | None = None
+    # The server's language (Server Settings → Community), sent as guild_locale / preferred_locale.
+    preferred_locale: str = "en-US"
 
 
 @dataclass
