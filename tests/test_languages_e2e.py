@@ -120,7 +120,9 @@ async def test_a_spanish_speaking_member_reads_spanish_and_the_team_english(cari
     )
     resolve = await click(tend, card_of(tend, filed_case), "Resolve", world.moderator)
     await resolve.response()
-    closed = await sim.submit_modal(resolve, world.moderator, {"outcome": ["warning"], "note": "", "follow": ["none"]})
+    closed = await sim.submit_modal(
+        resolve, world.moderator, {"outcome": ["warning"], "note": "", "follow": ["none"]}
+    )
     await closed.wait_followup()
     await tend.settle()
     outcome = sim.dm_messages(world.member)[-1]["content"]
