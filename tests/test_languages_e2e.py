@@ -239,3 +239,23 @@ async def test_a_member_with_no_stored_language_gets_the_servers_later(caring: T
     checkin = sim.dm_messages(world.member2)[-1]
     assert checkin["content"].startswith("Oi, aqui é a moderação de Haven.")
     assert "Estou bem" in buttons(checkin)
+
+
+async def test_the_team_reads_cards_in_its_own_language(
+    discord_sim: DiscordSimulator, database_url: str, tmp_path: Path
+) -> None:
+    async with running_tend(discord_sim, database_url, tmp_path, language="de") as tend:
+        sim, world = tend.sim, tend.world
+        sim.set_locale(world.member, "es-419")
+        opened = await tend.slash(world.member, "support")
+        await opened.response()
+        said = await sim.submit_modal(opened, world.member, {"story": "necesito hablar"})
+        assert (await said.wait_followup())["content"].startswith("Gracias por escribirnos")
+        await tend.settle()
+        card = card_of(tend, await only_case(tend))
+        assert "schreibt auf Spanisch" in fields(card)["Mitglied"]
+        assert fields(card)["Status"] == "Wartet auf die Moderation"
+        assert set(buttons(card)) == {"Übernehmen", "Mich hinzufügen", "Übergeben", "Schließen"}
+        # The member's own thread stays in their language whatever the team speaks.
+        welcome = sim.channel_messages((await only_case(tend)).thread_id or 0)[0]
+        assert welcome["content"].startswith("Hola")

@@ -18,7 +18,7 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.guidance import render_prompt_text
-from bot.domain.i18n import ENGLISH, Language, _, language_name
+from bot.domain.i18n import ENGLISH, Language, Text, _, language_name
 from bot.runtime.ui import IdButton, actor_of
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class CaseKind(Protocol):
 
     name: ClassVar[str]
     # The queue's first button while nobody holds the case ("Claim", "Acknowledge", ...).
-    claim_label: ClassVar[str]
+    claim_label: ClassVar[str | Text]
 
     def about(self, case: Case) -> int | None:
         """Whom the card's member facts describe (the member asking, the reported member)."""

@@ -10,6 +10,7 @@ from discord.ui import Button, DynamicItem
 
 from bot.domain.cases import reference
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import Text, _
 from bot.domain.text import fit
 from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance_embed, member_line
 from bot.runtime.replies import reply_private
@@ -41,7 +42,7 @@ def status_line(case: Case) -> str:
 
 class DistressKind:
     name: ClassVar[str] = "distress"
-    claim_label: ClassVar[str] = "I'll reach out"
+    claim_label: ClassVar[str | Text] = _("I'll reach out")
 
     def about(self, case: Case) -> int | None:
         return case.member_id
@@ -83,7 +84,7 @@ class DistressKind:
 
 
 class ReachOutButton(CaseButton, DynamicItem[Button], template=id_template("case", "reach-out")):  # type: ignore[misc]
-    action, label, style = "reach-out", "Open a support thread", discord.ButtonStyle.primary
+    action, label, style = "reach-out", _("Open a support thread"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -101,14 +102,14 @@ class ReachOutButton(CaseButton, DynamicItem[Button], template=id_template("case
 
 
 class DoneButton(CaseButton, DynamicItem[Button], template=id_template("case", "reached-out")):  # type: ignore[misc]
-    action, label, style = "reached-out", "I reached out", discord.ButtonStyle.success
+    action, label, style = "reached-out", _("I reached out"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await close(interaction, self.target_id, "reached_out")
 
 
 class NotNeededButton(CaseButton, DynamicItem[Button], template=id_template("case", "not-needed")):  # type: ignore[misc]
-    action, label = "not-needed", "Not needed"
+    action, label = "not-needed", _("Not needed")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await close(interaction, self.target_id, "not_needed")

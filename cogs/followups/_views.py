@@ -58,7 +58,7 @@ class _FollowUpButton(IdButton):
 
 
 class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":done"):  # type: ignore[misc]
-    action, label, style = "done", "Done", discord.ButtonStyle.success
+    action, label, style = "done", _("Done"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await interaction.response.defer()  # updates the reminder message itself
@@ -128,7 +128,7 @@ class SnoozeModal(RoutedModal):
 
 
 class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":reopen"):  # type: ignore[misc]
-    action, label, style = "reopen", "Reopen case", discord.ButtonStyle.primary
+    action, label, style = "reopen", _("Reopen case"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client

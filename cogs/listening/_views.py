@@ -15,7 +15,7 @@ from discord.ui import Button, DynamicItem, Select
 
 from bot.domain.authority import snowflake
 from bot.domain.errors import InvalidInput
-from bot.domain.i18n import _
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.runtime.audience import message_in
 from bot.runtime.embeds import resources_embed
 from bot.runtime.language import member_language
@@ -32,12 +32,12 @@ REMIND_CHOICES = ((1, "Tomorrow"), (3, "In 3 days"), (7, "In a week"))
 
 class _ListenButton(Guarded):
     action: str
-    label: str
+    label: str | Text
 
-    def __init__(self, member_id: int, channel_id: int, message_id: int):
+    def __init__(self, member_id: int, channel_id: int, message_id: int, speak: Language = ENGLISH):
         custom_id = f"listen:{member_id}:{channel_id}:{message_id}:{self.action}"
         button: Button[Any] = Button(
-            label=self.label, style=discord.ButtonStyle.secondary, custom_id=custom_id
+            label=speak(self.label), style=discord.ButtonStyle.secondary, custom_id=custom_id
         )
         super().__init__(button)  # type: ignore[call-arg]
         self.member_id, self.channel_id, self.message_id = member_id, channel_id, message_id
@@ -64,7 +64,7 @@ async def author_of(interaction: discord.Interaction[TendBot], channel_id: int, 
 
 
 class ReachOutButton(_ListenButton, DynamicItem[Button], template=TARGET + ":reach-out"):  # type: ignore[misc]
-    action, label = "reach-out", "Open a support thread with them"
+    action, label = "reach-out", _("Open a support thread with them")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -77,7 +77,7 @@ class ReachOutButton(_ListenButton, DynamicItem[Button], template=TARGET + ":rea
 
 
 class ShareResourcesButton(_ListenButton, DynamicItem[Button], template=TARGET + ":resources"):  # type: ignore[misc]
-    action, label = "resources", "Share resources privately"
+    action, label = "resources", _("Share resources privately")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -104,7 +104,7 @@ class ShareResourcesButton(_ListenButton, DynamicItem[Button], template=TARGET +
 
 
 class RemindButton(_ListenButton, DynamicItem[Button], template=TARGET + ":remind"):  # type: ignore[misc]
-    action, label = "remind", "Remind me to check in"
+    action, label = "remind", _("Remind me to check in")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)

@@ -16,6 +16,7 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.cases.store import open_load
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import _
 from bot.domain.permissions import is_moderator
 from bot.runtime.queue import CaseButton, guidance_embed, join_case_threads
 from bot.runtime.replies import reply_private
@@ -30,7 +31,7 @@ BREAK_COLOUR = discord.Colour.from_rgb(120, 94, 160)
 class ClaimButton(CaseButton, DynamicItem[Button], template=id_template("case", "claim")):  # type: ignore[misc]
     """Claim, Acknowledge, I'll reach out: the same step of the loop for every kind of case."""
 
-    action, label, style = "claim", "Claim", discord.ButtonStyle.primary
+    action, label, style = "claim", _("Claim"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -54,7 +55,7 @@ async def suggest_break_if_carrying_too_much(
 
 
 class HandOffButton(CaseButton, DynamicItem[Button], template=id_template("case", "handoff")):  # type: ignore[misc]
-    action, label = "handoff", "Hand off"
+    action, label = "handoff", _("Hand off")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client

@@ -8,6 +8,7 @@ import discord
 
 from bot.domain.cases.kinds import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
+from bot.domain.i18n import ENGLISH, Language, Text
 from bot.domain.text import fit
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
@@ -24,8 +25,11 @@ if TYPE_CHECKING:
     from models import Case
 
 
-def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.View | None:
-    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off."""
+def card_buttons(
+    case: Case, guild: GuildConfig, kind: CaseKind, team: Language = ENGLISH
+) -> discord.ui.View | None:
+    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off; their
+    labels in the team's language (each is a catalogue sentence)."""
     if not case.is_open:
         return None
     view = discord.ui.View(timeout=None)
@@ -34,6 +38,10 @@ def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind) -> discord.ui.V
     for item in kind.buttons(case, guild):
         view.add_item(item)
     view.add_item(HandOffButton(case.id))
+    for child in view.children:
+        button = getattr(child, "item", child)
+        if isinstance(button, discord.ui.Button) and button.label:
+            button.label = team(Text(button.label))
     return view
 
 
@@ -102,7 +110,7 @@ class CaseJobs:
         note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
         if note:
             embed.add_field(name="⚖ Team load", value=note, inline=False)
-        buttons = card_buttons(case, guild, kind)
+        buttons = card_buttons(case, guild, kind, context.team)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role
         if case.escalated and role and case.card_message_id is None:

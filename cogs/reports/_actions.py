@@ -11,6 +11,7 @@ from discord.ui import Button, DynamicItem
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
+from bot.domain.i18n import _
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import CaseButton, fire_and_read, guidance_embed, join_case_threads_of, precheck
 from bot.runtime.replies import reply_private
@@ -66,15 +67,15 @@ ONLY_YOU = "Only you can see this."
 
 
 class TalkReporterButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reporter")):  # type: ignore[misc]
-    action, label, which = "talk-reporter", "Talk with reporter", "reporter"
+    action, label, which = "talk-reporter", _("Talk with reporter"), "reporter"
 
 
 class TalkReportedButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reported")):  # type: ignore[misc]
-    action, label, which = "talk-reported", "Talk with reported member", "reported"
+    action, label, which = "talk-reported", _("Talk with reported member"), "reported"
 
 
 class ResolveButton(CaseButton, DynamicItem[Button], template=id_template("case", "resolve")):  # type: ignore[misc]
-    action, label, style = "resolve", "Resolve", discord.ButtonStyle.success
+    action, label, style = "resolve", _("Resolve"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -84,7 +85,7 @@ class ResolveButton(CaseButton, DynamicItem[Button], template=id_template("case"
 
 
 class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case", "dismiss")):  # type: ignore[misc]
-    action, label, style = "dismiss", "Dismiss", discord.ButtonStyle.danger
+    action, label, style = "dismiss", _("Dismiss"), discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)
@@ -93,7 +94,7 @@ class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case"
 
 
 class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case", "reveal")):  # type: ignore[misc]
-    action, label = "reveal", "Reveal reporter"
+    action, label = "reveal", _("Reveal reporter")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client

@@ -10,7 +10,7 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.disclosure import Readers, name, reporter_hidden
-from bot.domain.i18n import ENGLISH, Language, _
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit, quote
 from bot.runtime.queue import STATUS_COLOURS, CardContext, guidance_embed, member_line
 from bot.runtime.replies import reply_private
@@ -121,7 +121,7 @@ def report_card(case: Case, context: CardContext) -> discord.Embed:
 
 class ReportKind:
     name: ClassVar[str] = "report"
-    claim_label: ClassVar[str] = "Acknowledge"
+    claim_label: ClassVar[str | Text] = _("Acknowledge")
 
     def about(self, case: Case) -> int | None:
         return case.subject_id

@@ -9,7 +9,7 @@ import discord
 from discord.ui import Button, DynamicItem
 
 from bot.domain.cases import CLOSE_REASONS, reference
-from bot.domain.i18n import ENGLISH, Language, _
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit, quote
 from bot.runtime.queue import (
     STATUS_COLOURS,
@@ -46,7 +46,7 @@ def status_line(case: Case, team: Language = ENGLISH) -> str:
 
 class SupportKind:
     name: ClassVar[str] = "support"
-    claim_label: ClassVar[str] = "Claim"
+    claim_label: ClassVar[str | Text] = _("Claim")
 
     def about(self, case: Case) -> int | None:
         return case.member_id
@@ -121,7 +121,7 @@ class SupportKind:
 class JoinButton(CaseButton, DynamicItem[Button], template=id_template("case", "join")):  # type: ignore[misc]
     """Add me: into the member's thread, without taking the case."""
 
-    action, label = "join", "Add me"
+    action, label = "join", _("Add me")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -136,7 +136,7 @@ class JoinButton(CaseButton, DynamicItem[Button], template=id_template("case", "
 
 
 class CloseButton(CaseButton, DynamicItem[Button], template=id_template("case", "close")):  # type: ignore[misc]
-    action, label, style = "close", "Close", discord.ButtonStyle.danger
+    action, label, style = "close", _("Close"), discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
