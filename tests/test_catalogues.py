@@ -45,6 +45,9 @@ LONGEST: dict[str, str] = {
     "id": "9223372036854775807",
     "outcome": "Conversation held",
     "reason": "They found support elsewhere",
+    "what": "run the command again, or use the buttons on a newer message",
+    "names": ", ".join(f"<@1844674407370955161{i}> (99)" for i in range(5)),
+    "link": "https://discord.com/channels/18446744073709551615/18446744073709551615/18446744073709551615",
 }
 
 
@@ -199,21 +202,13 @@ NOT_YET = {
     "cogs/listening/_cog.py": "the Listening prompt menu for moderators",
     "cogs/listening/_views.py": "moderators' listening buttons (the member's DM is translated)",
     "cogs/queue/_buttons.py": "queue buttons for moderators",
-    "cogs/queue/_jobs.py": "team notices",
     "cogs/queue/_mine.py": "/cases for moderators",
-    "cogs/queue/__init__.py": "/cases for moderators",
     "cogs/reports/_actions.py": "moderators' report actions (outcomes reach members translated)",
     "cogs/support/_close.py": "the moderators' Close form",
-    "cogs/support/_kind.py": "the support card's after-claim replies to moderators",
-    "cogs/support/_outreach.py": "a moderator reaching out (the member's welcome is translated)",
-    "cogs/support/_cog.py": "/support-panel for moderators and team notices",
-    "cogs/support/_views.py": "team notice when a member closes their thread",
+    "cogs/support/_kind.py": "after Claim ('You hold …'): the lead rewrites this wording on main",
+    "cogs/support/_outreach.py": "the stored topic of a reached-out case (data, not a sentence)",
     "cogs/distress/_kind.py": "the distress card for moderators",
     "cogs/distress/_cog.py": "distress watch for moderators",
-    "cogs/reports/_kind.py": "the report card's after-claim replies to moderators",
-    "cogs/reports/_jobs.py": "team notices",
-    "bot/runtime/queue.py": "the guidance footer (the prompt library is English for now)",
-    "bot/runtime/core.py": "owner-facing set-up refusals",
 }
 SCANNED = [ROOT / "cogs", ROOT / "bot" / "runtime"]
 
@@ -249,8 +244,13 @@ def visible_literals(path: Path) -> list[str]:
             else:
                 pairs = zip([target], [node.value], strict=False)
             for name, value in pairs:
-                if isinstance(name, ast.Name) and name.id == "label" and _is_text(value):
-                    found.append(f"{shown}:{value.lineno}")
+                if not isinstance(name, ast.Name):
+                    continue
+                # A button's label, or a module's sentence kept in a CONSTANT to show later.
+                constant = name.id.isupper() and name.id not in ("LOG", "__ALL__")
+                values = list(value.values) if constant and isinstance(value, ast.Dict) else [value]
+                if name.id == "label" or constant:
+                    found += [f"{shown}:{v.lineno}" for v in values if v is not None and _is_text(v)]
     return found
 
 

@@ -16,6 +16,7 @@ from bot import __version__ as tend_version
 from bot.domain.config import BotSettings, GuildConfig, Settings
 from bot.domain.errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from bot.domain.guidance import DistressSignals, PromptLibrary, load_signals
+from bot.domain.i18n import Text, _
 from bot.domain.permissions import is_moderator
 from bot.domain.services import Services
 from bot.runtime.commands_i18n import CatalogueTranslator
@@ -30,16 +31,20 @@ from bot.runtime.ui import actor_of
 
 log = logging.getLogger(__name__)
 
-NOT_SET_UP = "Tend isn't set up for this server yet. A server owner can add it to Tend's config file."
+NOT_SET_UP = _("Tend isn't set up for this server yet. A server owner can add it to Tend's config file.")
+SWITCHED_OFF = _("That part of Tend is switched off on this server.")
 # Where to get fresh buttons, by the first part of an old custom_id.
-FRESH_BUTTONS = {"privacy": "run `/privacy` again", "reflections": "run `/reflections` again"}
+FRESH_BUTTONS = {"privacy": _("run `/privacy` again"), "reflections": _("run `/reflections` again")}
+ELSEWHERE = _("run the command again, or use the buttons on a newer message")
 
 
-def stale_component_text(interaction: discord.Interaction[Any]) -> str:
+def stale_component_text(interaction: discord.Interaction[Any]) -> Text:
     data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
     prefix = str(data.get("custom_id", "")).split(":", 1)[0]
-    what = FRESH_BUTTONS.get(prefix, "run the command again, or use the buttons on a newer message")
-    return f"That button is from before I restarted or has expired, so it does nothing now: {what}."
+    what = FRESH_BUTTONS.get(prefix, ELSEWHERE)
+    return _(
+        "That button is from before I restarted or has expired, so it does nothing now: {what}.", what=what
+    )
 
 
 def configure_discord_endpoints(bot_settings: BotSettings) -> None:
@@ -76,11 +81,11 @@ class TendTree(app_commands.CommandTree["TendBot"]):
         autocomplete = interaction.type is discord.InteractionType.autocomplete
         command = interaction.command
         feature = feature_of(command)
-        problem = None
+        problem: Text | None = None
         if guild is None:
             problem = NOT_SET_UP
         elif feature is not None and not getattr(guild.features, feature):
-            problem = "That part of Tend is switched off on this server."
+            problem = SWITCHED_OFF
         if problem is None:
             return True
         if autocomplete:

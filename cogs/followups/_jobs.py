@@ -209,8 +209,9 @@ class FollowUpJobs:
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
                 people = [p for p in (case.member_id, case.holder_id) if p]
+                speak = await member_language(self.bot, case.guild_id, case.member_id)
                 await thread.send(
-                    " ".join(f"<@{p}>" for p in people) + " This thread is open again.",
+                    " ".join(f"<@{p}>" for p in people) + " " + speak(_("This thread is open again.")),
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(p) for p in people]),
                     nonce=f"reopen-{job.id}",
                 )

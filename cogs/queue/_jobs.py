@@ -8,7 +8,7 @@ import discord
 
 from bot.domain.cases.kinds import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
-from bot.domain.i18n import ENGLISH, Language, Text
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
@@ -45,12 +45,12 @@ def card_buttons(
     return view
 
 
-def load_note(overloaded: list[tuple[int, int]]) -> str | None:
+def load_note(overloaded: list[tuple[int, int]], team: Language = ENGLISH) -> str | None:
     """For a new card while someone carries too much: suggest someone else takes it."""
     if not overloaded:
         return None
     names = ", ".join(f"<@{holder}> ({count})" for holder, count in overloaded)
-    return f"{names} already hold many open cases. Could someone else take this one?"
+    return team(_("{names} already hold many open cases. Could someone else take this one?", names=names))
 
 
 class CaseJobs:
@@ -107,15 +107,16 @@ class CaseJobs:
         )
         embed = kind.card(case, context)
         limit = guild.listening.max_open_per_moderator
-        note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
+        overloaded = sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1])
+        note = load_note(overloaded, context.team)
         if note:
-            embed.add_field(name="⚖ Team load", value=note, inline=False)
+            embed.add_field(name=context.team(_("⚖ Team load")), value=note, inline=False)
         buttons = card_buttons(case, guild, kind, context.team)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role
         if case.escalated and role and case.card_message_id is None:
             # Only the escalation role may be pinged, and only on a report about a moderator.
-            content = f"<@&{role}> a report about a moderator needs you."
+            content = f"<@&{role}> " + context.team(_("a report about a moderator needs you."))
             mentions = discord.AllowedMentions(roles=[discord.Object(role)])
         with retry_on_discord_errors("update the case card"):
             message: discord.Message | None = None

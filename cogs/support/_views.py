@@ -15,7 +15,7 @@ from bot.domain.cases import CooldownActive, reference
 from bot.domain.errors import NotConfigured
 from bot.domain.i18n import ENGLISH, P_, Language, Text, _
 from bot.runtime.embeds import resources_embed
-from bot.runtime.language import language_of
+from bot.runtime.language import language_of, team_language
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import fire_and_read
 from bot.runtime.replies import give_back_words, reply_private
@@ -185,9 +185,9 @@ async def close_by_member(interaction: discord.Interaction[TendBot], case_id: in
         by_member=True,
     )
     if case.holder_id:
-        await bot.cases.notify_team(
-            case, f"{reference(case.kind, case.number)} was closed by the member.", ping=case.holder_id
-        )
+        team = team_language(bot, case.guild_id)
+        closed = team(_("{reference} was closed by the member.", reference=reference(case.kind, case.number)))
+        await bot.cases.notify_team(case, closed, ping=case.holder_id)
     await reply_private(
         interaction, _("Your thread is closed. You can always open a new one with `/support`.")
     )
