@@ -276,3 +276,39 @@ def test_the_scan_finds_a_literal_it_should(tmp_path: Path) -> None:
 
 def test_the_allow_list_holds_only_files_that_exist() -> None:
     assert all((ROOT / path).is_file() for path in NOT_YET)
+
+
+def test_check_config_names_the_key_path_of_a_languages_problem() -> None:
+    import copy
+
+    from bot.domain.config import ConfigError, parse_settings
+
+    from .domain import MINIMAL
+
+    data = copy.deepcopy(MINIMAL)
+    guild = data["guilds"][0]
+    guild["language"] = "klingon"
+    guild["messages"] = {"fr": {"report_receipt": "Merci ! Référence : {reference} {oops}"}}
+    guild["rules"] = [
+        {"id": "respect", "title": "Respect", "text": "Be kind.", "locales": {"xx": {"title": "?"}}}
+    ]
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(data, {})
+    text = str(raised.value)
+    assert "guilds[0].language" in text and "klingon" in text
+    assert "guilds[0].rules[0].locales.xx" in text
+
+    guild["language"], guild["rules"] = "pt-BR", []
+    with pytest.raises(ConfigError) as raised:
+        parse_settings(data, {})
+    assert "guilds[0].messages.fr.report_receipt: uses {oops}, which this message cannot fill" in str(
+        raised.value
+    )
+
+    guild["messages"] = {"fr": {"report_receipt": "Merci ! Référence : {reference}"}}
+    guild["rules"] = [
+        {"id": "respect", "title": "Respect", "text": "Be kind.", "locales": {"es": {"title": "Respeto"}}}
+    ]
+    settings = parse_settings(data, {})
+    assert settings.guilds[0].language == "pt-BR"
+    assert settings.guilds[0].rules[0].text_in("es") == ("Respeto", "Be kind.")

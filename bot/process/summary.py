@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.config import Settings
+from bot.domain.i18n import SUPPORTED
 
 
 def summarise(settings: Settings) -> list[str]:
@@ -21,6 +22,7 @@ def summarise(settings: Settings) -> list[str]:
             f"support {guild.channels.support}, {len(guild.rules)} rule(s), "
             f"{len(guild.resources)} resource(s), time zone {guild.timezone}"
         )
+        lines.append(f"  team language {guild.language}; members each in their own ({', '.join(SUPPORTED)})")
         if guild.features.distress_watch and not bot.message_content_intent:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"
