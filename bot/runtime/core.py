@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -151,6 +152,7 @@ class TendBot(commands.AutoShardedBot):
         self._libraries: dict[int, PromptLibrary] = {}
         self._signals: dict[int, DistressSignals] = {}
         self.kinds = KindRegistry()
+        self._background: set[asyncio.Task[None]] = set()
         self.modals = ModalRouter()
         self.metrics = metrics
         metrics.instrument(self)
@@ -182,7 +184,10 @@ class TendBot(commands.AutoShardedBot):
 
     async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
         remember_interaction(self.recent_members, interaction)
-        await remember_locale(self, interaction)
+        # Stored beside the answer, never before it: a slow database must not hold up a reply.
+        task = asyncio.create_task(remember_locale(self, interaction))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         if interaction.type is discord.InteractionType.modal_submit:
             await self.modals.dispatch(self, interaction)
         elif interaction.type is discord.InteractionType.component and not self.knows_component(interaction):
@@ -203,6 +208,8 @@ class TendBot(commands.AutoShardedBot):
     async def close(self) -> None:
         self.jobs.stop()
         await self.jobs.wait_idle()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
 
     # -- helpers every feature uses --------------------------------------------------------
