@@ -61,7 +61,7 @@ async def test_a_spanish_speaking_member_reads_spanish_and_the_team_english(cari
 
     # The moderator's card and guidance: the team's language (English), naming the member's.
     card = card_of(tend, case)
-    assert "writes in Spanish" in fields(card)["Member"]
+    assert "writes in Spanish" in fields(card)["Language"]
     assert set(buttons(card)) == {"Claim", "Add me", "Hand off", "Close"}
     claim = await click(tend, card, "Claim", world.moderator)
     await claim.wait_followup()
@@ -110,7 +110,7 @@ async def test_a_spanish_speaking_member_reads_spanish_and_the_team_english(cari
     assert receipt["embeds"][0]["title"] == "Si necesitas apoyo"
     (filed_case,) = await cases(tend, "report")
     report_card = card_of(tend, filed_case)
-    assert "writes in Spanish" in fields(report_card)["Reporter"]
+    assert "writes in Spanish" in fields(report_card)["Language"]
     assert fields(report_card)["Status"] == "New: nobody has acknowledged it yet"
     ack = await click(tend, report_card, "Acknowledge", world.moderator)
     await ack.wait_followup()
@@ -155,7 +155,7 @@ async def test_a_language_tend_does_not_speak_gets_the_servers(tend: Tend) -> No
     welcome = sim.channel_messages(case.thread_id or 0)[0]
     assert welcome["content"].startswith(f"Bonjour <@{world.member}>")
     # The team still reads English, and learns what the member's Discord speaks.
-    assert "writes in Japanese" in fields(card_of(tend, case))["Member"]
+    assert "writes in Japanese" in fields(card_of(tend, case))["Language"]
 
 
 async def test_an_owners_text_for_a_language_wins(
@@ -253,7 +253,7 @@ async def test_the_team_reads_cards_in_its_own_language(
         assert (await said.wait_followup())["content"].startswith("Gracias por escribirnos")
         await tend.settle()
         card = card_of(tend, await only_case(tend))
-        assert "schreibt auf Spanisch" in fields(card)["Mitglied"]
+        assert "schreibt auf Spanisch" in fields(card)["Sprache"]
         assert fields(card)["Status"] == "Wartet auf die Moderation"
         assert set(buttons(card)) == {"Übernehmen", "Mich hinzufügen", "Übergeben", "Schließen"}
         # The member's own thread stays in their language whatever the team speaks.

@@ -47,8 +47,9 @@ async def member_language(bot: TendBot, guild_id: int | None, user_id: int | Non
     if user_id:
         try:
             stored = await bot.services.locales.locale_of(user_id)
-        except Exception:
-            log.warning("could not read a member's language; using the server's", exc_info=True)
+        except Exception as error:
+            # The error's text can hold the user's id: log its kind only, never who.
+            log.warning("could not read a member's language (%s); using the server's", type(error).__name__)
     return language_for(stored, server_locale(bot, guild_id))
 
 
@@ -65,5 +66,5 @@ async def remember_locale(bot: TendBot, interaction: discord.Interaction[Any]) -
         return
     try:
         await bot.services.locales.remember(interaction.user.id, locale)
-    except Exception:
-        log.warning("could not store a member's language", exc_info=True)
+    except Exception as error:
+        log.warning("could not store a member's language (%s)", type(error).__name__)

@@ -82,12 +82,18 @@ class CardContext:
     writer_locale: str | None = None
 
     def writes_in(self) -> str | None:
-        """ "writes in Spanish", in the team's language, or None when Tend never heard from them."""
+        """'writes in Spanish', in the team's language, or None when Tend never heard from them."""
         if not self.writer_locale:
             return None
         return self.team(
             _("writes in {language}", language=language_name(self.writer_locale, self.team.code))
         )
+
+    def add_language(self, embed: discord.Embed) -> None:
+        """The card's Language field: which language the member writes in (when Tend knows it)."""
+        writes_in = self.writes_in()
+        if writes_in:
+            embed.add_field(name=self.team(_("Language")), value=writes_in, inline=True)
 
 
 class CaseKind(Protocol):

@@ -57,7 +57,8 @@ class DistressKind:
         link = (case.snapshot or {}).get("jump_url")
         if link:
             embed.add_field(name="Where", value=f"[Go to the message]({link})", inline=False)
-        embed.add_field(name="Member", value=member_line(context.facts), inline=False)
+        embed.add_field(name="Member", value=member_line(context.facts, context.team), inline=False)
+        context.add_language(embed)
         embed.add_field(name="Suggested first step", value=fit(next_step, 1024), inline=False)
         embed.add_field(name="Status", value=status_line(case), inline=True)
         embed.add_field(name="Noticed", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)

@@ -92,12 +92,10 @@ def report_card(case: Case, context: CardContext) -> discord.Embed:
             name=team(_("Rule: {rule}", rule=fit(rule_title, 200))), value=fit(rule_text, 1024), inline=False
         )
     embed.add_field(name=team(_("Reported member")), value=member_line(subject, team), inline=False)
-    reporter = reporter_line(case, guild, readers, team)
-    writes_in = context.writes_in()
-    if writes_in and not reporter_hidden(case, readers) and case.member_id is not None:
-        # Only beside a reporter the readers may see: a language can say who someone is.
-        reporter = f"{reporter}\n{writes_in}"
-    embed.add_field(name=team(_("Reporter")), value=reporter, inline=True)
+    embed.add_field(name=team(_("Reporter")), value=reporter_line(case, guild, readers, team), inline=True)
+    if not reporter_hidden(case, readers) and case.member_id is not None:
+        # Only for a reporter the readers may see: a language can say who someone is.
+        context.add_language(embed)
     embed.add_field(name=team(_("Status")), value=report_status_line(case, team), inline=True)
     embed.add_field(name=team(_("Opened")), value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
     if case.snapshot:

@@ -60,11 +60,8 @@ class SupportKind:
             else team(_("*They didn't write anything yet; they can talk in the thread.*"))
         )
         embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
-        member = member_line(context.facts, team)
-        writes_in = context.writes_in()
-        if writes_in:
-            member = f"{member}\n{writes_in}"
-        embed.add_field(name=team(_("Member")), value=member, inline=False)
+        embed.add_field(name=team(_("Member")), value=member_line(context.facts, team), inline=False)
+        context.add_language(embed)
         embed.add_field(name=team(_("Status")), value=status_line(case, team), inline=True)
         embed.add_field(
             name=team(_("Opened")), value=discord.utils.format_dt(case.opened_at, "R"), inline=True

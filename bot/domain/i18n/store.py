@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.infra.db import Database
@@ -35,11 +37,15 @@ class LocaleStore:
         now = self.clock()
 
         async def store(session: AsyncSession) -> None:
-            row = await session.get(MemberLocale, user_id)
-            if row is None:
-                session.add(MemberLocale(user_id=user_id, locale=locale, updated_at=now))
-            elif row.locale != locale:
-                row.locale, row.updated_at = locale, now
+            # One statement that inserts or updates: two interactions of one person at once
+            # (a command and its form) must not collide on the primary key.
+            insert = sqlite_insert if self.db.is_sqlite else postgresql_insert
+            statement = insert(MemberLocale).values(user_id=user_id, locale=locale, updated_at=now)
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[MemberLocale.user_id], set_={"locale": locale, "updated_at": now}
+                )
+            )
 
         await self.db.write(store)
         self._keep(user_id, locale)
