@@ -47,6 +47,13 @@ LONGEST: dict[str, str] = {
     "reason": "They found support elsewhere",
     "what": "run the command again, or use the buttons on a newer message",
     "names": ", ".join(f"<@1844674407370955161{i}> (99)" for i in range(5)),
+    "open_case": "support-99999",
+    "this_case": "support-99999",
+    "examples": "`3d`, `2h`, `tomorrow 18:00`, `friday`, or `2026-05-01 09:30`",
+    "zone": "America/Argentina/ComodRivadavia",
+    "limit": "4000",
+    "owner": "<@18446744073709551615>",
+    "value": "v" * 60,
     "link": "https://discord.com/channels/18446744073709551615/18446744073709551615/18446744073709551615",
 }
 
@@ -210,7 +217,7 @@ NOT_YET = {
     "cogs/distress/_kind.py": "the distress card for moderators",
     "cogs/distress/_cog.py": "distress watch for moderators",
 }
-SCANNED = [ROOT / "cogs", ROOT / "bot" / "runtime"]
+SCANNED = [ROOT / "cogs", ROOT / "bot" / "runtime", ROOT / "bot" / "domain"]
 
 
 def _is_text(node: ast.expr) -> bool:

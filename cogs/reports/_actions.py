@@ -24,13 +24,13 @@ if TYPE_CHECKING:
     from models import Case
 
 OUTCOME_LABELS = {
-    "no_violation": "No violation",
-    "conversation_held": "Conversation held",
-    "warning": "Warning",
-    "timeout": "Timeout",
-    "removal": "Removal",
-    "other": "Other",
-    "dismissed": "Dismissed",
+    "no_violation": _("No violation"),
+    "conversation_held": _("Conversation held"),
+    "warning": _("Warning"),
+    "timeout": _("Timeout"),
+    "removal": _("Removal"),
+    "other": _("Other"),
+    "dismissed": _("Dismissed"),
 }
 
 
@@ -114,7 +114,7 @@ class ResolveModal(RoutedModal):
         self.case_id, self.followup_days = case_id, followup_days
         self.outcome: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="outcome",
-            options=[discord.SelectOption(label=OUTCOME_LABELS[o], value=o) for o in outcomes],
+            options=[discord.SelectOption(label=str(OUTCOME_LABELS[o]), value=o) for o in outcomes],
         )
         self.add_item(discord.ui.Label(text="What was the outcome?", component=self.outcome))
         self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
