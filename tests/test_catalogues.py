@@ -47,6 +47,12 @@ LONGEST: dict[str, str] = {
     "reason": "They found support elsewhere",
     "what": "run the command again, or use the buttons on a newer message",
     "names": ", ".join(f"<@1844674407370955161{i}> (99)" for i in range(5)),
+    "body": "\n".join("• " + "q" * 200 for _ in range(3)),  # three reflection questions
+    "held": "999",
+    "problem": "p" * 300,  # Tend's note of a stuck step
+    "who": "<@18446744073709551615>",
+    "threads": "<#18446744073709551615>, <#18446744073709551615>",
+    "where": "<#18446744073709551615>",
     "open_case": "support-99999",
     "this_case": "support-99999",
     "examples": "`3d`, `2h`, `tomorrow 18:00`, `friday`, or `2026-05-01 09:30`",
@@ -201,20 +207,10 @@ NOT_YET = {
     "cogs/meta/_doctor.py": "owner-facing",
     "cogs/meta/_stats.py": "team-facing statistics",
     "cogs/meta/_digest.py": "team-facing weekly digest",
-    "cogs/reflections/_views.py": "a moderator's private reflections",
-    "cogs/reflections/_cog.py": "a moderator's private reflections",
     "cogs/followups/_cog.py": "/followup and /remind for moderators",
     "cogs/followups/_jobs.py": "reminders to moderators (the member's check-in is translated)",
-    "cogs/followups/_views.py": "reminder buttons for moderators (check-in buttons are translated)",
-    "cogs/listening/_cog.py": "the Listening prompt menu for moderators",
-    "cogs/listening/_views.py": "moderators' listening buttons (the member's DM is translated)",
-    "cogs/queue/_buttons.py": "queue buttons for moderators",
-    "cogs/queue/_mine.py": "/cases for moderators",
-    "cogs/reports/_actions.py": "moderators' report actions (outcomes reach members translated)",
     "cogs/support/_close.py": "the moderators' Close form",
     "cogs/support/_kind.py": "after Claim ('You hold …'): the lead rewrites this wording on main",
-    "cogs/distress/_kind.py": "the distress card for moderators",
-    "cogs/distress/_cog.py": "distress watch for moderators",
 }
 # Constants that hold data, not a sentence for a reader.
 DATA_CONSTANTS = {

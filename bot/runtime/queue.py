@@ -165,11 +165,15 @@ class CaseButton(IdButton):
 
 
 def guidance_embed(
-    prompt: Any, *, colour: discord.Colour = GUIDANCE_COLOUR, footer: str | None = None
+    prompt: Any,
+    *,
+    colour: discord.Colour = GUIDANCE_COLOUR,
+    footer: str | Text | None = None,
+    speak: Language = ENGLISH,
 ) -> discord.Embed:
-    """A prompt of the library as a private embed for the moderator."""
+    """A prompt of the library as a private embed for the moderator (its footer in ``speak``)."""
     embed = discord.Embed(title=prompt.title, description=render_prompt_text(prompt), colour=colour)
-    embed.set_footer(text=footer or ONLY_YOU.msgid)
+    embed.set_footer(text=speak(footer or ONLY_YOU))
     return embed
 
 

@@ -10,7 +10,7 @@ from discord.ui import Button, DynamicItem
 
 from bot.domain.cases import reference
 from bot.domain.errors import InvalidInput
-from bot.domain.i18n import Text, _
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit
 from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance_embed, member_line
 from bot.runtime.replies import reply_private
@@ -24,20 +24,22 @@ if TYPE_CHECKING:
     from models import Case
 
 LABELS = {
-    "crisis": "Possible crisis",
-    "overwhelmed": "Overwhelmed",
-    "grief": "Grief",
-    "isolation": "Feeling alone",
-    "hostility": "Lashing out, maybe in pain",
+    "crisis": _("Possible crisis"),
+    "overwhelmed": _("Overwhelmed"),
+    "grief": _("Grief"),
+    "isolation": _("Feeling alone"),
+    "hostility": _("Lashing out, maybe in pain"),
 }
 
 
-def status_line(case: Case) -> str:
+def status_line(case: Case, speak: Language = ENGLISH) -> str:
     if case.status == "new":
-        return "Nobody has picked this up yet"
+        return speak(_("Nobody has picked this up yet"))
     if case.status == "acknowledged":
-        return f"<@{case.holder_id}> is reaching out" if case.holder_id else "Being looked at"
-    return "Reached out" if case.outcome == "reached_out" else "Marked not needed"
+        if case.holder_id:
+            return speak(_("{holder} is reaching out", holder=f"<@{case.holder_id}>"))
+        return speak(_("Being looked at"))
+    return speak(_("Reached out") if case.outcome == "reached_out" else _("Marked not needed"))
 
 
 class DistressKind:
@@ -49,20 +51,32 @@ class DistressKind:
 
     def card(self, case: Case, context: CardContext) -> discord.Embed:
         next_step = context.library.distress_prompt(case.topic or "overwhelmed").next_action
+        speak = context.team
+        label = speak(LABELS.get(case.topic or "", case.topic or _("Distress")))
         embed = discord.Embed(
-            title=f"{reference(case.kind, case.number)} · {LABELS.get(case.topic or '', case.topic or 'Distress')}",
-            description="A message may show someone is struggling. Tend keeps no copy of it: follow the link to read it.",
+            title=f"{reference(case.kind, case.number)} · {label}",
+            description=speak(
+                _(
+                    "A message may show someone is struggling. Tend keeps no copy of it: follow the link to read it."
+                )
+            ),
             colour=STATUS_COLOURS.get(case.status),
         )
         link = (case.snapshot or {}).get("jump_url")
         if link:
-            embed.add_field(name="Where", value=f"[Go to the message]({link})", inline=False)
-        embed.add_field(name="Member", value=member_line(context.facts, context.team), inline=False)
+            embed.add_field(
+                name=speak(_("Where")), value=speak(_("[Go to the message]({link})", link=link)), inline=False
+            )
+        embed.add_field(name=speak(_("Member")), value=member_line(context.facts, speak), inline=False)
         context.add_language(embed)
-        embed.add_field(name="Suggested first step", value=fit(next_step, 1024), inline=False)
-        embed.add_field(name="Status", value=status_line(case), inline=True)
-        embed.add_field(name="Noticed", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
-        embed.set_footer(text=f"Case {case.id} · private to moderators · nobody was told publicly")
+        embed.add_field(name=speak(_("Suggested first step")), value=fit(next_step, 1024), inline=False)
+        embed.add_field(name=speak(_("Status")), value=status_line(case, speak), inline=True)
+        embed.add_field(
+            name=speak(_("Noticed")), value=discord.utils.format_dt(case.opened_at, "R"), inline=True
+        )
+        embed.set_footer(
+            text=speak(_("Case {id} · private to moderators · nobody was told publicly", id=case.id))
+        )
         return embed
 
     def buttons(self, case: Case, guild: GuildConfig) -> list[discord.ui.Item[Any]]:
@@ -92,13 +106,18 @@ class ReachOutButton(CaseButton, DynamicItem[Button], template=id_template("case
         actor = await self.begin(interaction)
         case = await bot.cases.for_moderator(actor, self.target_id)
         if case.kind != DistressKind.name:
-            raise InvalidInput("That isn't a distress notice.")
+            raise InvalidInput(_("That isn't a distress notice."))
         if case.member_id is None:
-            raise InvalidInput("I no longer know who wrote that message.")
+            raise InvalidInput(_("I no longer know who wrote that message."))
         where = await reach_out(bot, bot.guild_config(case.guild_id), case.member_id, interaction.user.id)
         closed = await bot.distress.close(actor, case.id, outcome="reached_out")
         await reply_private(
-            interaction, f"You're with them in {where}; {reference(closed.kind, closed.number)} is closed."
+            interaction,
+            _(
+                "You're with them in {where}; {reference} is closed.",
+                where=where,
+                reference=reference(closed.kind, closed.number),
+            ),
         )
 
 

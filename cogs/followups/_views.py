@@ -17,7 +17,7 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.disclosure import name, tend_checks_in_for, unchecked
 from bot.domain.followups import parse_when
-from bot.domain.i18n import Language, _
+from bot.domain.i18n import ENGLISH, Language, _
 from bot.domain.text import fit
 from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 FOLLOWUP = rf"fu:{ID}"
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
-SNOOZE_LABELS = {"1h": "Snooze 1 h", "1d": "Snooze 1 day", "custom": "Snooze…"}
+SNOOZE_LABELS = {"1h": _("Snooze 1 h"), "1d": _("Snooze 1 day"), "custom": _("Snooze…")}
 
 
 async def _defer_update(interaction: discord.Interaction[TendBot]) -> None:
@@ -85,7 +85,7 @@ class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # ty
         bot = interaction.client
         if self.span == "custom":
             # A modal must be the first response; the submit checks who may snooze.
-            await bot.modals.open(interaction, SnoozeModal(self.target_id))
+            await bot.modals.open(interaction, SnoozeModal(self.target_id, language_of(interaction)))
             return
         await interaction.response.defer()
         until = bot.followups.clock() + SNOOZES[self.span]
@@ -101,13 +101,15 @@ async def snooze_and_say(interaction: discord.Interaction[TendBot], followup_id:
 class SnoozeModal(RoutedModal):
     pattern = re.compile(r"fu:(?P<followup>[0-9]{1,19}):snooze-until")
 
-    def __init__(self, followup_id: int):
-        super().__init__(title="Snooze until…", custom_id=f"fu:{followup_id}:snooze-until", timeout=None)
+    def __init__(self, followup_id: int, speak: Language = ENGLISH):
+        super().__init__(
+            title=speak(_("Snooze until…")), custom_id=f"fu:{followup_id}:snooze-until", timeout=None
+        )
         self.target_id = followup_id
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="when",
-            label="When should I remind you again?",
-            placeholder="3h, tomorrow 9:00, friday, 2026-05-01 09:30",
+            label=speak(_("When should I remind you again?")),
+            placeholder=speak(_("3h, tomorrow 9:00, friday, 2026-05-01 09:30")),
             max_length=100,
         )
         self.add_item(self.when)
@@ -116,7 +118,7 @@ class SnoozeModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> SnoozeModal:
-        return cls(snowflake(match["followup"]))
+        return cls(snowflake(match["followup"]), language_of(interaction))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client

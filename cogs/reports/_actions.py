@@ -11,7 +11,8 @@ from discord.ui import Button, DynamicItem
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
-from bot.domain.i18n import _
+from bot.domain.i18n import ENGLISH, Language, _
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import CaseButton, fire_and_read, guidance_embed, join_case_threads_of, precheck
 from bot.runtime.replies import reply_private
@@ -48,22 +49,34 @@ class TalkButton(CaseButton):
         thread_id = case.thread_id if self.which == "reporter" else case.subject_thread_id
         if item is None and thread_id:
             await join_case_threads_of(bot, thread_id, interaction.user.id)
-            await reply_private(interaction, f"The conversation is already open: <#{thread_id}>.")
+            await reply_private(
+                interaction, _("The conversation is already open: {thread}.", thread=f"<#{thread_id}>")
+            )
             return
         if not thread_id:
-            why = f": {case.problem}" if case.problem else "."
+            why = (
+                _(
+                    "The conversation isn't open yet: {problem} I'll keep trying and add you when it is.",
+                    problem=case.problem,
+                )
+                if case.problem
+                else _("The conversation isn't open yet. I'll keep trying and add you when it is.")
+            )
             await reply_private(
-                interaction, f"The conversation isn't open yet{why} I'll keep trying and add you when it is."
+                interaction,
+                why,
             )
             return
         prompt = bot.prompts(case.guild_id).prompt(PROMPTS[self.which])
         await reply_private(
-            interaction, f"Opened <#{thread_id}>.", embed=guidance_embed(prompt, footer=ONLY_YOU)
+            interaction,
+            _("Opened {thread}.", thread=f"<#{thread_id}>"),
+            embed=guidance_embed(prompt, footer=ONLY_YOU),
         )
 
 
 PROMPTS = {"reporter": "report.reporter", "reported": "report.reported_member"}
-ONLY_YOU = "Only you can see this."
+ONLY_YOU = _("Only you can see this.")
 
 
 class TalkReporterButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reporter")):  # type: ignore[misc]
@@ -81,7 +94,9 @@ class ResolveButton(CaseButton, DynamicItem[Button], template=id_template("case"
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await precheck(interaction, self.target_id)
-        await bot.modals.open(interaction, ResolveModal.build(self.target_id, guild))
+        await bot.modals.open(
+            interaction, ResolveModal.build(self.target_id, guild, language_of(interaction))
+        )
 
 
 class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case", "dismiss")):  # type: ignore[misc]
@@ -90,7 +105,9 @@ class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case"
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)
         await precheck(interaction, self.target_id)
-        await interaction.client.modals.open(interaction, DismissModal(self.target_id))
+        await interaction.client.modals.open(
+            interaction, DismissModal(self.target_id, language_of(interaction))
+        )
 
 
 class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case", "reveal")):  # type: ignore[misc]
@@ -102,52 +119,70 @@ class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case",
         case = await bot.reports.reveal(actor, self.target_id)
         who = f"<@{case.member_id}>" if case.member_id else "no one (the reporter's data was removed)"
         await reply_private(
-            interaction, f"{reference(case.kind, case.number)} was reported by {who}. Only you see this."
+            interaction,
+            _(
+                "{reference} was reported by {who}. Only you see this.",
+                reference=reference(case.kind, case.number),
+                who=who,
+            ),
         )
 
 
 class ResolveModal(RoutedModal):
     pattern = re.compile(r"tend:resolve:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int, outcomes: list[str], followup_days: int):
-        super().__init__(title="Resolve this report", custom_id=f"tend:resolve:{case_id}", timeout=None)
+    def __init__(self, case_id: int, outcomes: list[str], followup_days: int, speak: Language = ENGLISH):
+        super().__init__(
+            title=speak(_("Resolve this report")), custom_id=f"tend:resolve:{case_id}", timeout=None
+        )
         self.case_id, self.followup_days = case_id, followup_days
         self.outcome: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="outcome",
-            options=[discord.SelectOption(label=str(OUTCOME_LABELS[o]), value=o) for o in outcomes],
+            options=[discord.SelectOption(label=speak(OUTCOME_LABELS[o]), value=o) for o in outcomes],
         )
-        self.add_item(discord.ui.Label(text="What was the outcome?", component=self.outcome))
+        self.add_item(discord.ui.Label(text=speak(_("What was the outcome?")), component=self.outcome))
         self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="note", style=discord.TextStyle.paragraph, required=False, max_length=1000
         )
         self.add_item(
             discord.ui.Label(
-                text="A note for the team", description="Only moderators see it.", component=self.note
+                text=speak(_("A note for the team")),
+                description=speak(_("Only moderators see it.")),
+                component=self.note,
             )
         )
         self.follow: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="follow",
             options=[
-                discord.SelectOption(label="No follow-up", value="none", default=True),
+                discord.SelectOption(label=speak(_("No follow-up")), value="none", default=True),
                 discord.SelectOption(
-                    label=f"Check in with the reporter in {followup_days} days", value="reporter"
+                    label=speak(_("Check in with the reporter in {days} days", days=followup_days)),
+                    value="reporter",
                 ),
                 discord.SelectOption(
-                    label=f"Check in with the reported member in {followup_days} days", value="reported"
+                    label=speak(
+                        _(
+                            "Check in with the reported member in {days} days",
+                            days=followup_days,
+                        )
+                    ),
+                    value="reported",
                 ),
             ],
         )
-        self.add_item(discord.ui.Label(text="Follow up later?", component=self.follow))
+        self.add_item(discord.ui.Label(text=speak(_("Follow up later?")), component=self.follow))
 
     @classmethod
-    def build(cls, case_id: int, guild: GuildConfig) -> ResolveModal:
-        return cls(case_id, list(guild.reports.outcomes), guild.reports.followup_days)
+    def build(cls, case_id: int, guild: GuildConfig, speak: Language = ENGLISH) -> ResolveModal:
+        return cls(case_id, list(guild.reports.outcomes), guild.reports.followup_days, speak)
 
     @classmethod
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ResolveModal:
-        return cls.build(snowflake(match["case_id"]), bot.guild_config(interaction.guild_id))
+        return cls.build(
+            snowflake(match["case_id"]), bot.guild_config(interaction.guild_id), language_of(interaction)
+        )
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
@@ -168,8 +203,10 @@ class ResolveModal(RoutedModal):
 class DismissModal(RoutedModal):
     pattern = re.compile(r"tend:dismiss:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int):
-        super().__init__(title="Dismiss this report", custom_id=f"tend:dismiss:{case_id}", timeout=None)
+    def __init__(self, case_id: int, speak: Language = ENGLISH):
+        super().__init__(
+            title=speak(_("Dismiss this report")), custom_id=f"tend:dismiss:{case_id}", timeout=None
+        )
         self.case_id = case_id
         self.reason: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="reason",
@@ -180,7 +217,9 @@ class DismissModal(RoutedModal):
         )
         self.add_item(
             discord.ui.Label(
-                text="Why is it dismissed?", description="Only moderators see this.", component=self.reason
+                text=speak(_("Why is it dismissed?")),
+                description=speak(_("Only moderators see this.")),
+                component=self.reason,
             )
         )
 
@@ -188,7 +227,7 @@ class DismissModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> DismissModal:
-        return cls(snowflake(match["case_id"]))
+        return cls(snowflake(match["case_id"]), language_of(interaction))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
