@@ -207,7 +207,6 @@ NOT_YET = {
     "cogs/meta/_doctor.py": "owner-facing",
     "cogs/meta/_stats.py": "team-facing statistics",
     "cogs/meta/_digest.py": "team-facing weekly digest",
-    "cogs/followups/_cog.py": "/followup and /remind for moderators",
     "cogs/followups/_jobs.py": "reminders to moderators (the member's check-in is translated)",
     "cogs/support/_close.py": "the moderators' Close form",
     "cogs/support/_kind.py": "after Claim ('You hold …'): the lead rewrites this wording on main",
