@@ -53,6 +53,8 @@ LONGEST: dict[str, str] = {
     "who": "<@18446744073709551615>",
     "threads": "<#18446744073709551615>, <#18446744073709551615>",
     "where": "<#18446744073709551615>",
+    "until": "<t:1764633600:f>",
+    "back": "<t:1764633600:R>",
     "open_case": "support-99999",
     "this_case": "support-99999",
     "examples": "`3d`, `2h`, `tomorrow 18:00`, `friday`, or `2026-05-01 09:30`",
@@ -318,3 +320,32 @@ def test_check_config_names_the_key_path_of_a_languages_problem() -> None:
     settings = parse_settings(data, {})
     assert settings.guilds[0].language == "pt-BR"
     assert settings.guilds[0].rules[0].text_in("es") == ("Respeto", "Be kind.")
+
+
+def test_a_kept_translation_comes_back_when_the_code_says_it_again() -> None:
+    from babel.messages.catalog import Message
+
+    from bot.process.catalogues import merge
+
+    catalog = Catalog(locale="es")
+    catalog.obsolete["Pick a server"] = Message("Pick a server", "Elige un servidor")
+    pot = Catalog()
+    pot.add("Pick a server")
+    pot.add("A new sentence")
+    merge(catalog, pot)
+    assert catalog.get("Pick a server").string == "Elige un servidor"  # type: ignore[union-attr]
+    assert not catalog.get("A new sentence").string  # type: ignore[union-attr]
+    merge(catalog, Catalog())
+    assert catalog.get("Pick a server") is None and "Pick a server" in catalog.obsolete
+
+
+def test_the_main_branchs_new_messages_wait_translated_in_every_catalogue() -> None:
+    """Messages added on main while this was written (DMs, appeals, pauses, team hours) are kept,
+    translated, so the merge needs no translator: they come back with scripts/catalogues."""
+    for code in SHIPPED:
+        with (CATALOGUES / catalogue_file(code)).open("rb") as handle:
+            kept = read_po(handle, locale=code.replace("-", "_")).obsolete
+        contexts = {m.context for m in kept.values()}
+        assert {"messages.dm_welcome", "messages.out_of_hours", "messages.appeal_received"} <= contexts
+        for message in kept.values():
+            assert message.string and names(message.string) == names(message.id)

@@ -5,6 +5,8 @@ Collects every sentence Tend can show a person — the library messages of
 and ``P_()`` in ``bot/`` and ``cogs/`` — into ``catalogues/tend.pot``, and merges it into each
 language's ``.po`` with Babel: new sentences appear untranslated, changed ones are marked fuzzy
 (and shown in English until a translator checks them), so nothing stale reaches a member.
+Sentences the code no longer says are kept as ``#~`` (never read at run time) and come back,
+translated, when the code says them again.
 """
 
 from __future__ import annotations
@@ -168,6 +170,19 @@ def template(root: Path = ROOT) -> Catalog:
     return pot
 
 
+def merge(catalog: Catalog, pot: Catalog) -> None:
+    """Bring ``catalog`` in step with ``pot``: new sentences untranslated, changed ones fuzzy.
+
+    Kept translations (``#~``) come back when their sentence does: a sentence translated before
+    it reached the code (or removed and restored) needs no translator again.
+    """
+    for kept in list(catalog.obsolete.values()):
+        if catalog.get(kept.id, context=kept.context) is None:
+            catalog[kept.id] = kept
+    catalog.obsolete.clear()
+    catalog.update(pot, no_fuzzy_matching=False, update_header_comment=False)
+
+
 def main(argv: list[str] | None = None) -> int:
     pot = template()
     with TEMPLATE.open("wb") as out:
@@ -179,14 +194,16 @@ def main(argv: list[str] | None = None) -> int:
         if path.exists():
             with path.open("rb") as handle:
                 catalog = read_po(handle, locale=code.replace("-", "_"))
+
         else:
             catalog = Catalog(locale=code.replace("-", "_"), project="Tend", domain="tend")
             # gettext's customary rules (CLDR's extra "many" form only matters from a million).
             rule = "(n > 1)" if code in ("fr", "pt-BR") else "(n != 1)"
             catalog.mime_headers = [*catalog.mime_headers, ("Plural-Forms", f"nplurals=2; plural={rule};")]
-        catalog.update(pot, no_fuzzy_matching=False, update_header_comment=False)
+        merge(catalog, pot)
         with path.open("wb") as out:
-            write_po(out, catalog, width=100, ignore_obsolete=True, include_lineno=False)
+            # Sentences the code no longer says stay as #~ (never shown; see above).
+            write_po(out, catalog, width=100, ignore_obsolete=False, include_lineno=False)
         missing = sum(1 for m in catalog if m.id and (not m.string or m.fuzzy))
         print(f"{path.relative_to(ROOT)}: {len(pot)} sentences, {missing} to translate", file=sys.stderr)
     return 0
