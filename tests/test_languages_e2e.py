@@ -259,3 +259,17 @@ async def test_the_team_reads_cards_in_its_own_language(
         # The member's own thread stays in their language whatever the team speaks.
         welcome = sim.channel_messages((await only_case(tend)).thread_id or 0)[0]
         assert welcome["content"].startswith("Hola")
+
+
+async def test_learn_and_conduct_speak_the_members_language(tend: Tend) -> None:
+    sim, world = tend.sim, tend.world
+    sim.set_locale(world.member, "fr")
+    learned = await (await tend.slash(world.member, "learn", topic="active_listening")).original()
+    embed = learned["embeds"][0]
+    assert embed["title"] == "Écoute active" and embed["description"].startswith("L'écoute active")
+    assert {f["name"] for f in embed["fields"]} >= {"Dans une communauté comme celle-ci", "Essaie ceci"}
+    listed = await (await tend.slash(world.member, "learn")).original()
+    assert listed["embeds"][0]["title"] == "Pistes d'apprentissage"
+    assert "**Désescalade** (`de_escalation`)" in listed["embeds"][0]["description"]
+    conduct = await (await tend.slash(world.member, "conduct")).original()
+    assert conduct["embeds"][0]["title"] == "Code de conduite"

@@ -20,7 +20,7 @@ from pathlib import Path
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po, write_po
 
-from bot.domain.guidance.catalogue import MESSAGE_LIMIT, load_defaults
+from bot.domain.guidance.catalogue import FIELD_LIMIT, MESSAGE_LIMIT, TITLE_LIMIT, load_defaults
 from bot.domain.i18n import SOURCE, SUPPORTED, catalogue_file
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,8 +148,19 @@ def library_sentences() -> Iterator[Sentence]:
         yield Sentence(text, None, f"messages.{key}", "bot/domain/guidance/defaults.toml:0", MESSAGE_LIMIT)
 
 
+def learning_sentences() -> Iterator[Sentence]:
+    """The learning topics /learn shows (reading suggestions are titles and stay as written)."""
+    where = "bot/domain/guidance/defaults.toml:0"
+    for key, topic in load_defaults().learning.items():
+        yield Sentence(topic.title, None, f"learning.{key}.title", where, TITLE_LIMIT)
+        for field in ("summary", "in_community", "reflect"):
+            yield Sentence(getattr(topic, field), None, f"learning.{key}.{field}", where, FIELD_LIMIT)
+        for index, line in enumerate(topic.try_this):
+            yield Sentence(line, None, f"learning.{key}.try_this.{index}", where, FIELD_LIMIT)
+
+
 def all_sentences(root: Path = ROOT) -> list[Sentence]:
-    return [*library_sentences(), *code_sentences(root), *command_sentences(root)]
+    return [*library_sentences(), *learning_sentences(), *code_sentences(root), *command_sentences(root)]
 
 
 def template(root: Path = ROOT) -> Catalog:

@@ -50,11 +50,11 @@ class LearningCog(commands.Cog):
     async def learn(self, interaction: discord.Interaction[TendBot], topic: str | None = None) -> None:
         library = self.bot.prompts(interaction.guild_id)
         speak = language_of(interaction)
-        found = library.learning(topic) if topic else None
+        found = library.learning(topic, speak.code) if topic else None
         if found is not None:
             await reply_private(interaction, embed=topic_embed(found, speak))
             return
-        lines = "\n".join(f"• **{title}** (`{key}`)" for key, title in library.learning_topics())
+        lines = "\n".join(f"• **{title}** (`{key}`)" for key, title in library.learning_topics(speak.code))
         note = speak(_("I don't have a topic called “{topic}”.", topic=fit(topic, 60))) + " " if topic else ""
         pick = speak(_("Pick one with `/learn topic:`"))
         embed = discord.Embed(
@@ -66,7 +66,7 @@ class LearningCog(commands.Cog):
     async def _topics(
         self, interaction: discord.Interaction[TendBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        topics = self.bot.prompts(interaction.guild_id).learning_topics()
+        topics = self.bot.prompts(interaction.guild_id).learning_topics(language_of(interaction).code)
         return [
             app_commands.Choice(name=title, value=key)
             for key, title in topics

@@ -31,7 +31,7 @@ from bot.domain.guidance.catalogue import (
     render_prompt_text,
 )
 from bot.domain.guidance.overrides import override_problems, split_locales
-from bot.domain.i18n import Text
+from bot.domain.i18n import Text, language
 
 __all__ = [
     "DISTRESS_CATEGORIES",
@@ -146,12 +146,34 @@ class PromptLibrary:
 
     # -- learning -----------------------------------------------------------------------
 
-    def learning(self, topic: str) -> LearningTopic | None:
-        return self._defaults.learning.get(topic)
+    def learning(self, topic: str, code: str = "en") -> LearningTopic | None:
+        """A learning topic in language ``code`` (catalogue context ``learning.<topic>.<field>``;
+        reading suggestions stay as written, they are titles)."""
+        found = self._defaults.learning.get(topic)
+        if found is None or code == "en":
+            return found
+        speak = language(code)
 
-    def learning_topics(self) -> list[tuple[str, str]]:
-        """``(key, title)`` for every topic, in a sensible reading order."""
-        return [(key, self._defaults.learning[key].title) for key in LEARNING_TOPICS]
+        def say(field: str, text: str) -> str:
+            return speak(Text(text, context=f"learning.{topic}.{field}"))
+
+        return found.model_copy(
+            update={
+                "title": say("title", found.title),
+                "summary": say("summary", found.summary),
+                "in_community": say("in_community", found.in_community),
+                "try_this": [say(f"try_this.{i}", line) for i, line in enumerate(found.try_this)],
+                "reflect": say("reflect", found.reflect),
+            }
+        )
+
+    def learning_topics(self, code: str = "en") -> list[tuple[str, str]]:
+        """``(key, title)`` for every topic, in a sensible reading order, titles in ``code``."""
+        speak = language(code)
+        return [
+            (key, speak(Text(self._defaults.learning[key].title, context=f"learning.{key}.title")))
+            for key in LEARNING_TOPICS
+        ]
 
     # -- member- and team-facing messages -------------------------------------------------
 
