@@ -350,3 +350,25 @@ def test_the_main_branchs_new_messages_are_translated_in_every_catalogue() -> No
         for context in ("messages.dm_welcome", "messages.out_of_hours", "messages.appeal_received"):
             message = found[context]
             assert message.string and names(str(message.string)) == names(str(message.id))
+
+
+@pytest.mark.parametrize("code", SUPPORTED)
+def test_guidance_in_every_language_fits_its_embed(code: str) -> None:
+    from bot.domain.guidance import SITUATIONS, render_prompt_text
+    from bot.domain.guidance.catalogue import RENDERED_PROMPT_LIMIT, full_prompt_text
+
+    library = PromptLibrary.for_guild(team=code)
+    for situation in SITUATIONS:
+        prompt = library.prompt(situation)
+        assert len(full_prompt_text(prompt)) <= RENDERED_PROMPT_LIMIT, (code, situation)
+        assert render_prompt_text(prompt) == full_prompt_text(prompt)
+    if code != "en":
+        english = PromptLibrary.for_guild()
+        assert library.prompt("first_reply").title != english.prompt("first_reply").title
+        assert library.reflection_questions(3, seed=1) != english.reflection_questions(3, seed=1)
+
+
+def test_an_owners_own_guidance_stays_as_written_in_any_team_language() -> None:
+    library = PromptLibrary.for_guild(prompts={"first_reply": {"intro": "Our own words."}}, team="de")
+    prompt = library.prompt("first_reply")
+    assert prompt.intro == "Our own words." and prompt.title == "Deine erste Antwort in einem Support-Thread"

@@ -259,6 +259,10 @@ async def test_the_team_reads_cards_in_its_own_language(
         # The member's own thread stays in their language whatever the team speaks.
         welcome = sim.channel_messages((await only_case(tend)).thread_id or 0)[0]
         assert welcome["content"].startswith("Hola")
+        # The guidance a moderator gets on claiming it is in the team's language too.
+        claim = await click(tend, card, "Übernehmen", world.moderator)
+        await claim.wait_followup()
+        assert last_followup(claim)["embeds"][0]["title"] == "Deine erste Antwort in einem Support-Thread"
 
 
 async def test_learn_and_conduct_speak_the_members_language(tend: Tend) -> None:

@@ -159,8 +159,30 @@ def learning_sentences() -> Iterator[Sentence]:
             yield Sentence(line, None, f"learning.{key}.try_this.{index}", where, FIELD_LIMIT)
 
 
+def prompt_sentences() -> Iterator[Sentence]:
+    """The moderators' guidance (read in the team's language) and the reflection questions."""
+    where = "bot/domain/guidance/defaults.toml:0"
+    defaults = load_defaults()
+    for situation, prompt in defaults.prompts.items():
+        at = f"prompts.{situation}"
+        yield Sentence(prompt.title, None, f"{at}.title", where, TITLE_LIMIT)
+        for field in ("intro", "question", "next_action"):
+            yield Sentence(getattr(prompt, field), None, f"{at}.{field}", where, FIELD_LIMIT)
+        for field in ("phrasings", "avoid"):
+            for index, line in enumerate(getattr(prompt, field)):
+                yield Sentence(line, None, f"{at}.{field}.{index}", where, FIELD_LIMIT)
+    for index, question in enumerate(defaults.reflection_questions):
+        yield Sentence(question, None, f"reflection.questions.{index}", where, FIELD_LIMIT)
+
+
 def all_sentences(root: Path = ROOT) -> list[Sentence]:
-    return [*library_sentences(), *learning_sentences(), *code_sentences(root), *command_sentences(root)]
+    return [
+        *library_sentences(),
+        *learning_sentences(),
+        *prompt_sentences(),
+        *code_sentences(root),
+        *command_sentences(root),
+    ]
 
 
 def template(root: Path = ROOT) -> Catalog:

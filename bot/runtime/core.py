@@ -226,7 +226,9 @@ class TendBot(commands.AutoShardedBot):
         if key not in self._libraries:
             guild = self.settings.guild(guild_id)
             self._libraries[key] = PromptLibrary.for_guild(
-                guild.prompts if guild else None, guild.messages if guild else None
+                guild.prompts if guild else None,
+                guild.messages if guild else None,
+                team=guild.language if guild else "en",
             )
         return self._libraries[key]
 

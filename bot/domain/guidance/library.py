@@ -66,8 +66,10 @@ class PromptLibrary:
         rule_prompts: Mapping[str, PromptOverride],
         messages: Mapping[str, str],
         localized: Mapping[str, Mapping[str, str]] | None = None,
+        team: str = "en",
     ) -> None:
         self._defaults = defaults
+        self._team = team
         self._prompts = dict(prompts)
         self._rule_prompts = dict(rule_prompts)
         self._messages = dict(messages)
@@ -79,8 +81,12 @@ class PromptLibrary:
         cls,
         prompts: Mapping[str, Any] | None = None,
         messages: Mapping[str, Any] | None = None,
+        team: str = "en",
     ) -> PromptLibrary:
-        """The defaults with a server's overrides merged in.
+        """The defaults with a server's overrides merged in; guidance in the ``team`` language.
+
+        Tend's own guidance is translated through the catalogues (context
+        ``prompts.<situation>.<field>``); a field the owner rewrote stays as they wrote it.
 
         Overrides are expected to have passed :func:`override_problems` at config load;
         anything that still doesn't fit raises ``ValueError`` rather than reaching a member.
@@ -106,9 +112,11 @@ class PromptLibrary:
                 rule_prompts[situation.removeprefix(RULE_SITUATION_PREFIX)] = override
             else:
                 merged[situation] = _merge(merged[situation], override)
+        if team != "en":
+            merged = {situation: _translated(prompt, situation, team) for situation, prompt in merged.items()}
         localized = {code: flatten_tables(table, is_message_leaf) for code, table in by_locale.items()}
         localized["en"] = {**flat_messages, **localized.get("en", {})}
-        return cls(defaults, merged, rule_prompts, dict(defaults.messages), localized)
+        return cls(defaults, merged, rule_prompts, dict(defaults.messages), localized, team)
 
     # -- moderator guidance ---------------------------------------------------------------
 
@@ -139,7 +147,11 @@ class PromptLibrary:
 
         The written order runs from the case to the moderator, so "how are you feeling" stays last.
         """
-        questions = self._defaults.reflection_questions
+        speak = language(self._team)
+        questions = [
+            speak(Text(question, context=f"reflection.questions.{index}"))
+            for index, question in enumerate(self._defaults.reflection_questions)
+        ]
         count = max(1, min(count, len(questions)))
         chosen = sorted(random.Random(seed).sample(range(len(questions)), count))
         return [questions[index] for index in chosen]
@@ -199,6 +211,25 @@ class PromptLibrary:
             listed = ", ".join(f"{{{name}}}" for name in missing)
             raise MissingPlaceholder(f"message {key!r} needs a value for {listed}")
         return Text(default, {name: values[name] for name in needed}, f"messages.{key}", overrides=overrides)
+
+
+def _translated(prompt: Prompt, situation: str, code: str) -> Prompt:
+    """``prompt`` in language ``code``: each field the catalogue knows, as written (the owner's) otherwise."""
+    speak = language(code)
+
+    def say(field: str, text: str) -> str:
+        return speak(Text(text, context=f"prompts.{situation}.{field}"))
+
+    return prompt.model_copy(
+        update={
+            "title": say("title", prompt.title),
+            "intro": say("intro", prompt.intro),
+            "phrasings": [say(f"phrasings.{i}", line) for i, line in enumerate(prompt.phrasings)],
+            "question": say("question", prompt.question),
+            "avoid": [say(f"avoid.{i}", line) for i, line in enumerate(prompt.avoid)],
+            "next_action": say("next_action", prompt.next_action),
+        }
+    )
 
 
 def _merge(base: Prompt, override: PromptOverride) -> Prompt:
