@@ -8,6 +8,7 @@ from .drafts import ReportDraft
 from .followups import FOLLOWUP_KINDS, CheckinOptOut, FollowUp
 from .jobs import JOB_STATUSES, ScheduledItem
 from .keys import KEY_CHECK_ID, KEY_CHECK_VALUE, KeyCheck
+from .locales import MemberLocale
 from .moderation import ACTION_KINDS, PAUSE_REASONS, MemberPause, ModerationAction
 from .records import CaseMessage, TranscriptPost
 from .reflections import Reflection
@@ -47,6 +48,7 @@ __all__ = [
     "DmRelay",
     "FollowUp",
     "KeyCheck",
+    "MemberLocale",
     "MemberPause",
     "ModerationAction",
     "Reflection",

@@ -40,7 +40,7 @@ from .tend import MANAGE_MESSAGES, Tend, build_world, guild_table, running_tend
 
 # Entry points any member may use in their own server (each still checks what it is given).
 PUBLIC = {"AskForSupportButton", "SupportModal", "ReportModal", "ReportMessageModal"}
-SORRY = OUR_FAULT.split("{", 1)[0]
+SORRY = OUR_FAULT.msgid.split("{", 1)[0]
 # Inputs a forged form may carry (a superset: a form ignores inputs it doesn't have).
 FORM_VALUES: dict[str, Any] = {
     "reason": ["resolved"],

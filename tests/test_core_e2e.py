@@ -98,7 +98,7 @@ async def test_tend_sync_is_for_owners_only(tend: Tend) -> None:
 async def test_an_unexpected_error_gets_an_apology_with_a_reference_in_the_log(
     tend: Tend, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def broken(rule: object) -> None:
+    def broken(*args: object) -> None:
         raise RuntimeError("a bug in rendering")
 
     # discord.py loads extensions without binding them on the parent package.

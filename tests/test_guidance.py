@@ -87,7 +87,7 @@ def test_every_message_fits_and_fills_only_its_placeholders(key: str):
     text = load_defaults().messages[key]
     assert text.strip() and len(text) <= 1800
     assert set(placeholders(text)) <= MESSAGE_PLACEHOLDERS[key]
-    filled = PromptLibrary.for_guild().message(key, **SAMPLE_VALUES)
+    filled = str(PromptLibrary.for_guild().message(key, **SAMPLE_VALUES))
     assert "{" not in filled and "}" not in filled
 
 
@@ -196,15 +196,15 @@ def test_rule_prompt_lays_over_its_category():
 
 def test_message_overrides_and_formatting():
     library = PromptLibrary.for_guild(messages={"survey_question": "Did you feel listened to?"})
-    assert library.message("survey_question") == "Did you feel listened to?"
+    assert str(library.message("survey_question")) == "Did you feel listened to?"
     nested = PromptLibrary.for_guild(
         messages={"outcome": {"warning": "Closed {reference}: a warning was given."}}
     )
     assert (
-        nested.message("outcome.warning", reference="R-1", member="ignored")
+        str(nested.message("outcome.warning", reference="R-1", member="ignored"))
         == "Closed R-1: a warning was given."
     )
-    assert "R-7" in nested.message("report_receipt", reference="R-7")
+    assert "R-7" in str(nested.message("report_receipt", reference="R-7"))
     with pytest.raises(MissingPlaceholder, match=r"\{reference\}"):
         nested.message("report_receipt")
     with pytest.raises(KeyError, match="no message called"):

@@ -240,7 +240,7 @@ async def test_json_logs_end_to_end_carry_context_and_no_member_text(
             await (await tend.sim.submit_modal(opened, world.member, {"story": story})).wait_followup()
             await tend.settle()
 
-            def broken(rule: object) -> None:
+            def broken(*args: object) -> None:
                 raise RuntimeError("a bug in rendering")
 
             monkeypatch.setattr(sys.modules["cogs.conduct._cog"], "rule_embed", broken)

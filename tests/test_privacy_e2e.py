@@ -74,7 +74,7 @@ async def test_privacy_shows_exports_and_deletes_what_is_theirs(tend: Tend) -> N
     assert "can't be undone" in confirm["content"]
     yes = await sim.click_button(int(confirm["id"]), buttons(confirm)["Yes, delete"], world.member)
     done = await yes.wait_followup()
-    assert "1 support message(s), 1 reminder(s); your name is off 1 report(s)" in done["content"]
+    assert "1 support message, 1 reminder; your name is off 1 report." in done["content"]
 
     async with tend.db.read() as session:
         support = await session.scalar(select(Case).where(Case.kind == "support"))

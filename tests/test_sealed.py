@@ -63,6 +63,7 @@ NOT_WORDS = {
     "cases.survey_answer": "yes / somewhat / no",
     "cases.problem": "Tend's own note of a stuck Discord step",
     "command_syncs.payload_hash": "a hash of the command set",
+    "member_locales.locale": "a Discord locale code (es-ES), as Discord sends it",
     "follow_ups.kind": "followup / reminder",
     "follow_ups.status": "a status key",
     "follow_ups.checkin": "a check-in state key",

@@ -22,23 +22,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.domain.errors import MODERATORS_ONLY, NotAllowed, NotFound
+from bot.domain.i18n import _
 from bot.domain.permissions import is_moderator
 
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig, Settings
     from models import Case
 
-CASE_GONE = "I can't find that case any more. It may have been removed under the data-retention policy."
-YOUR_DECISION = (
+CASE_GONE = _("I can't find that case any more. It may have been removed under the data-retention policy.")
+YOUR_DECISION = _(
     "This appeal is about a decision you made, so another moderator will review it. "
     "You can share your view with them in the team's notes."
 )
-ABOUT_YOU = (
+ABOUT_YOU = _(
     "This case is about you, so another moderator will handle it. "
     "If you'd like to share your side, they'll reach out, or use `/support`."
 )
-ESCALATED = "This report is about a moderator, so only the people the server chose for that can act on it."
-NOT_YOURS = "This is for the person the case is about, so I can't do it for you."
+ESCALATED = _("This report is about a moderator, so only the people the server chose for that can act on it.")
+NOT_YOURS = _("This is for the person the case is about, so I can't do it for you.")
 
 # The largest id Discord (and our BigInteger columns) can hold.
 MAX_SNOWFLAKE = (1 << 63) - 1
@@ -124,7 +125,7 @@ def require_reveal(actor: Actor, guild: GuildConfig) -> None:
     """Only the role the owner chose may see who filed an anonymous report."""
     role = guild.reports.anonymous_visible_to
     if role is None or role not in actor.role_ids:
-        raise NotAllowed("Only the role the server owner chose can see who filed an anonymous report.")
+        raise NotAllowed(_("Only the role the server owner chose can see who filed an anonymous report."))
 
 
 class Authority:

@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from bot.domain.guidance import override_problems, signal_problems
+from bot.domain.i18n.locales import SUPPORTED, supported
 
 DEFAULT_API_BASE_URL = "https://discord.com/api/v10"
 # Discord snowflakes carry a millisecond timestamp in their top bits; anything below
@@ -171,11 +172,33 @@ class Features(_Strict):
         return [name for name in FEATURES if getattr(self, name)]
 
 
+def _locale_key(value: str) -> str:
+    found = supported(value)
+    if found is None or found.casefold() != value.replace("_", "-").casefold():
+        raise ValueError(f"Tend has no catalogue for {value!r} (it speaks {', '.join(SUPPORTED)})")
+    return found
+
+
+LocaleKey = Annotated[str, AfterValidator(_locale_key)]
+
+
+class ResourceText(_Strict):
+    name: ShortText | None = None
+    description: LongText | None = None
+
+
 class Resource(_Strict):
     topic: Key
     name: ShortText
     description: LongText
     url: str | None = None
+    # The owner's own wording per language, e.g. [guilds.resources.locales.es] name = "…".
+    locales: dict[LocaleKey, ResourceText] = {}
+
+    def text_in(self, code: str) -> tuple[str, str]:
+        """(name, description) in language ``code``, the owner's default where none is given."""
+        own = self.locales.get(code)
+        return ((own and own.name) or self.name, (own and own.description) or self.description)
 
     @field_validator("url")
     @classmethod
@@ -359,7 +382,21 @@ class PrivacySettings(_Strict):
     retention_days: Annotated[int, Field(ge=7, le=3650)] = 365
 
 
+def _team_language(value: str) -> str:
+    found = supported(value)
+    if found is None:
+        raise ValueError(f"Tend has no catalogue for {value!r} (it speaks {', '.join(SUPPORTED)})")
+    return found
+
+
+TeamLanguage = Annotated[str, AfterValidator(_team_language)]
+
 RULE_CATEGORIES = ("general", "harassment", "microaggression", "hate", "safety", "spam", "privacy", "conduct")
+
+
+class RuleText(_Strict):
+    title: ShortText | None = None
+    text: LongText | None = None
 
 
 class Rule(_Strict):
@@ -367,6 +404,13 @@ class Rule(_Strict):
     title: ShortText
     text: LongText
     category: Literal[RULE_CATEGORIES] = "general"  # type: ignore[valid-type]
+    # The owner's own wording per language, e.g. [guilds.rules.locales.es] title = "…".
+    locales: dict[LocaleKey, RuleText] = {}
+
+    def text_in(self, code: str) -> tuple[str, str]:
+        """(title, text) in language ``code``, the owner's default where none is given."""
+        own = self.locales.get(code)
+        return ((own and own.title) or self.title, (own and own.text) or self.text)
 
 
 class GuildConfig(_Strict):
@@ -389,6 +433,8 @@ class GuildConfig(_Strict):
     pauses: PauseSettings = PauseSettings()
     resources: list[Resource] = []
     rules: list[Rule] = []
+    # The moderators' shared language: queue cards, guidance and team notices (members each get theirs).
+    language: TeamLanguage = "en"
     # Overrides of the prompt library (bot/domain/guidance/defaults.toml), checked after parsing.
     prompts: dict[str, Any] = {}
     messages: dict[str, Any] = {}

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import secrets
 
+from bot.domain.i18n import Text, _
+
 
 class TendError(Exception):
     """Base for errors whose message is written for the member or moderator who caused them."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
+    def __init__(self, message: str | Text):
+        super().__init__(str(message))
+        # A Text is written in the language of whoever reads the reply.
         self.message = message
 
 
@@ -37,7 +40,7 @@ class InvalidInput(TendError):
 class TryLater(TendError):
     """A cooldown or rate limit; ``retry_after`` is in seconds when known."""
 
-    def __init__(self, message: str, retry_after: float | None = None):
+    def __init__(self, message: str | Text, retry_after: float | None = None):
         super().__init__(message)
         self.retry_after = retry_after
 
@@ -47,7 +50,7 @@ def new_reference() -> str:
     return "T-" + secrets.token_hex(3).upper()
 
 
-MODERATORS_ONLY = (
+MODERATORS_ONLY = _(
     "This is for this server's moderators, so I can't do it for you. "
     "If something is wrong, `/support` reaches them privately."
 )

@@ -12,6 +12,7 @@ from bot.domain.authority import CASE_GONE, Actor, conflicted
 from bot.domain.cases import CaseService, reference
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.followups import FollowUpService
+from bot.domain.i18n import _
 from bot.infra.db import Database
 from models import Case, Reflection
 
@@ -75,9 +76,9 @@ class ReflectionService:
     async def add(self, guild_id: int, author_id: int, case_id: int | None, text: str) -> int:
         text = text.strip()
         if not text:
-            raise InvalidInput("There's nothing to save yet; write a line or two, or just close the form.")
+            raise InvalidInput(_("There's nothing to save yet; write a line or two, or just close the form."))
         if len(text) > REFLECTION_LIMIT:
-            raise InvalidInput(f"Please keep it under {REFLECTION_LIMIT} characters.")
+            raise InvalidInput(_("Please keep it under {limit} characters.", limit=REFLECTION_LIMIT))
 
         async def work(session: AsyncSession) -> int:
             row = Reflection(
@@ -117,4 +118,4 @@ class ReflectionService:
 
         # Someone else's reflection is treated exactly like one that doesn't exist.
         if await self.db.write(work) == 0:
-            raise NotFound("I can't find that reflection among yours.")
+            raise NotFound(_("I can't find that reflection among yours."))

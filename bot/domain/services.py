@@ -14,6 +14,7 @@ from bot.domain.cases.reports import ReportService
 from bot.domain.config import Settings
 from bot.domain.dms import DmService
 from bot.domain.followups import FollowUpService
+from bot.domain.i18n.store import LocaleStore
 from bot.domain.pauses import PauseService
 from bot.domain.privacy import PrivacyService
 from bot.domain.records import RecordService
@@ -41,6 +42,7 @@ class Services:
     pauses: PauseService
     appeals: AppealService
     records: RecordService
+    locales: LocaleStore
 
 
 def ownership_for(settings: Settings) -> Ownership:
@@ -85,4 +87,5 @@ def build_services(
         pauses=PauseService(db, jobs, authority, clock),
         appeals=AppealService(cases),
         records=RecordService(db, authority),
+        locales=LocaleStore(db, clock),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.domain.config import Settings
+from bot.domain.i18n import SUPPORTED
 
 
 def summarise(settings: Settings) -> list[str]:
@@ -33,6 +34,7 @@ def summarise(settings: Settings) -> list[str]:
                 "  note: bot.message_content_intent is false, so case transcripts record who wrote "
                 "when but not what"
             )
+        lines.append(f"  team language {guild.language}; members each in their own ({', '.join(SUPPORTED)})")
         if guild.features.distress_watch and not bot.message_content_intent:
             lines.append(
                 "  note: distress watch is on but bot.message_content_intent is false, so the watch stays off"

@@ -50,8 +50,9 @@ async def message_in(
     """A message named by ids from a custom_id, looked up on Discord: it must be in ``guild_id``
     and in a channel ``reader_id`` can read. Its author is then Discord's word, not the id's."""
     from bot.domain.errors import NotFound
+    from bot.domain.i18n import _
 
-    gone = NotFound("I can't find that message any more; it may have been deleted.")
+    gone = NotFound(_("I can't find that message any more; it may have been deleted."))
     channel = bot.get_channel(channel_id)
     if channel is None and channel_id:
         try:

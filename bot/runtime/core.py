@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Sequence
@@ -16,8 +17,11 @@ from bot import __version__ as tend_version
 from bot.domain.config import BotSettings, GuildConfig, Settings
 from bot.domain.errors import MODERATORS_ONLY, NotAllowed, NotConfigured
 from bot.domain.guidance import DistressSignals, PromptLibrary, load_signals
+from bot.domain.i18n import Text, _
 from bot.domain.permissions import is_moderator
 from bot.domain.services import Services
+from bot.runtime.commands_i18n import CatalogueTranslator
+from bot.runtime.language import remember_locale
 from bot.runtime.members import RecentMembers, remember_interaction
 from bot.runtime.metrics import BotMetrics
 from bot.runtime.modals import ModalRouter
@@ -28,16 +32,20 @@ from bot.runtime.ui import actor_of
 
 log = logging.getLogger(__name__)
 
-NOT_SET_UP = "Tend isn't set up for this server yet. A server owner can add it to Tend's config file."
+NOT_SET_UP = _("Tend isn't set up for this server yet. A server owner can add it to Tend's config file.")
+SWITCHED_OFF = _("That part of Tend is switched off on this server.")
 # Where to get fresh buttons, by the first part of an old custom_id.
-FRESH_BUTTONS = {"privacy": "run `/privacy` again", "reflections": "run `/reflections` again"}
+FRESH_BUTTONS = {"privacy": _("run `/privacy` again"), "reflections": _("run `/reflections` again")}
+ELSEWHERE = _("run the command again, or use the buttons on a newer message")
 
 
-def stale_component_text(interaction: discord.Interaction[Any]) -> str:
+def stale_component_text(interaction: discord.Interaction[Any]) -> Text:
     data: dict[str, Any] = interaction.data or {}  # type: ignore[assignment]
     prefix = str(data.get("custom_id", "")).split(":", 1)[0]
-    what = FRESH_BUTTONS.get(prefix, "run the command again, or use the buttons on a newer message")
-    return f"That button is from before I restarted or has expired, so it does nothing now: {what}."
+    what = FRESH_BUTTONS.get(prefix, ELSEWHERE)
+    return _(
+        "That button is from before I restarted or has expired, so it does nothing now: {what}.", what=what
+    )
 
 
 def configure_discord_endpoints(bot_settings: BotSettings) -> None:
@@ -76,11 +84,11 @@ class TendTree(app_commands.CommandTree["TendBot"]):
         autocomplete = interaction.type is discord.InteractionType.autocomplete
         command = interaction.command
         feature = feature_of(command)
-        problem = None
+        problem: Text | None = None
         if guild is None:
             problem = NOT_SET_UP
         elif feature is not None and not getattr(guild.features, feature):
-            problem = "That part of Tend is switched off on this server."
+            problem = SWITCHED_OFF
         if problem is None:
             return True
         if autocomplete:
@@ -150,6 +158,7 @@ class TendBot(commands.AutoShardedBot):
         self._libraries: dict[int, PromptLibrary] = {}
         self._signals: dict[int, DistressSignals] = {}
         self.kinds = KindRegistry()
+        self._background: set[asyncio.Task[None]] = set()
         self.modals = ModalRouter()
         self.metrics = metrics
         metrics.instrument(self)
@@ -174,6 +183,8 @@ class TendBot(commands.AutoShardedBot):
     # -- lifecycle -----------------------------------------------------------------------
 
     async def setup_hook(self) -> None:
+        # Command names and descriptions in each member's language (bot/runtime/commands_i18n.py).
+        await self.tree.set_translator(CatalogueTranslator())
         for extension in self.feature_extensions:
             await self.load_extension(extension)
         await sync_commands(self)
@@ -196,6 +207,10 @@ class TendBot(commands.AutoShardedBot):
 
     async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
         remember_interaction(self.recent_members, interaction)
+        # Stored beside the answer, never before it: a slow database must not hold up a reply.
+        task = asyncio.create_task(remember_locale(self, interaction))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
         if interaction.type is discord.InteractionType.modal_submit:
             await self.modals.dispatch(self, interaction)
         elif interaction.type is discord.InteractionType.component and not self.knows_component(interaction):
@@ -216,6 +231,8 @@ class TendBot(commands.AutoShardedBot):
     async def close(self) -> None:
         self.jobs.stop()
         await self.jobs.wait_idle()
+        if self._background:
+            await asyncio.gather(*self._background, return_exceptions=True)
         await super().close()
 
     # -- helpers every feature uses --------------------------------------------------------
@@ -232,7 +249,9 @@ class TendBot(commands.AutoShardedBot):
         if key not in self._libraries:
             guild = self.settings.guild(guild_id)
             self._libraries[key] = PromptLibrary.for_guild(
-                guild.prompts if guild else None, guild.messages if guild else None
+                guild.prompts if guild else None,
+                guild.messages if guild else None,
+                team=guild.language if guild else "en",
             )
         return self._libraries[key]
 

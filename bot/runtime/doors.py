@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.hours import is_around, next_around
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import language_of
 from bot.runtime.replies import give_back_words, reply_private
 
 if TYPE_CHECKING:
@@ -18,10 +20,12 @@ if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
 log = logging.getLogger(__name__)
-RESOURCES_TITLE = "If you need something right now"
+RESOURCES_TITLE = _("If you need something right now")
 
 
-async def paused_refusal(bot: TendBot, guild: GuildConfig, user_id: int, *, quick: bool = True) -> str | None:
+async def paused_refusal(
+    bot: TendBot, guild: GuildConfig, user_id: int, *, quick: bool = True
+) -> Text | None:
     """The kind refusal a paused member reads (with when it ends), or None when no pause holds.
     ``quick``: a slow database lets them through to the form (its submit asks again)."""
     if quick:
@@ -39,10 +43,10 @@ async def paused_refusal(bot: TendBot, guild: GuildConfig, user_id: int, *, quic
 
 
 async def refuse_paused(
-    interaction: discord.Interaction[TendBot], guild: GuildConfig, text: str, *, words: str = ""
+    interaction: discord.Interaction[TendBot], guild: GuildConfig, text: Text, *, words: str = ""
 ) -> None:
     """Refuse with the resources (never paused), and give back anything they wrote."""
-    await reply_private(interaction, text, embeds=[resources_embed(guild.resources, title=RESOURCES_TITLE)])
+    await reply_private(interaction, text, embeds=resources_first(guild, language_of(interaction)))
     await give_back_words(interaction, words)
 
 
@@ -58,7 +62,7 @@ async def shut_if_paused(
     return True
 
 
-def out_of_hours_line(bot: TendBot, guild: GuildConfig) -> str | None:
+def out_of_hours_line(bot: TendBot, guild: GuildConfig) -> Text | None:
     """Outside team hours, the honest line on when to expect a reply (None inside them)."""
     now = bot.cases.clock()
     if is_around(guild, now):
@@ -68,6 +72,6 @@ def out_of_hours_line(bot: TendBot, guild: GuildConfig) -> str | None:
     return bot.prompts(guild.id).message("out_of_hours", back=when)
 
 
-def resources_first(guild: GuildConfig) -> list[discord.Embed]:
+def resources_first(guild: GuildConfig, speak: Language = ENGLISH) -> list[discord.Embed]:
     """The crisis resources, as the first thing a member reads outside team hours."""
-    return [resources_embed(guild.resources, title=RESOURCES_TITLE)]
+    return [resources_embed(guild.resources, speak, title=speak(RESOURCES_TITLE))]

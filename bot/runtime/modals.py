@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 import discord
 
+from bot.domain.i18n import _
 from bot.runtime.replies import give_back_words, reply_private, report_error
 from bot.runtime.ui import TendModal
 
@@ -81,7 +82,7 @@ class ModalRouter:
         return False
 
 
-UNKNOWN_FORM = (
+UNKNOWN_FORM = _(
     "I don't recognise that form any more (it may be from before I was updated). Nothing was saved; "
     "here is what you wrote, so you can send it again."
 )

@@ -18,6 +18,8 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.guidance import brief_prompt_text, render_prompt_text
+from bot.domain.i18n import ENGLISH, Language, Text, _, language_name
+from bot.runtime.language import language_of
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, IdButton, actor_of
 
@@ -39,6 +41,7 @@ STATUS_COLOURS = {
     "dismissed": discord.Colour.light_grey(),
 }
 GUIDANCE_COLOUR = discord.Colour.blue()
+ONLY_YOU = _("Only you can see this. The member never sees these prompts.")
 
 
 @dataclass(frozen=True)
@@ -55,15 +58,16 @@ class MemberFacts:
         return discord.utils.snowflake_time(self.user_id)
 
 
-def member_line(facts: MemberFacts | None) -> str:
+def member_line(facts: MemberFacts | None, team: Language = ENGLISH) -> str:
     if facts is None:
-        return "(not recorded)"
-    parts = [f"<@{facts.user_id}>", f"account {discord.utils.format_dt(facts.account_created, 'R')}"]
+        return team(_("(not recorded)"))
+    account = discord.utils.format_dt(facts.account_created, "R")
+    parts = [f"<@{facts.user_id}>", team(_("account {when}", when=account))]
     if not facts.in_server:
-        parts.append("**has left the server**")
+        parts.append(team(_("**has left the server**")))
     elif facts.joined_at is not None:
-        parts.append(f"joined {discord.utils.format_dt(facts.joined_at, 'D')}")
-    earlier = f"{facts.past_cases} earlier case(s)"
+        parts.append(team(_("joined {when}", when=discord.utils.format_dt(facts.joined_at, "D"))))
+    earlier = team(_("{count} earlier case(s)", count=facts.past_cases))
     if facts.past_cases:
         earlier += " (`/case history`)"  # and the card's Earlier cases button while it is open
     parts.append(earlier)
@@ -78,6 +82,23 @@ class CardContext:
     facts: MemberFacts | None
     readers: Readers
     library: PromptLibrary
+    # The team's language (guilds.language), and the Discord locale of the member who wrote.
+    team: Language = ENGLISH
+    writer_locale: str | None = None
+
+    def writes_in(self) -> str | None:
+        """'writes in Spanish', in the team's language, or None when Tend never heard from them."""
+        if not self.writer_locale:
+            return None
+        return self.team(
+            _("writes in {language}", language=language_name(self.writer_locale, self.team.code))
+        )
+
+    def add_language(self, embed: discord.Embed) -> None:
+        """The card's Language field: which language the member writes in (when Tend knows it)."""
+        writes_in = self.writes_in()
+        if writes_in:
+            embed.add_field(name=self.team(_("Language")), value=writes_in, inline=True)
 
 
 class CaseKind(Protocol):
@@ -85,7 +106,7 @@ class CaseKind(Protocol):
 
     name: ClassVar[str]
     # The queue's first button while nobody holds the case ("Claim", "Acknowledge", ...).
-    claim_label: ClassVar[str]
+    claim_label: ClassVar[str | Text]
 
     def about(self, case: Case) -> int | None:
         """Whom the card's member facts describe (the member asking, the reported member)."""
@@ -148,9 +169,6 @@ class CaseButton(IdButton):
         return actor_of(interaction)
 
 
-ONLY_YOU = "Only you can see this. The member never sees these prompts."
-
-
 def guidance(
     bot: TendBot,
     guild_id: int,
@@ -159,14 +177,16 @@ def guidance(
     rule_id: str | None = None,
     colour: discord.Colour = GUIDANCE_COLOUR,
     view: discord.ui.View | None = None,
+    speak: Language = ENGLISH,
 ) -> dict[str, Any]:
-    """A prompt of the library at a glance, for a private reply: ``embed`` and ``view`` (with
-    **More** for the rest of the phrasings and what to avoid)."""
+    """A prompt of the library at a glance (in the team's language), for a private reply:
+    ``embed`` and ``view`` (with **More** for the rest of the phrasings and what to avoid);
+    the footer and the button in ``speak``, the reader's."""
     prompt = bot.prompts(guild_id).guidance(situation, rule_id)
     embed = discord.Embed(title=prompt.title, description=brief_prompt_text(prompt), colour=colour)
-    embed.set_footer(text=ONLY_YOU)
+    embed.set_footer(text=speak(ONLY_YOU))
     view = view or discord.ui.View(timeout=None)
-    view.add_item(MoreGuidanceButton(situation, rule_id))
+    view.add_item(MoreGuidanceButton(situation, rule_id, label=speak(_("More"))))
     return {"embed": embed, "view": view}
 
 
@@ -176,10 +196,16 @@ def brief_guidance(bot: TendBot, guild_id: int, situation: str) -> str:
     return f"**{prompt.title}**\n{brief_prompt_text(prompt)}"
 
 
-def guidance_embed(prompt: Any, *, colour: discord.Colour = GUIDANCE_COLOUR) -> discord.Embed:
-    """A prompt of the library in full, as a private embed for the moderator."""
+def guidance_embed(
+    prompt: Any,
+    *,
+    colour: discord.Colour = GUIDANCE_COLOUR,
+    footer: str | Text | None = None,
+    speak: Language = ENGLISH,
+) -> discord.Embed:
+    """A prompt of the library in full, as a private embed for the moderator (its footer in ``speak``)."""
     embed = discord.Embed(title=prompt.title, description=render_prompt_text(prompt), colour=colour)
-    embed.set_footer(text=ONLY_YOU)
+    embed.set_footer(text=speak(footer or ONLY_YOU))
     return embed
 
 
@@ -190,10 +216,10 @@ class MoreGuidanceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], tem
     """**More** under a prompt: the whole of it, privately. Names no case, so it only needs a
     moderator of the server it is pressed in (the situation in the custom_id picks a text)."""
 
-    def __init__(self, situation: str, rule_id: str | None = None):
+    def __init__(self, situation: str, rule_id: str | None = None, *, label: str = "More"):
         custom_id = f"guide:{situation}" + (f":{rule_id}" if rule_id else "")
         super().__init__(
-            discord.ui.Button(label="More", style=discord.ButtonStyle.secondary, custom_id=custom_id)
+            discord.ui.Button(label=label, style=discord.ButtonStyle.secondary, custom_id=custom_id)
         )
         self.situation, self.rule_id = situation, rule_id
 
@@ -206,7 +232,7 @@ class MoreGuidanceButton(Guarded, discord.ui.DynamicItem[discord.ui.Button], tem
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         guild = interaction.client.require_moderator(interaction)
         prompt = interaction.client.prompts(guild.id).guidance(self.situation, self.rule_id)
-        await reply_private(interaction, embed=guidance_embed(prompt))
+        await reply_private(interaction, embed=guidance_embed(prompt, speak=language_of(interaction)))
 
 
 async def precheck(interaction: discord.Interaction[TendBot], case_id: int) -> None:

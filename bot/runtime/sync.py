@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import discord
 from sqlalchemy import select
@@ -24,8 +24,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-def commands_for_guild(bot: TendBot, guild_id: int) -> list[dict[str, object]]:
-    """Put the guild's share of the global command set in the tree; return the payload."""
+async def commands_for_guild(bot: TendBot, guild_id: int) -> list[dict[str, Any]]:
+    """Put the guild's share of the global command set in the tree; return the payload.
+
+    The payload is the one Discord receives, translations included: a changed translation
+    changes its hash, so the next start syncs it.
+    """
     from bot.runtime.core import feature_of
 
     config = bot.guild_config(guild_id)
@@ -39,10 +43,14 @@ def commands_for_guild(bot: TendBot, guild_id: int) -> list[dict[str, object]]:
             continue  # /appeal only where another server sends its removed members
         if feature is None or getattr(config.features, feature):
             bot.tree.add_command(command, guild=target, override=True)
-    return [command.to_dict(bot.tree) for command in bot.tree.get_commands(guild=target)]
+    translator = bot.tree.translator
+    commands = bot.tree.get_commands(guild=target)
+    if translator is None:
+        return [command.to_dict(bot.tree) for command in commands]
+    return [await command.get_translated_payload(bot.tree, translator) for command in commands]
 
 
-def _hash(payload: list[dict[str, object]]) -> str:
+def _hash(payload: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -65,7 +73,7 @@ async def sync_commands(bot: TendBot, *, force: bool = False) -> list[int]:
     for guild in bot.settings.guilds:
         if not bot.handles_guild(guild.id):
             continue
-        payload = commands_for_guild(bot, guild.id)
+        payload = await commands_for_guild(bot, guild.id)
         if policy == "never" and not force:
             continue
         digest = _hash(payload)

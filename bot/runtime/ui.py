@@ -14,6 +14,7 @@ import discord
 from discord.ui import Button
 
 from bot.domain.authority import Actor, snowflake
+from bot.domain.i18n import ENGLISH, Language, Text
 from bot.runtime.replies import report_error
 
 if TYPE_CHECKING:
@@ -66,20 +67,22 @@ class IdButton(Guarded):
 
     prefix: ClassVar[str]
     action: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[str | Text]
     style: ClassVar[discord.ButtonStyle] = discord.ButtonStyle.secondary
 
     def __init__(
         self,
         target_id: int,
-        label: str | None = None,
+        label: str | Text | None = None,
         *,
         action: str | None = None,
         style: discord.ButtonStyle | None = None,
+        speak: Language | None = None,
     ):
+        """``speak`` writes the label in its reader's language (buttons on a card: the team's)."""
         action = action or self.action
         button: Button[Any] = Button(
-            label=label or self.label,
+            label=(speak or ENGLISH)(label or self.label),
             style=style or self.style,
             custom_id=f"{self.prefix}:{target_id}:{action}",
         )

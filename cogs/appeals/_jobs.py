@@ -14,6 +14,7 @@ from bot.domain.cases.appeals import ActionPayload, DecisionPayload
 from bot.domain.text import fit, neutralise_mentions
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import member_language
 from bot.runtime.ui import button_row
 
 from ._member import AskReviewButton, server_name
@@ -56,15 +57,18 @@ class AppealJobs:
         if acted_by is not None and self.bot.user is not None and acted_by == self.bot.user.id:
             return None  # Tend's own change (an appeal's outcome): nothing to offer
         library = self.bot.prompts(guild.id)
-        text = library.message(
-            "appeal_timeout_dm",
-            server=server_name(self.bot, guild),
-            until=discord.utils.format_dt(action.until, "f"),
+        speak = await member_language(self.bot, guild.id, action.member_id)
+        text = speak(
+            library.message(
+                "appeal_timeout_dm",
+                server=server_name(self.bot, guild),
+                until=discord.utils.format_dt(action.until, "f"),
+            )
         )
         shown = reason if guild.appeals.show_reason and reason else None
         if shown:
-            text += "\n\n" + library.message(
-                "appeal_reason_line", reason=neutralise_mentions(fit(shown, 500))
+            text += "\n\n" + speak(
+                library.message("appeal_reason_line", reason=neutralise_mentions(fit(shown, 500)))
             )
         with retry_on_discord_errors("tell the member about their timeout"):
             user = self.bot.get_user(action.member_id) or await self.bot.fetch_user(action.member_id)
@@ -123,7 +127,8 @@ class AppealJobs:
         key = {"upheld": "appeal_upheld", "shortened": "appeal_shortened", "lifted": "appeal_lifted"}[outcome]
         if outcome == "lifted" and (case.snapshot or {}).get("action") == "ban":
             key = "appeal_lifted_ban"
-        text = library.message(key, **values)
+        speak = await member_language(self.bot, guild.id, job.target_id)
+        text = speak(library.message(key, **values))
         closed = False
         with retry_on_discord_errors("tell the member the outcome of their appeal"):
             user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)

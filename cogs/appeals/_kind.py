@@ -12,6 +12,7 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.followups import parse_when
+from bot.domain.i18n import Text, _
 from bot.domain.text import fit, quote
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance_embed, member_line, precheck
@@ -41,7 +42,7 @@ def status_line(case: Case) -> str:
 
 class AppealKind:
     name: ClassVar[str] = "appeal"
-    claim_label: ClassVar[str] = "Review"
+    claim_label: ClassVar[str | Text] = _("Review")
 
     def about(self, case: Case) -> int | None:
         return case.member_id

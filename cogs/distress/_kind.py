@@ -10,7 +10,9 @@ from discord.ui import Button, DynamicItem
 
 from bot.domain.cases import reference
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit
+from bot.runtime.language import language_of
 from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance, member_line
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of, id_template
@@ -23,53 +25,70 @@ if TYPE_CHECKING:
     from models import Case
 
 LABELS = {
-    "crisis": "Possible crisis",
-    "overwhelmed": "Overwhelmed",
-    "grief": "Grief",
-    "isolation": "Feeling alone",
-    "hostility": "Lashing out, maybe in pain",
+    "crisis": _("Possible crisis"),
+    "overwhelmed": _("Overwhelmed"),
+    "grief": _("Grief"),
+    "isolation": _("Feeling alone"),
+    "hostility": _("Lashing out, maybe in pain"),
 }
 
 
-def status_line(case: Case) -> str:
+def status_line(case: Case, speak: Language = ENGLISH) -> str:
     if case.status == "new":
-        return "Nobody has picked this up yet"
+        return speak(_("Nobody has picked this up yet"))
     if case.status == "acknowledged":
-        return f"<@{case.holder_id}> is reaching out" if case.holder_id else "Being looked at"
-    return "Reached out" if case.outcome == "reached_out" else "Marked not needed"
+        if case.holder_id:
+            return speak(_("{holder} is reaching out", holder=f"<@{case.holder_id}>"))
+        return speak(_("Being looked at"))
+    return speak(_("Reached out") if case.outcome == "reached_out" else _("Marked not needed"))
 
 
 class DistressKind:
     name: ClassVar[str] = "distress"
-    claim_label: ClassVar[str] = "I'll reach out"
+    claim_label: ClassVar[str | Text] = _("I'll reach out")
 
     def about(self, case: Case) -> int | None:
         return case.member_id
 
     def card(self, case: Case, context: CardContext) -> discord.Embed:
         next_step = context.library.distress_prompt(case.topic or "overwhelmed").next_action
+        speak = context.team
+        label = speak(LABELS.get(case.topic or "", case.topic or _("Distress")))
         embed = discord.Embed(
-            title=f"{reference(case.kind, case.number)} · {LABELS.get(case.topic or '', case.topic or 'Distress')}",
-            description="A message may show someone is struggling. Tend keeps no copy of it: follow the link to read it.",
+            title=f"{reference(case.kind, case.number)} · {label}",
+            description=speak(
+                _(
+                    "A message may show someone is struggling. Tend keeps no copy of it: follow the link to read it."
+                )
+            ),
             colour=STATUS_COLOURS.get(case.status),
         )
         link = (case.snapshot or {}).get("jump_url")
         if link:
-            embed.add_field(name="Where", value=f"[Go to the message]({link})", inline=False)
-        embed.add_field(name="Member", value=member_line(context.facts), inline=False)
-        embed.add_field(name="Suggested first step", value=fit(next_step, 1024), inline=False)
-        embed.add_field(name="Status", value=status_line(case), inline=True)
-        embed.add_field(name="Noticed", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
-        embed.set_footer(text=f"Case {case.id} · private to moderators · nobody was told publicly")
+            embed.add_field(
+                name=speak(_("Where")), value=speak(_("[Go to the message]({link})", link=link)), inline=False
+            )
+        embed.add_field(name=speak(_("Member")), value=member_line(context.facts, speak), inline=False)
+        context.add_language(embed)
+        embed.add_field(name=speak(_("Suggested first step")), value=fit(next_step, 1024), inline=False)
+        embed.add_field(name=speak(_("Status")), value=status_line(case, speak), inline=True)
+        embed.add_field(
+            name=speak(_("Noticed")), value=discord.utils.format_dt(case.opened_at, "R"), inline=True
+        )
+        embed.set_footer(
+            text=speak(_("Case {id} · private to moderators · nobody was told publicly", id=case.id))
+        )
         return embed
 
     def buttons(self, case: Case, guild: GuildConfig) -> list[discord.ui.Item[Any]]:
         return [ReachOutButton(case.id), DoneButton(case.id), NotNeededButton(case.id)]
 
     async def after_claim(self, bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
-        text = f"Thank you for reaching out for {reference(case.kind, case.number)}."
+        text = _("Thank you for reaching out for {reference}.", reference=reference(case.kind, case.number))
         situation = f"distress.{case.topic or 'overwhelmed'}"
-        await reply_private(interaction, text, **guidance(bot, case.guild_id, situation))
+        await reply_private(
+            interaction, text, **guidance(bot, case.guild_id, situation, speak=language_of(interaction))
+        )
 
     def thread_coming(self, case: Case) -> bool:
         return False
@@ -83,32 +102,37 @@ class DistressKind:
 
 
 class ReachOutButton(CaseButton, DynamicItem[Button], template=id_template("case", "reach-out")):  # type: ignore[misc]
-    action, label, style = "reach-out", "Open a support thread", discord.ButtonStyle.primary
+    action, label, style = "reach-out", _("Open a support thread"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         actor = await self.begin(interaction)
         case = await bot.cases.for_moderator(actor, self.target_id)
         if case.kind != DistressKind.name:
-            raise InvalidInput("That isn't a distress notice.")
+            raise InvalidInput(_("That isn't a distress notice."))
         if case.member_id is None:
-            raise InvalidInput("I no longer know who wrote that message.")
+            raise InvalidInput(_("I no longer know who wrote that message."))
         where = await reach_out(bot, bot.guild_config(case.guild_id), case.member_id, interaction.user.id)
         closed = await bot.distress.close(actor, case.id, outcome="reached_out")
         await reply_private(
-            interaction, f"You're with them in {where}; {reference(closed.kind, closed.number)} is closed."
+            interaction,
+            _(
+                "You're with them in {where}; {reference} is closed.",
+                where=where,
+                reference=reference(closed.kind, closed.number),
+            ),
         )
 
 
 class DoneButton(CaseButton, DynamicItem[Button], template=id_template("case", "reached-out")):  # type: ignore[misc]
-    action, label, style = "reached-out", "I reached out", discord.ButtonStyle.success
+    action, label, style = "reached-out", _("I reached out"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await close(interaction, self.target_id, "reached_out")
 
 
 class NotNeededButton(CaseButton, DynamicItem[Button], template=id_template("case", "not-needed")):  # type: ignore[misc]
-    action, label = "not-needed", "Not needed"
+    action, label = "not-needed", _("Not needed")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await close(interaction, self.target_id, "not_needed")

@@ -14,7 +14,9 @@ import discord
 from discord.ext import commands
 
 from bot.domain.dms import DM_NOTE, DM_RELAY_IN, DM_RELAY_OUT, TooMuchWaiting
+from bot.domain.i18n import ENGLISH, Language
 from bot.runtime.doors import out_of_hours_line
+from bot.runtime.language import member_language
 
 from ._common import give_back, membership, reachable, relay_possible, server_name, team_words, words_of
 from ._jobs import DmJobs
@@ -56,6 +58,7 @@ class DmsCog(commands.Cog):
         if not text:
             return  # a sticker or an empty message: nothing to keep or pass on
         user_id = message.author.id
+        speak = await member_language(bot, None, user_id)  # the language they last used with Tend
         try:
             relay = await bot.dms.active_relay(user_id)
             if relay is not None:
@@ -63,28 +66,28 @@ class DmsCog(commands.Cog):
                 return
         except Exception:
             log.exception("could not keep a DM for the relay")
-            await give_back(channel, library.message("dm_not_saved"), text)
+            await give_back(channel, speak(library.message("dm_not_saved")), text)
             return
         try:
             guilds = await self.servers_of(user_id)
         except (discord.HTTPException, TimeoutError):
-            await give_back(channel, library.message("dm_discord_trouble"), text)
+            await give_back(channel, speak(library.message("dm_discord_trouble")), text)
             return
         if not guilds:
-            await give_back(channel, library.message("dm_no_server"), text)
+            await give_back(channel, speak(library.message("dm_no_server")), text)
             return
         try:
             kept = await bot.dms.keep(
                 member_id=user_id, source_id=message.id, guild_ids=[g.id for g in guilds], text=text
             )
         except TooMuchWaiting:
-            await give_back(channel, f"{library.message('dm_more_kept')} (I've kept a lot already.)", text)
+            await give_back(channel, speak(library.message("dm_more_kept")), text)
             return
         except Exception:
             log.exception("could not keep a DM")
-            await give_back(channel, library.message("dm_not_saved"), text)
+            await give_back(channel, speak(library.message("dm_not_saved")), text)
             return
-        await self.answer(message, guilds, kept.rows, earlier=kept.earlier)
+        await self.answer(message, guilds, kept.rows, earlier=kept.earlier, speak=speak)
 
     async def servers_of(self, user_id: int) -> list[GuildConfig]:
         """The servers using Tend (with DMs on) that this person is a member of, asked of Discord."""
@@ -94,7 +97,13 @@ class DmsCog(commands.Cog):
         return [guild for guild, member in zip(guilds, found, strict=True) if member is not None]
 
     async def answer(
-        self, message: discord.Message, guilds: list[GuildConfig], rows: dict[int, int], *, earlier: bool
+        self,
+        message: discord.Message,
+        guilds: list[GuildConfig],
+        rows: dict[int, int],
+        *,
+        earlier: bool,
+        speak: Language = ENGLISH,
     ) -> None:
         """A warm answer with the crisis resources and the way to the moderators (words kept)."""
         bot = self.bot
@@ -103,17 +112,17 @@ class DmsCog(commands.Cog):
             guild = guilds[0]
             library = bot.prompts(guild.id)
             server = server_name(bot, guild)
-            text = (
+            text = speak(
                 library.message("dm_more_kept") if earlier else library.message("dm_welcome", server=server)
             )
             if not earlier and relay_possible(bot, guild):
-                text = f"{text}\n\n{library.message('dm_relay_offer')}"
+                text = f"{text}\n\n{speak(library.message('dm_relay_offer'))}"
             if not earlier and (line := out_of_hours_line(bot, guild)):
-                text = f"{line}\n\n{text}"
+                text = f"{speak(line)}\n\n{text}"
             kwargs["view"] = talk_view(bot, guild, rows[guild.id])
         else:
             library = bot.prompts(None)
-            text = library.message("dm_more_kept") if earlier else library.message("dm_welcome_pick")
+            text = speak(library.message("dm_more_kept") if earlier else library.message("dm_welcome_pick"))
             kwargs["view"] = pick_view(bot, rows)
         if not earlier:
             kwargs["embeds"] = crisis_embeds(bot, guilds)

@@ -13,6 +13,7 @@ from bot.domain.dms import NotePayload, RelayPayload
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import member_language
 from bot.runtime.queue import thread_of
 from bot.runtime.ui import button_row
 
@@ -77,8 +78,9 @@ class DmJobs:
             with retry_on_discord_errors("give the member their words back"):
                 user = bot.get_user(row.member_id) or await bot.fetch_user(row.member_id)
                 channel = user.dm_channel or await user.create_dm()
-            text = bot.prompts(guild.id).message("dm_relay_not_delivered", server=server)
-            await give_back(channel, text, row.body)
+            speak = await member_language(bot, guild.id, row.member_id)
+            intro = speak(bot.prompts(guild.id).message("dm_relay_not_delivered", server=server))
+            await give_back(channel, intro, row.body)
             return bot.dms.undeliverable(row.id, dms_closed=False)
         if case.thread_id is None:
             raise Retry("the case's thread isn't made yet", after=THREAD_WAIT)
@@ -131,7 +133,8 @@ class DmJobs:
                 )
             return bot.dms.undeliverable(row.id, dms_closed=False)
         library = bot.prompts(guild.id)
-        header = f"**{library.message('dm_relay_from_team', server=server_name(bot, guild))}** "
+        speak = await member_language(bot, guild.id, row.member_id)
+        header = f"**{speak(library.message('dm_relay_from_team', server=server_name(bot, guild)))}** "
         header += f"({reference(case.kind, case.number)}){' (edited)' if row.edited_at else ''}"
         quoted = quote(row.body, WHOLE)
         first: discord.Message | None = None
@@ -168,8 +171,11 @@ class DmJobs:
             return
         if case.member_id is None:
             return
-        text = bot.prompts(guild.id).message(
-            key, server=server_name(bot, guild), reference=reference(case.kind, case.number)
+        speak = await member_language(bot, guild.id, case.member_id)
+        text = speak(
+            bot.prompts(guild.id).message(
+                key, server=server_name(bot, guild), reference=reference(case.kind, case.number)
+            )
         )
         extra: dict[str, Any] = {}
         if key == "dm_relay_started":

@@ -18,8 +18,10 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive
 from bot.domain.dms import NoRelay
 from bot.domain.errors import NotAllowed, NotConfigured, NotFound
-from bot.runtime.doors import out_of_hours_line, shut_if_paused
+from bot.domain.i18n import ENGLISH, Language
+from bot.runtime.doors import RESOURCES_TITLE, out_of_hours_line, shut_if_paused
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import language_of
 from bot.runtime.queue import fire_and_read, join_case_threads_of
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, IdButton, actor_of, button_row, id_template
@@ -33,7 +35,6 @@ if TYPE_CHECKING:
 DMS_OFF = (
     "That server's moderators can't be reached through DMs to me any more. You can still use /support there."
 )
-RESOURCES_TITLE = "If you need something right now"
 
 
 def talk_view(bot: TendBot, guild: GuildConfig, row_id: int) -> discord.ui.View:
@@ -55,12 +56,13 @@ def pick_view(bot: TendBot, rows: dict[int, int]) -> discord.ui.View:
     return button_row(PickServer(first, options))
 
 
-def crisis_embeds(bot: TendBot, guilds: list[GuildConfig]) -> list[discord.Embed]:
+def crisis_embeds(bot: TendBot, guilds: list[GuildConfig], speak: Language = ENGLISH) -> list[discord.Embed]:
     """Each server's resources, crisis lines first as the owner listed them (at most four)."""
     embeds = []
+    heading = speak(RESOURCES_TITLE)
     for guild in guilds[:4]:
-        title = RESOURCES_TITLE if len(guilds) == 1 else f"{RESOURCES_TITLE} · {server_name(bot, guild)}"
-        embeds.append(resources_embed(guild.resources, title=title[:256]))
+        title = heading if len(guilds) == 1 else f"{heading} · {server_name(bot, guild)}"
+        embeds.append(resources_embed(guild.resources, speak, title=title[:256]))
     return embeds
 
 
@@ -188,25 +190,25 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
         await reply_private(interaction, library.message(key, server=server, thread=where))
         return
     case = await fire_and_read(bot, opened.setup_job, case.id, then=opened.card_job)
+    speak = language_of(interaction)
     if relay:
         # The lasting "you're talking by DM" message, with Stop, is sent by a durable note.
-        text = library.message("dm_relay_opened", server=server)
+        said = speak(library.message("dm_relay_opened", server=server))
         if timed_out:
-            text = f"{library.message('dm_relay_timed_out', server=server)}\n\n{text}"
-        await reply_private(interaction, text)
+            said = f"{speak(library.message('dm_relay_timed_out', server=server))}\n\n{said}"
+        await reply_private(interaction, said)
     elif case.thread_id:
         text = library.message("dm_case_opened", server=server, thread=f"<#{case.thread_id}>")
-        await reply_private(interaction, with_hours(bot, guild, text))
+        await reply_private(interaction, with_hours(bot, guild, speak(text), speak))
     else:
-        await reply_private(
-            interaction, with_hours(bot, guild, library.message("dm_case_pending", server=server))
-        )
+        said = speak(library.message("dm_case_pending", server=server))
+        await reply_private(interaction, with_hours(bot, guild, said, speak))
 
 
-def with_hours(bot: TendBot, guild: GuildConfig, text: str) -> str:
+def with_hours(bot: TendBot, guild: GuildConfig, text: str, speak: Language) -> str:
     """Outside team hours, say first when to expect a reply."""
     line = out_of_hours_line(bot, guild)
-    return f"{line}\n\n{text}" if line else text
+    return f"{speak(line)}\n\n{text}" if line else text
 
 
 DYNAMIC_ITEMS = (TalkButton, RelayButton, EndRelayButton, PickServer)

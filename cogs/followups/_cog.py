@@ -20,7 +20,9 @@ from bot.domain.followups import (
     FOLLOWUP_NOTICE,
     parse_when,
 )
+from bot.domain.i18n import _
 from bot.runtime.doors import shut_if_paused
+from bot.runtime.language import language_of
 from bot.runtime.replies import reply_private
 
 from ._jobs import FollowUpJobs
@@ -74,7 +76,7 @@ class FollowUpsCog(commands.Cog):
         guild = self.bot.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         if member.bot:
-            raise InvalidInput("Bots don't need check-ins. Pick the member you'd like to check in with.")
+            raise InvalidInput(_("Bots don't need check-ins. Pick the member you'd like to check in with."))
         due = parse_when(when, guild.zone, self.bot.followups.clock())
         await self.bot.followups.remind_moderator(
             guild_id=guild.id,
@@ -84,12 +86,19 @@ class FollowUpsCog(commands.Cog):
             note=note,
             created_by=interaction.user.id,
         )
-        answer = f"I'll remind you {_when(due)} to check in with {member.mention}."
+        speak = language_of(interaction)
+        answer = speak(
+            _("I'll remind you {when} to check in with {member}.", when=_when(due), member=member.mention)
+        )
         if guild.followups.member_checkins:
             if await self.bot.followups.opted_out(guild.id, member.id):
-                answer += " They asked not to get check-ins from Tend, so only you will be reminded."
+                answer += " " + speak(
+                    _("They asked not to get check-ins from Tend, so only you will be reminded.")
+                )
             else:
-                answer += " They'll also get a gentle check-in by DM then (outside quiet hours)."
+                answer += " " + speak(
+                    _("They'll also get a gentle check-in by DM then (outside quiet hours).")
+                )
         await reply_private(interaction, answer)
 
     @app_commands.command(
@@ -117,5 +126,8 @@ class FollowUpsCog(commands.Cog):
             channel_id=interaction.channel_id,
             by_dm=dm,
         )
-        where = "by direct message" if dm else "here"
-        await reply_private(interaction, f"Got it. I'll remind you {where} {_when(due)}.")
+        if dm:
+            said = _("Got it. I'll remind you by direct message {when}.", when=_when(due))
+        else:
+            said = _("Got it. I'll remind you here {when}.", when=_when(due))
+        await reply_private(interaction, said)

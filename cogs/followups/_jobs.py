@@ -10,10 +10,12 @@ from bot.domain.cases import reference
 from bot.domain.cases.kinds import CaseFollowUpPayload
 from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
 from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened, crisis_case
+from bot.domain.i18n import _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import messageable, notes_channel
 
 from ._views import checkin_buttons, reminder_buttons
@@ -59,7 +61,8 @@ class FollowUpJobs:
         view = reminder_buttons(followup, case_closed)
         nonce = f"fu-{followup.id}-{followup.snoozes}"
         mentions = _ping(followup.owner_id)
-        late = self.bot.prompts(guild.id).message("late_apology") + "\n" if job.late else ""
+        team = team_language(self.bot, guild.id)
+        late = team(self.bot.prompts(guild.id).message("late_apology")) + "\n" if job.late else ""
         message: discord.Message | None = None
         if followup.kind == "reminder" and followup.by_dm:
             content = late + self._reminder_text(delivery, TEAM)
@@ -120,7 +123,8 @@ class FollowUpJobs:
             return
         if await followups.opted_out(guild.id, followup.member_id):
             return
-        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        speak = await member_language(self.bot, guild.id, followup.member_id)
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else speak(_("this server")))
         case = await self.bot.cases.find(followup.case_id)
         library = self.bot.prompts(guild.id)
         if is_reporter(case, followup.member_id):
@@ -130,7 +134,9 @@ class FollowUpJobs:
             )
         else:
             text = library.message("checkin_dm", server=server)
-        sent = await self._dm(followup.member_id, text, checkin_buttons(followup.id), f"ci-{followup.id}")
+        sent = await self._dm(
+            followup.member_id, speak(text), checkin_buttons(followup.id, speak), f"ci-{followup.id}"
+        )
         followup = await followups.checkin_delivered(followup.id, dms_closed=sent is None)
         if sent is None:
             channel = followups.notice_channel(followup, case)
@@ -148,7 +154,8 @@ class FollowUpJobs:
         """A short notice written by Tend, in a channel, pinging at most one person."""
         text = job.payload.text
         if job.late:
-            text = f"{self.bot.prompts(job.guild_id).message('late_apology')}\n{text}"
+            team = team_language(self.bot, job.guild_id)
+            text = f"{team(self.bot.prompts(job.guild_id).message('late_apology'))}\n{text}"
         with retry_on_discord_errors("post a follow-up notice"):
             channel = await messageable(self.bot, job.payload.channel)
             await channel.send(fit(text, 2000), allowed_mentions=_ping(job.target_id), nonce=f"fn-{job.id}")
@@ -204,8 +211,9 @@ class FollowUpJobs:
                 if case.member_id is not None and case.member_left_at is None:
                     await thread.add_user(discord.Object(case.member_id))
                 people = [p for p in (case.member_id, case.holder_id) if p]
+                speak = await member_language(self.bot, case.guild_id, case.member_id)
                 await thread.send(
-                    " ".join(f"<@{p}>" for p in people) + " This thread is open again.",
+                    " ".join(f"<@{p}>" for p in people) + " " + speak(_("This thread is open again.")),
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(p) for p in people]),
                     nonce=f"reopen-{job.id}",
                 )

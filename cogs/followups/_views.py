@@ -17,7 +17,9 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.disclosure import name, tend_checks_in_for, unchecked
 from bot.domain.followups import parse_when
+from bot.domain.i18n import ENGLISH, Language, _
 from bot.domain.text import fit
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import ID, IdButton, actor_of
@@ -28,7 +30,7 @@ if TYPE_CHECKING:
 
 FOLLOWUP = rf"fu:{ID}"
 SNOOZES = {"1h": timedelta(hours=1), "1d": timedelta(days=1)}
-SNOOZE_LABELS = {"1h": "Snooze 1 h", "1d": "Snooze 1 day", "custom": "Snooze…"}
+SNOOZE_LABELS = {"1h": _("Snooze 1 h"), "1d": _("Snooze 1 day"), "custom": _("Snooze…")}
 
 
 async def _defer_update(interaction: discord.Interaction[TendBot]) -> None:
@@ -56,7 +58,7 @@ class _FollowUpButton(IdButton):
 
 
 class DoneButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":done"):  # type: ignore[misc]
-    action, label, style = "done", "Done", discord.ButtonStyle.success
+    action, label, style = "done", _("Done"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await interaction.response.defer()  # updates the reminder message itself
@@ -83,7 +85,7 @@ class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # ty
         bot = interaction.client
         if self.span == "custom":
             # A modal must be the first response; the submit checks who may snooze.
-            await bot.modals.open(interaction, SnoozeModal(self.target_id))
+            await bot.modals.open(interaction, SnoozeModal(self.target_id, language_of(interaction)))
             return
         await interaction.response.defer()
         until = bot.followups.clock() + SNOOZES[self.span]
@@ -99,13 +101,15 @@ async def snooze_and_say(interaction: discord.Interaction[TendBot], followup_id:
 class SnoozeModal(RoutedModal):
     pattern = re.compile(r"fu:(?P<followup>[0-9]{1,19}):snooze-until")
 
-    def __init__(self, followup_id: int):
-        super().__init__(title="Snooze until…", custom_id=f"fu:{followup_id}:snooze-until", timeout=None)
+    def __init__(self, followup_id: int, speak: Language = ENGLISH):
+        super().__init__(
+            title=speak(_("Snooze until…")), custom_id=f"fu:{followup_id}:snooze-until", timeout=None
+        )
         self.target_id = followup_id
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="when",
-            label="When should I remind you again?",
-            placeholder="3h, tomorrow 9:00, friday, 2026-05-01 09:30",
+            label=speak(_("When should I remind you again?")),
+            placeholder=speak(_("3h, tomorrow 9:00, friday, 2026-05-01 09:30")),
             max_length=100,
         )
         self.add_item(self.when)
@@ -114,7 +118,7 @@ class SnoozeModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> SnoozeModal:
-        return cls(snowflake(match["followup"]))
+        return cls(snowflake(match["followup"]), language_of(interaction))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
@@ -126,7 +130,7 @@ class SnoozeModal(RoutedModal):
 
 
 class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":reopen"):  # type: ignore[misc]
-    action, label, style = "reopen", "Reopen case", discord.ButtonStyle.primary
+    action, label, style = "reopen", _("Reopen case"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -149,7 +153,11 @@ def reminder_buttons(followup: FollowUp, case_closed: bool) -> discord.ui.View:
 
 # -- the member's check-in ----------------------------------------------------------------
 
-CHECKIN_LABELS = {"ok": "I'm OK", "talk": "I'd like to talk again", "stop": "Please stop checking in"}
+CHECKIN_LABELS = {
+    "ok": _("I'm OK"),
+    "talk": _("I'd like to talk again"),
+    "stop": _("Please stop checking in"),
+}
 CHECKIN_REPLIES = {"ok": "checkin_ok_reply", "talk": "checkin_talk_reply", "stop": "checkin_stop_reply"}
 
 
@@ -163,8 +171,10 @@ class CheckinButton(IdButton, DynamicItem[Button], template=CHECKIN):  # type: i
         "stop": discord.ButtonStyle.secondary,
     }
 
-    def __init__(self, followup_id: int, answer: str):
-        super().__init__(followup_id, CHECKIN_LABELS[answer], action=answer, style=self.STYLES[answer])
+    def __init__(self, followup_id: int, answer: str, speak: Language | None = None):
+        super().__init__(
+            followup_id, CHECKIN_LABELS[answer], action=answer, style=self.STYLES[answer], speak=speak
+        )
         self.answer = answer
 
     @classmethod
@@ -179,13 +189,15 @@ class CheckinButton(IdButton, DynamicItem[Button], template=CHECKIN):  # type: i
         answered = await bot.followups.answer_checkin(self.target_id, interaction.user.id, self.answer)
         followup = answered.followup
         library = bot.prompts(followup.guild_id)
-        await _close_message(interaction, f"*You answered: {CHECKIN_LABELS[self.answer]}.*")
+        speak = language_of(interaction)
+        answer = speak(_("You answered: {answer}.", answer=CHECKIN_LABELS[self.answer]))
+        await _close_message(interaction, f"*{answer}*")
         reply = CHECKIN_REPLIES[self.answer]
         if answered.for_anonymous_reporter and self.answer == "talk":
             reply = "checkin_reporter_talk_reply"  # not tied to their report: /support is theirs
         server = bot.settings.guild(followup.guild_id)
         await reply_private(
-            interaction, library.message(reply, server=(server.name if server else None) or "the server")
+            interaction, library.message(reply, server=(server.name if server else None) or _("the server"))
         )
         await tell_the_moderator(bot, followup, self.answer, answered.case)
 
@@ -213,10 +225,10 @@ async def tell_the_moderator(bot: TendBot, followup: FollowUp, answer: str, case
         await bot.followups.notify(followup.guild_id, channel, text, ping=ping)
 
 
-def checkin_buttons(followup_id: int) -> discord.ui.View:
+def checkin_buttons(followup_id: int, speak: Language | None = None) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for answer in ("ok", "talk", "stop"):
-        view.add_item(CheckinButton(followup_id, answer))
+        view.add_item(CheckinButton(followup_id, answer, speak))
     return view
 
 

@@ -10,7 +10,9 @@ from discord.ext import commands
 
 from bot.domain.errors import InvalidInput
 from bot.domain.guidance import match_distress, render_prompt_text
+from bot.domain.i18n import _
 from bot.domain.text import quote
+from bot.runtime.language import language_of
 from bot.runtime.replies import reply_private
 
 from ._views import DYNAMIC_ITEMS, listen_buttons
@@ -44,18 +46,21 @@ class ListeningCog(commands.Cog):
         self, interaction: discord.Interaction[TendBot], message: discord.Message
     ) -> None:
         guild = self.bot.require_moderator(interaction)
+        speak = language_of(interaction)
         if message.author.bot:
-            raise InvalidInput("That message is from a bot; the listening prompt is for replying to people.")
+            raise InvalidInput(
+                _("That message is from a bot; the listening prompt is for replying to people.")
+            )
         library = self.bot.prompts(guild.id)
         signal = match_distress(message.content, self.bot.signals(guild.id)) if message.content else None
         prompt = library.distress_prompt(signal.category) if signal else library.prompt("listening")
         embed = discord.Embed(title=prompt.title, description=render_prompt_text(prompt), colour=_COLOUR)
         if message.content:
             embed.add_field(
-                name="Replying to",
+                name=speak(_("Replying to")),
                 value=f"{quote(message.content, _EXCERPT)}\n[jump]({message.jump_url})",
                 inline=False,
             )
-        embed.set_footer(text="Only you can see this. The member never sees these prompts.")
+        embed.set_footer(text=speak(_("Only you can see this. The member never sees these prompts.")))
         view = listen_buttons(message.author.id, message.channel.id, message.id)
         await reply_private(interaction, embed=embed, view=view)

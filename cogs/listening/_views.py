@@ -15,8 +15,10 @@ from discord.ui import Button, DynamicItem, Select
 
 from bot.domain.authority import snowflake
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.runtime.audience import message_in
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import language_of, member_language
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, button_row
 from cogs.support import reach_out
@@ -25,17 +27,17 @@ if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
 TARGET = r"listen:(?P<member>[0-9]{1,19}):(?P<channel>[0-9]{1,19}):(?P<message>[0-9]{1,19})"
-REMIND_CHOICES = ((1, "Tomorrow"), (3, "In 3 days"), (7, "In a week"))
+REMIND_CHOICES = ((1, _("Tomorrow")), (3, _("In 3 days")), (7, _("In a week")))
 
 
 class _ListenButton(Guarded):
     action: str
-    label: str
+    label: str | Text
 
-    def __init__(self, member_id: int, channel_id: int, message_id: int):
+    def __init__(self, member_id: int, channel_id: int, message_id: int, speak: Language = ENGLISH):
         custom_id = f"listen:{member_id}:{channel_id}:{message_id}:{self.action}"
         button: Button[Any] = Button(
-            label=self.label, style=discord.ButtonStyle.secondary, custom_id=custom_id
+            label=speak(self.label), style=discord.ButtonStyle.secondary, custom_id=custom_id
         )
         super().__init__(button)  # type: ignore[call-arg]
         self.member_id, self.channel_id, self.message_id = member_id, channel_id, message_id
@@ -57,12 +59,12 @@ async def author_of(interaction: discord.Interaction[TendBot], channel_id: int, 
         interaction.client, interaction.guild_id, interaction.user.id, channel_id, message_id
     )
     if message.author.bot:
-        raise InvalidInput("That message is from a bot; the listening prompt is for replying to people.")
+        raise InvalidInput(_("That message is from a bot; the listening prompt is for replying to people."))
     return message.author.id
 
 
 class ReachOutButton(_ListenButton, DynamicItem[Button], template=TARGET + ":reach-out"):  # type: ignore[misc]
-    action, label = "reach-out", "Open a support thread with them"
+    action, label = "reach-out", _("Open a support thread with them")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -70,52 +72,58 @@ class ReachOutButton(_ListenButton, DynamicItem[Button], template=TARGET + ":rea
         await interaction.response.defer(ephemeral=True, thinking=True)
         where = await reach_out(bot, guild, await self.author(interaction), interaction.user.id)
         await reply_private(
-            interaction, f"You're with them in {where}. They were told they're not in trouble."
+            interaction, _("You're with them in {where}. They were told they're not in trouble.", where=where)
         )
 
 
 class ShareResourcesButton(_ListenButton, DynamicItem[Button], template=TARGET + ":resources"):  # type: ignore[misc]
-    action, label = "resources", "Share resources privately"
+    action, label = "resources", _("Share resources privately")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
-        server = guild.name or (interaction.guild.name if interaction.guild else "the server")
-        intro = (
-            f"Hi, one of the moderators of {server} thought these might be useful. No need to reply; "
-            "they're here whenever you want them."
+        server = guild.name or (interaction.guild.name if interaction.guild else _("the server"))
+        intro = _(
+            "Hi, one of the moderators of {server} thought these might be useful. No need to reply;"
+            " they're here whenever you want them.",
+            server=server,
         )
         member_id = await self.author(interaction)
         user = bot.get_user(member_id) or await bot.fetch_user(member_id)
         try:
-            await user.send(intro, embed=resources_embed(guild.resources, title="Resources"))
+            speak = await member_language(bot, guild.id, member_id)
+            await user.send(speak(intro), embed=resources_embed(guild.resources, speak))
         except discord.Forbidden:
             await reply_private(
                 interaction,
-                "Their direct messages are closed, so I couldn't send them. A support thread may work instead.",
+                _(
+                    "Their direct messages are closed, so I couldn't send them. A support thread may work instead."
+                ),
             )
             return
-        await reply_private(interaction, "Sent, privately. They won't see who asked.")
+        await reply_private(interaction, _("Sent, privately. They won't see who asked."))
 
 
 class RemindButton(_ListenButton, DynamicItem[Button], template=TARGET + ":remind"):  # type: ignore[misc]
-    action, label = "remind", "Remind me to check in"
+    action, label = "remind", _("Remind me to check in")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         interaction.client.require_moderator(interaction)
-        picker = RemindWhen(self.member_id, self.channel_id, self.message_id)
-        await reply_private(interaction, "When should I remind you?", view=button_row(picker))
+        picker = RemindWhen(self.member_id, self.channel_id, self.message_id, language_of(interaction))
+        await reply_private(interaction, _("When should I remind you?"), view=button_row(picker))
 
 
 class RemindWhen(Guarded, DynamicItem[Select], template=TARGET + ":remind-when"):  # type: ignore[misc]
     """The time picker: a DynamicItem too, so it answers after a restart."""
 
-    def __init__(self, member_id: int, channel_id: int, message_id: int):
+    def __init__(self, member_id: int, channel_id: int, message_id: int, speak: Language = ENGLISH):
         select: Select[Any] = Select(
-            placeholder="Pick a time",
+            placeholder=speak(_("Pick a time")),
             custom_id=f"listen:{member_id}:{channel_id}:{message_id}:remind-when",
-            options=[discord.SelectOption(label=label, value=str(days)) for days, label in REMIND_CHOICES],
+            options=[
+                discord.SelectOption(label=speak(label), value=str(days)) for days, label in REMIND_CHOICES
+            ],
         )
         super().__init__(select)
         self.channel_id, self.message_id = channel_id, message_id
@@ -131,7 +139,7 @@ class RemindWhen(Guarded, DynamicItem[Select], template=TARGET + ":remind-when")
         guild = bot.require_moderator(interaction)
         days = dict(REMIND_CHOICES).get(snowflake(self.item.values[0]) if self.item.values else 0)
         if days is None:
-            raise InvalidInput("Please pick one of the times in the list.")
+            raise InvalidInput(_("Please pick one of the times in the list."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         member_id = await author_of(interaction, self.channel_id, self.message_id)
         due = bot.cases.clock() + timedelta(days=snowflake(self.item.values[0]))
@@ -143,7 +151,7 @@ class RemindWhen(Guarded, DynamicItem[Select], template=TARGET + ":remind-when")
             due_at=due,
             note="Check in after the listening prompt.",
         )
-        await reply_private(interaction, f"I'll remind you {discord.utils.format_dt(due, 'R')}.")
+        await reply_private(interaction, _("I'll remind you {when}.", when=discord.utils.format_dt(due, "R")))
 
 
 def listen_buttons(member_id: int, channel_id: int, message_id: int) -> discord.ui.View:

@@ -15,6 +15,7 @@ from bot.domain.followups import next_weekly
 from bot.domain.text import fit
 from bot.infra.jobs import Job, NoPayload
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import team_language
 
 from ._stats import stats_message
 
@@ -61,7 +62,8 @@ class Digest:
         embed, chart = await stats_message(
             self.bot, guild, start, end, "This week in the compassion loop", learning
         )
-        content = self.bot.prompts(guild.id).message("late_apology") if job.late else None
+        late = self.bot.prompts(guild.id).message("late_apology")
+        content = team_language(self.bot, guild.id)(late) if job.late else None
         with retry_on_discord_errors("post the weekly digest"):
             channel_id = guild.digest.channel or guild.channels.queue
             channel = self.bot.get_channel(channel_id) or await self.bot.fetch_channel(channel_id)

@@ -9,6 +9,7 @@ import discord
 from bot.domain.pauses import REASON_LABELS, PausePayload
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import member_language
 from bot.runtime.queue import messageable
 from bot.runtime.ui import button_row
 
@@ -78,7 +79,8 @@ class PauseJobs:
         if guild is None or job.target_id is None:
             raise GiveUp("nothing to send")
         server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "the server")
-        text = self.bot.prompts(guild.id).message("pause_ended_dm", server=server)
+        speak = await member_language(self.bot, guild.id, job.target_id)
+        text = speak(self.bot.prompts(guild.id).message("pause_ended_dm", server=server))
         with retry_on_discord_errors("tell the member their pause ended"):
             user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
             try:

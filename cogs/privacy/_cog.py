@@ -21,8 +21,10 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.errors import NotAllowed
 from bot.domain.followups import next_daily
+from bot.domain.i18n import ENGLISH, N_, Language, _
 from bot.domain.privacy import RETENTION
 from bot.infra.jobs import Job, NoPayload
+from bot.runtime.language import language_of
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, button_row
 
@@ -47,38 +49,56 @@ def _date(value: datetime | None) -> str:
     return discord.utils.format_dt(value, "D") if value else "–"
 
 
-def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
-    embed = discord.Embed(title="What Tend holds about you here", colour=_COLOUR)
+def held_embed(held: HeldData, retention_days: int, speak: Language) -> discord.Embed:
+    embed = discord.Embed(title=speak(_("What Tend holds about you here")), colour=_COLOUR)
     if held.empty:
-        embed.description = "Nothing at all. Tend hasn't stored anything about you in this server."
+        embed.description = speak(_("Nothing at all. Tend hasn't stored anything about you in this server."))
     else:
         lines = [
-            f"Support requests: **{held.support_cases}**",
-            f"Reports you filed: **{held.reports_filed}**",
-            f"Distress notices (a link to a message, never a copy): **{held.distress_notices}**",
-            f"Your reminders: **{held.reminders}**",
+            _("Support requests: **{count}**", count=held.support_cases),
+            _("Reports you filed: **{count}**", count=held.reports_filed),
+            _(
+                "Distress notices (a link to a message, never a copy): **{count}**",
+                count=held.distress_notices,
+            ),
+            _("Your reminders: **{count}**", count=held.reminders),
             *(
-                [f"Messages in your case threads (kept for the case's record): **{held.thread_messages}**"]
+                [
+                    _(
+                        "Messages in your case threads (kept for the case's record): **{count}**",
+                        count=held.thread_messages,
+                    )
+                ]
                 if held.thread_messages
                 else []
             ),
-            f"Check-ins sent to you: **{held.checkins}**"
-            + (" (you asked us to stop)" if held.checkins_stopped else ""),
+            _("Check-ins sent to you: **{count}** (you asked us to stop)", count=held.checkins)
+            if held.checkins_stopped
+            else _("Check-ins sent to you: **{count}**", count=held.checkins),
             *(
                 [
-                    f"Other things you wrote (notes, reflections, messages to Tend by DM): **{held.other_words}**"
+                    _(
+                        "Other things you wrote (notes, reflections, messages to Tend by DM): **{count}**",
+                        count=held.other_words,
+                    )
                 ]
                 if held.other_words
                 else []
             ),
-            f"From {_date(held.first_at)} to {_date(held.last_at)}.",
+            _("From {first} to {last}.", first=_date(held.first_at), last=_date(held.last_at)),
         ]
-        embed.description = "\n".join(lines)
+        embed.description = "\n".join(speak(line) for line in lines)
     embed.add_field(
-        name="How it's kept",
-        value=(
-            "What you write is stored encrypted. Closed cases lose their text and your name after "
-            f"{retention_days} days. Other people's words about you aren't listed here."
+        name=speak(_("How it's kept")),
+        value=speak(
+            N_(
+                "What you write is stored encrypted. Closed cases lose their text and your name after"
+                " {days} day. Other people's words about you aren't listed here.",
+                "What you write is stored encrypted. Closed cases lose their text and your name after"
+                " {days} days. Other people's words about you aren't listed here.",
+                retention_days,
+                days=retention_days,
+            )
         ),
         inline=False,
     )
@@ -87,12 +107,12 @@ def held_embed(held: HeldData, retention_days: int) -> discord.Embed:
 
 PRIVACY = r"privacy:(?P<member>[0-9]{1,19}):(?P<action>export|delete|confirm|cancel)"
 PRIVACY_LABELS = {
-    "export": ("Export my data", discord.ButtonStyle.primary),
-    "delete": ("Delete what can be deleted…", discord.ButtonStyle.danger),
-    "confirm": ("Yes, delete", discord.ButtonStyle.danger),
-    "cancel": ("Keep everything", discord.ButtonStyle.secondary),
+    "export": (_("Export my data"), discord.ButtonStyle.primary),
+    "delete": (_("Delete what can be deleted…"), discord.ButtonStyle.danger),
+    "confirm": (_("Yes, delete"), discord.ButtonStyle.danger),
+    "cancel": (_("Keep everything"), discord.ButtonStyle.secondary),
 }
-NOT_YOURS = (
+NOT_YOURS = _(
     "These buttons are for the person who ran `/privacy`. Run `/privacy` to see what Tend holds about you."
 )
 
@@ -101,9 +121,12 @@ class PrivacyButton(Guarded, DynamicItem[Button], template=PRIVACY):  # type: ig
     """Export, delete, and the delete's confirmation. DynamicItems like every button, so a member
     taking their data out after a restart gets an answer (the message itself is private to them)."""
 
-    def __init__(self, member_id: int, action: str):
+    def __init__(self, member_id: int, action: str, speak: Language | None = None):
         label, style = PRIVACY_LABELS[action]
-        super().__init__(Button(label=label, style=style, custom_id=f"privacy:{member_id}:{action}"))
+        button: Button[Any] = Button(
+            label=(speak or ENGLISH)(label), style=style, custom_id=f"privacy:{member_id}:{action}"
+        )
+        super().__init__(button)
         self.member_id, self.action = member_id, action
 
     @classmethod
@@ -118,42 +141,70 @@ class PrivacyButton(Guarded, DynamicItem[Button], template=PRIVACY):  # type: ig
         guild = bot.guild_config(interaction.guild_id)
         if interaction.user.id != self.member_id:
             raise NotAllowed(NOT_YOURS)
+        speak = language_of(interaction)
         if self.action == "delete":
-            await reply_private(interaction, CONFIRM_DELETE, view=button_row(*self.confirmation()))
+            await reply_private(interaction, CONFIRM_DELETE, view=button_row(*self.confirmation(speak)))
             return
         if self.action == "cancel":
-            await reply_private(interaction, "Nothing was deleted.")
+            await reply_private(interaction, _("Nothing was deleted."))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
         if self.action == "export":
             data = await bot.privacy.export(guild.id, self.member_id)
+            locale = await bot.services.locales.locale_of(self.member_id)
+            if locale:
+                data["language"] = locale
             payload = json.dumps(data, indent=2, ensure_ascii=False).encode()
             await reply_private(
                 interaction,
-                "Here is everything that is yours, your own words included. Only you can see this.",
+                _("Here is everything that is yours, your own words included. Only you can see this."),
                 file=discord.File(io.BytesIO(payload), filename=EXPORT_NAME),
             )
             return
         deleted = await bot.privacy.delete_mine(guild.id, self.member_id)
-        await reply_private(
-            interaction,
-            "Done. Deleted: "
-            f"{deleted.intake_texts} support message(s), {deleted.reminders} reminder(s)"
-            + (f", {deleted.other_texts} other thing(s) you wrote" if deleted.other_texts else "")
-            + "; "
-            f"your name is off {deleted.reports_unlinked} report(s)."
-            + (
-                f" The record of your support threads ({deleted.thread_messages} message(s)) is gone too."
-                if deleted.thread_messages
-                else ""
+        await bot.services.locales.forget(self.member_id)
+        parts = [
+            N_(
+                "{count} support message",
+                "{count} support messages",
+                deleted.intake_texts,
+                count=deleted.intake_texts,
             ),
+            N_("{count} reminder", "{count} reminders", deleted.reminders, count=deleted.reminders),
+        ]
+        if deleted.other_texts:
+            parts.append(
+                N_(
+                    "{count} other thing you wrote",
+                    "{count} other things you wrote",
+                    deleted.other_texts,
+                    count=deleted.other_texts,
+                )
+            )
+        listed = ", ".join(speak(part) for part in parts)
+        unlinked = N_(
+            "Done. Deleted: {listed}; your name is off {count} report.",
+            "Done. Deleted: {listed}; your name is off {count} reports.",
+            deleted.reports_unlinked,
+            listed=listed,
+            count=deleted.reports_unlinked,
         )
+        said = speak(unlinked)
+        if deleted.thread_messages:
+            gone = N_(
+                "The record of your support threads ({count} message) is gone too.",
+                "The record of your support threads ({count} messages) is gone too.",
+                deleted.thread_messages,
+                count=deleted.thread_messages,
+            )
+            said = f"{said} {speak(gone)}"
+        await reply_private(interaction, said)
 
-    def confirmation(self) -> tuple[PrivacyButton, PrivacyButton]:
-        return PrivacyButton(self.member_id, "confirm"), PrivacyButton(self.member_id, "cancel")
+    def confirmation(self, speak: Language) -> tuple[PrivacyButton, PrivacyButton]:
+        return PrivacyButton(self.member_id, "confirm", speak), PrivacyButton(self.member_id, "cancel", speak)
 
 
-CONFIRM_DELETE = (
+CONFIRM_DELETE = _(
     "This deletes what you wrote when asking for support (and the record of your support "
     "threads), your reminders and anything else "
     "you wrote that the team doesn't need (your reflections), and removes your name from "
@@ -197,12 +248,10 @@ class PrivacyCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         held = await self.bot.privacy.held(guild.id, interaction.user.id)
         member = interaction.user.id
-        view = (
-            None
-            if held.empty
-            else button_row(PrivacyButton(member, "export"), PrivacyButton(member, "delete"))
-        )
-        if view is None:
-            await reply_private(interaction, embed=held_embed(held, guild.privacy.retention_days))
+        speak = language_of(interaction)
+        embed = held_embed(held, guild.privacy.retention_days, speak)
+        if held.empty:
+            await reply_private(interaction, embed=embed)
         else:
-            await reply_private(interaction, embed=held_embed(held, guild.privacy.retention_days), view=view)
+            view = button_row(PrivacyButton(member, "export", speak), PrivacyButton(member, "delete", speak))
+            await reply_private(interaction, embed=embed, view=view)

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.domain.cases.kinds import CARD_SYNC, CASE_NOTICE
+from bot.runtime.language import language_of
 from bot.runtime.replies import reply_private
 
 from ._buttons import ITEMS
@@ -41,7 +42,9 @@ class QueueCog(commands.Cog):
         await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.read() as session:
             found = await open_cases(session, guild.id)
-        await reply_private(interaction, embed=cases_embed(interaction.user.id, found))
+        await reply_private(
+            interaction, embed=cases_embed(interaction.user.id, found, language_of(interaction))
+        )
 
 
 async def setup(bot: TendBot) -> None:

@@ -16,7 +16,9 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.cases.store import open_load
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.permissions import is_moderator
+from bot.runtime.language import language_of, team_language
 from bot.runtime.queue import CaseButton, MoreGuidanceButton, guidance, join_case_threads
 from bot.runtime.records import send_history
 from bot.runtime.replies import reply_private
@@ -31,7 +33,7 @@ BREAK_COLOUR = discord.Colour.from_rgb(120, 94, 160)
 class ClaimButton(CaseButton, DynamicItem[Button], template=id_template("case", "claim")):  # type: ignore[misc]
     """Claim, Acknowledge, I'll reach out: the same step of the loop for every kind of case."""
 
-    action, label, style = "claim", "Claim", discord.ButtonStyle.primary
+    action, label, style = "claim", _("Claim"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -51,32 +53,39 @@ async def suggest_break_if_carrying_too_much(
         return
     await reply_private(
         interaction,
-        f"You're holding {held} open cases right now.",
-        **guidance(bot, guild_id, "moderator_break", colour=BREAK_COLOUR),
+        _("You're holding {held} open cases right now.", held=held),
+        **guidance(bot, guild_id, "moderator_break", colour=BREAK_COLOUR, speak=language_of(interaction)),
     )
 
 
 class HandOffButton(CaseButton, DynamicItem[Button], template=id_template("case", "handoff")):  # type: ignore[misc]
-    action, label = "handoff", "Hand off"
+    action, label = "handoff", _("Hand off")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         actor = await self.begin(interaction)
         case = await bot.cases.for_moderator(actor, self.target_id)
         if not case.is_open:
-            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
-        picker = button_row(HandOffPick(self.target_id))
+            raise InvalidInput(
+                _("{reference} is already closed.", reference=reference(case.kind, case.number))
+            )
+        picker = button_row(HandOffPick(self.target_id, language_of(interaction)))
         await reply_private(
-            interaction, "Who should take this case?", **guidance(bot, case.guild_id, "handoff", view=picker)
+            interaction,
+            _("Who should take this case?"),
+            **guidance(bot, case.guild_id, "handoff", view=picker, speak=language_of(interaction)),
         )
 
 
 class HandOffPick(Guarded, DynamicItem[UserSelect], template=rf"case:{ID}:handoff-to"):  # type: ignore[misc]
     """The hand-off picker. A DynamicItem like every card button, so it answers after a restart."""
 
-    def __init__(self, case_id: int):
+    def __init__(self, case_id: int, speak: Language = ENGLISH):
         select: UserSelect[Any] = UserSelect(
-            placeholder="Pick a moderator", min_values=1, max_values=1, custom_id=f"case:{case_id}:handoff-to"
+            placeholder=speak(_("Pick a moderator")),
+            min_values=1,
+            max_values=1,
+            custom_id=f"case:{case_id}:handoff-to",
         )
         super().__init__(select)
         self.case_id = case_id
@@ -96,9 +105,15 @@ class HandOffPick(Guarded, DynamicItem[UserSelect], template=rf"case:{ID}:handof
         )
         roles = [r.id for r in getattr(chosen, "roles", [])]
         if chosen is None or chosen.bot or not is_moderator(guild, roles, is_guild_owner=owner):
-            who = chosen.mention if chosen is not None else "They"
+            if chosen is None:
+                raise InvalidInput(
+                    _("They aren't one of this server's moderators, so I can't hand the case to them.")
+                )
             raise InvalidInput(
-                f"{who} isn't one of this server's moderators, so I can't hand the case to them."
+                _(
+                    "{who} isn't one of this server's moderators, so I can't hand the case to them.",
+                    who=chosen.mention,
+                )
             )
         await interaction.response.defer(ephemeral=True, thinking=True)
         case = await bot.cases.hand_off(
@@ -106,24 +121,35 @@ class HandOffPick(Guarded, DynamicItem[UserSelect], template=rf"case:{ID}:handof
         )
         ref = reference(case.kind, case.number)
         joined = await join_case_threads(bot, case, chosen.id)
-        where = f" I added them to {', '.join(joined)}." if joined else ""
+        where: Text | None = _("I added them to {threads}.", threads=", ".join(joined)) if joined else None
         if not joined and bot.kinds.of(case).thread_coming(case):
             # The thread's job adds the case's holder when it makes the thread.
-            where = " I'll add them to the member's private thread as soon as it exists."
+            where = _("I'll add them to the member's private thread as soon as it exists.")
         # Always told, whatever the case has: the notice goes to the notes thread or the queue.
-        await bot.cases.notify_team(
-            case, f"{ref} was handed to <@{chosen.id}> by <@{interaction.user.id}>.", ping=chosen.id
+        team = team_language(bot, case.guild_id)
+        handed = _(
+            "{reference} was handed to {holder} by {moderator}.",
+            reference=ref,
+            holder=f"<@{chosen.id}>",
+            moderator=f"<@{interaction.user.id}>",
         )
-        await reply_private(
-            interaction, f"Handed {ref} to {chosen.mention}; they've been told in the team's notes.{where}"
+        await bot.cases.notify_team(case, team(handed), ping=chosen.id)
+        speak = language_of(interaction)
+        done = speak(
+            _(
+                "Handed {reference} to {holder}; they've been told in the team's notes.",
+                reference=ref,
+                holder=chosen.mention,
+            )
         )
+        await reply_private(interaction, f"{done} {speak(where)}".strip())
 
 
 class HistoryButton(CaseButton, DynamicItem[Button], template=id_template("case", "history")):  # type: ignore[misc]
     """The earlier cases of the person the card is about (never a report's reporter), each
     with its transcript: ``/case history`` from the card."""
 
-    action, label = "history", "Earlier cases"
+    action, label = "history", _("Earlier cases")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -131,7 +157,7 @@ class HistoryButton(CaseButton, DynamicItem[Button], template=id_template("case"
         case = await bot.cases.for_moderator(actor, self.target_id)
         about = bot.kinds.of(case).about(case)
         if about is None:
-            raise InvalidInput("I no longer know who this case is about, so there's no history to show.")
+            raise InvalidInput(_("I no longer know who this case is about, so there's no history to show."))
         await send_history(interaction, about)
 
 

@@ -9,11 +9,13 @@ import discord
 
 from bot.domain.cases.kinds import NoticePayload
 from bot.domain.cases.store import open_load, past_case_count
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.pauses import REASON_LABELS, latest_pause
 from bot.domain.text import fit
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import team_language
 from bot.runtime.members import member_of
 from bot.runtime.queue import CardContext, CaseKind, MemberFacts, messageable, notes_channel
 
@@ -29,9 +31,12 @@ if TYPE_CHECKING:
 PAUSE_SHOWN_FOR = timedelta(days=90)
 
 
-def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind, past: int = 0) -> discord.ui.View | None:
-    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off; and
-    the person's earlier cases when they have any (their transcripts, /case history)."""
+def card_buttons(
+    case: Case, guild: GuildConfig, kind: CaseKind, team: Language = ENGLISH, past: int = 0
+) -> discord.ui.View | None:
+    """An open case's buttons: Claim while nobody holds it, the kind's own, and Hand off, and the
+    person's earlier cases when they have any (their transcripts, /case history); their labels in
+    the team's language (each is a catalogue sentence)."""
     if not case.is_open:
         return None
     view = discord.ui.View(timeout=None)
@@ -42,15 +47,19 @@ def card_buttons(case: Case, guild: GuildConfig, kind: CaseKind, past: int = 0) 
     view.add_item(HandOffButton(case.id))
     if past:
         view.add_item(HistoryButton(case.id))
+    for child in view.children:
+        button = getattr(child, "item", child)
+        if isinstance(button, discord.ui.Button) and button.label:
+            button.label = team(Text(button.label))
     return view
 
 
-def load_note(overloaded: list[tuple[int, int]]) -> str | None:
+def load_note(overloaded: list[tuple[int, int]], team: Language = ENGLISH) -> str | None:
     """For a new card while someone carries too much: suggest someone else takes it."""
     if not overloaded:
         return None
     names = ", ".join(f"<@{holder}> ({count})" for holder, count in overloaded)
-    return f"{names} already hold many open cases. Could someone else take this one?"
+    return team(_("{names} already hold many open cases. Could someone else take this one?", names=names))
 
 
 def pause_line(pause: MemberPause | None, case: Case, now: datetime) -> str | None:
@@ -90,6 +99,15 @@ class CaseJobs:
             user_id, member.joined_at if member else None, member is not None and not left, past
         )
 
+    async def writer_locale(self, case: Case) -> str | None:
+        """The Discord locale of the member who opened the case (the card says what they write in)."""
+        if case.member_id is None:
+            return None
+        try:
+            return await self.bot.services.locales.locale_of(case.member_id)
+        except Exception:
+            return None  # a card without the language line beats no card
+
     async def sync_card(self, job: Job[NoPayload]) -> Finish | None:
         """Post the case's card in the queue, or edit it to show where the case is now."""
         guild = self.bot.settings.guild(job.guild_id)
@@ -116,21 +134,24 @@ class CaseJobs:
             facts=await self.member_facts(case, about, past),
             readers=await team_readers(channel, case),
             library=self.bot.prompts(guild.id),
+            team=team_language(self.bot, guild.id),
+            writer_locale=await self.writer_locale(case),
         )
         embed = kind.card(case, context)
         limit = guild.listening.max_open_per_moderator
-        note = load_note(sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1]))
+        overloaded = sorted(((h, n) for h, n in load.items() if n >= limit), key=lambda x: -x[1])
+        note = load_note(overloaded, context.team)
         if note:
-            embed.add_field(name="⚖ Team load", value=note, inline=False)
+            embed.add_field(name=context.team(_("⚖ Team load")), value=note, inline=False)
         paused = pause_line(pause, case, self.bot.cases.clock())
         if paused:
-            embed.add_field(name="⏸ Pause", value=paused, inline=False)
-        buttons = card_buttons(case, guild, kind, past)
+            embed.add_field(name=context.team(_("⏸ Pause")), value=paused, inline=False)
+        buttons = card_buttons(case, guild, kind, context.team, past)
         content, mentions = None, discord.AllowedMentions.none()
         role = guild.reports.escalation_role
         if case.escalated and role and case.card_message_id is None:
             # Only the escalation role may be pinged, and only on a report about a moderator.
-            content = f"<@&{role}> a report about a moderator needs you."
+            content = f"<@&{role}> " + context.team(_("a report about a moderator needs you."))
             mentions = discord.AllowedMentions(roles=[discord.Object(role)])
         with retry_on_discord_errors("update the case card"):
             message: discord.Message | None = None

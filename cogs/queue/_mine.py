@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cases import reference
+from bot.domain.i18n import ENGLISH, Language, _
 from bot.domain.text import fit
 from models import OPEN_STATUSES, Case
 
@@ -35,21 +36,23 @@ async def open_cases(session: AsyncSession, guild_id: int) -> list[Case]:
     return list(rows.all())
 
 
-def cases_embed(moderator_id: int, cases: list[Case]) -> discord.Embed:
+def cases_embed(moderator_id: int, cases: list[Case], speak: Language = ENGLISH) -> discord.Embed:
     mine = [c for c in cases if c.holder_id == moderator_id]
     waiting = [c for c in cases if c.holder_id is None]
-    embed = discord.Embed(title="Your open cases", colour=discord.Colour.blue())
+    embed = discord.Embed(title=speak(_("Your open cases")), colour=discord.Colour.blue())
     embed.description = (
         fit("\n".join(case_line(c) for c in mine), _LIST_LIMIT) if mine else "You hold no open cases."
     )
     if waiting:
         embed.add_field(
-            name=f"Waiting for anyone ({len(waiting)})",
+            name=speak(_("Waiting for anyone ({count})", count=len(waiting))),
             value=fit("\n".join(case_line(c) for c in waiting[:10]), 1024),
             inline=False,
         )
     load = Counter(c.holder_id for c in cases if c.holder_id is not None)
     if load:
         lines = [f"<@{holder}>: {count}" for holder, count in load.most_common()]
-        embed.add_field(name="Open cases per moderator", value=fit("\n".join(lines), 1024), inline=False)
+        embed.add_field(
+            name=speak(_("Open cases per moderator")), value=fit("\n".join(lines), 1024), inline=False
+        )
     return embed

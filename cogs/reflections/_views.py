@@ -12,7 +12,9 @@ from discord.ui import Button, DynamicItem, Select
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
+from bot.domain.i18n import ENGLISH, Language, _
 from bot.domain.text import fit
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import Guarded, actor_of, button_row
@@ -31,12 +33,17 @@ FOLLOW_CHOICES = (
 FOLLOW_DAYS = (("1", 1), ("3", 3), ("7", 7))
 
 
-def reflection_embed(bot: TendBot, case: Case) -> discord.Embed:
+def reflection_embed(bot: TendBot, case: Case, speak: Language = ENGLISH) -> discord.Embed:
     questions = bot.prompts(case.guild_id).reflection_questions(count=3, seed=case.id)
     body = "\n".join(f"• {q}" for q in questions)
     embed = discord.Embed(
-        title=f"A moment to reflect on {reference(case.kind, case.number)}",
-        description=f"{body}\n\nIf you'd like, write a few lines for yourself. Only you can ever read them.",
+        title=speak(_("A moment to reflect on {reference}", reference=reference(case.kind, case.number))),
+        description=speak(
+            _(
+                "{body}\n\nIf you'd like, write a few lines for yourself. Only you can ever read them.",
+                body=body,
+            )
+        ),
         colour=_COLOUR,
     )
     return embed
@@ -46,8 +53,9 @@ async def offer_reflection(bot: TendBot, interaction: discord.Interaction[TendBo
     """After a close: the questions, privately (or by DM if the server prefers), with a button to write."""
     guild = bot.guild_config(case.guild_id)
     view = discord.ui.View(timeout=None)
-    view.add_item(ReflectButton(case.guild_id, case.id))
-    embed = reflection_embed(bot, case)
+    speak = language_of(interaction)
+    view.add_item(ReflectButton(case.guild_id, case.id, speak))
+    embed = reflection_embed(bot, case, speak)
     if guild.listening.reflection_by_dm:
         with contextlib.suppress(discord.HTTPException):
             await interaction.user.send(embed=embed, view=view)
@@ -59,9 +67,9 @@ REFLECT = r"reflect:(?P<guild>[0-9]{1,19}):(?P<case>[0-9]{1,19})"
 
 
 class ReflectButton(Guarded, DynamicItem[Button], template=REFLECT):  # type: ignore[misc]
-    def __init__(self, guild_id: int, case_id: int):
+    def __init__(self, guild_id: int, case_id: int, speak: Language = ENGLISH):
         button: Button[Any] = Button(
-            label="Write a private reflection",
+            label=speak(_("Write a private reflection")),
             style=discord.ButtonStyle.secondary,
             custom_id=f"reflect:{guild_id}:{case_id}",
         )
@@ -75,15 +83,17 @@ class ReflectButton(Guarded, DynamicItem[Button], template=REFLECT):  # type: ig
         return cls(snowflake(match["guild"]), snowflake(match["case"]))
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
-        await interaction.client.modals.open(interaction, ReflectionModal(self.guild_id, self.case_id))
+        await interaction.client.modals.open(
+            interaction, ReflectionModal(self.guild_id, self.case_id, language_of(interaction))
+        )
 
 
 class ReflectionModal(RoutedModal):
     pattern = re.compile(r"tend:reflect:(?P<guild>[0-9]{1,19}):(?P<case>[0-9]{1,19})")
 
-    def __init__(self, guild_id: int, case_id: int):
+    def __init__(self, guild_id: int, case_id: int, speak: Language = ENGLISH):
         super().__init__(
-            title="Your reflection (only you see it)",
+            title=speak(_("Your reflection (only you see it)")),
             custom_id=f"tend:reflect:{guild_id}:{case_id}",
             timeout=None,
         )
@@ -91,7 +101,9 @@ class ReflectionModal(RoutedModal):
         self.text: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="text", style=discord.TextStyle.paragraph, required=True, max_length=2000
         )
-        self.add_item(discord.ui.Label(text="What stays with you from this one?", component=self.text))
+        self.add_item(
+            discord.ui.Label(text=speak(_("What stays with you from this one?")), component=self.text)
+        )
         self.follow: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="follow",
             options=[
@@ -99,13 +111,13 @@ class ReflectionModal(RoutedModal):
                 for value, label in FOLLOW_CHOICES
             ],
         )
-        self.add_item(discord.ui.Label(text="Does this need a follow-up?", component=self.follow))
+        self.add_item(discord.ui.Label(text=speak(_("Does this need a follow-up?")), component=self.follow))
 
     @classmethod
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ReflectionModal:
-        return cls(snowflake(match["guild"]), snowflake(match["case"]))
+        return cls(snowflake(match["guild"]), snowflake(match["case"]), language_of(interaction))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
@@ -129,19 +141,20 @@ class ReflectionModal(RoutedModal):
 
 async def show_reflections(bot: TendBot, interaction: discord.Interaction[TendBot]) -> None:
     guild = bot.require_moderator(interaction)
+    speak = language_of(interaction)
     await interaction.response.defer(ephemeral=True, thinking=True)
     mine = await bot.reflections.mine(guild.id, interaction.user.id)
     if not mine:
         await reply_private(
             interaction,
-            "You haven't written any reflections here yet. Tend offers one after each case you close.",
+            _("You haven't written any reflections here yet. Tend offers one after each case you close."),
         )
         return
-    embed = discord.Embed(title="Your reflections (only you can see these)", colour=_COLOUR)
+    embed = discord.Embed(title=speak(_("Your reflections (only you can see these)")), colour=_COLOUR)
     for item in mine[:10]:
         when = discord.utils.format_dt(item.created_at, "D")
         embed.add_field(name=f"#{item.id} · {when}", value=fit(item.text, 1000), inline=False)
-    picker = DeleteReflection([(r.id, fit(r.text, 80)) for r in mine[:25]])
+    picker = DeleteReflection([(r.id, fit(r.text, 80)) for r in mine[:25]], speak)
     await reply_private(interaction, embed=embed, view=button_row(picker))
 
 
@@ -149,9 +162,9 @@ class DeleteReflection(Guarded, DynamicItem[Select], template=r"reflections:dele
     """Pick one of your reflections to delete. A DynamicItem (answers after a restart); the pick
     is checked against its author, so only your own can go."""
 
-    def __init__(self, choices: list[tuple[int, str]] | None = None):
+    def __init__(self, choices: list[tuple[int, str]] | None = None, speak: Language = ENGLISH):
         select: Select[Any] = Select(
-            placeholder="Delete one of them…",
+            placeholder=speak(_("Delete one of them…")),
             custom_id="reflections:delete",
             options=[
                 discord.SelectOption(label=f"#{rid}", value=str(rid), description=text or None)
@@ -173,4 +186,4 @@ class DeleteReflection(Guarded, DynamicItem[Select], template=r"reflections:dele
         chosen = snowflake(self.item.values[0]) if self.item.values else 0
         await interaction.response.defer(ephemeral=True, thinking=True)
         await bot.reflections.delete_mine(guild.id, interaction.user.id, chosen)
-        await reply_private(interaction, "Deleted. It's gone for good.")
+        await reply_private(interaction, _("Deleted. It's gone for good."))

@@ -11,6 +11,8 @@ from discord.ui import Button, DynamicItem
 
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
+from bot.domain.i18n import ENGLISH, Language, _
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import (
     CaseButton,
@@ -30,13 +32,13 @@ if TYPE_CHECKING:
     from models import Case
 
 OUTCOME_LABELS = {
-    "no_violation": "No violation",
-    "conversation_held": "Conversation held",
-    "warning": "Warning",
-    "timeout": "Timeout",
-    "removal": "Removal",
-    "other": "Other",
-    "dismissed": "Dismissed",
+    "no_violation": _("No violation"),
+    "conversation_held": _("Conversation held"),
+    "warning": _("Warning"),
+    "timeout": _("Timeout"),
+    "removal": _("Removal"),
+    "other": _("Other"),
+    "dismissed": _("Dismissed"),
 }
 
 
@@ -54,16 +56,28 @@ class TalkButton(CaseButton):
         thread_id = case.thread_id if self.which == "reporter" else case.subject_thread_id
         if item is None and thread_id:
             await join_case_threads_of(bot, thread_id, interaction.user.id)
-            await reply_private(interaction, f"The conversation is already open: <#{thread_id}>.")
+            await reply_private(
+                interaction, _("The conversation is already open: {thread}.", thread=f"<#{thread_id}>")
+            )
             return
         if not thread_id:
-            why = f": {case.problem}" if case.problem else "."
+            why = (
+                _(
+                    "The conversation isn't open yet: {problem} I'll keep trying and add you when it is.",
+                    problem=case.problem,
+                )
+                if case.problem
+                else _("The conversation isn't open yet. I'll keep trying and add you when it is.")
+            )
             await reply_private(
-                interaction, f"The conversation isn't open yet{why} I'll keep trying and add you when it is."
+                interaction,
+                why,
             )
             return
         await reply_private(
-            interaction, f"Opened <#{thread_id}>.", **guidance(bot, case.guild_id, PROMPTS[self.which])
+            interaction,
+            _("Opened {thread}.", thread=f"<#{thread_id}>"),
+            **guidance(bot, case.guild_id, PROMPTS[self.which], speak=language_of(interaction)),
         )
 
 
@@ -71,39 +85,45 @@ PROMPTS = {"reporter": "report.reporter", "reported": "report.reported_member"}
 
 
 class TalkReporterButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reporter")):  # type: ignore[misc]
-    action, label, which = "talk-reporter", "Talk with reporter", "reporter"
+    action, label, which = "talk-reporter", _("Talk with reporter"), "reporter"
 
 
 class TalkReportedButton(TalkButton, DynamicItem[Button], template=id_template("case", "talk-reported")):  # type: ignore[misc]
-    action, label, which = "talk-reported", "Talk with reported member", "reported"
+    action, label, which = "talk-reported", _("Talk with reported member"), "reported"
 
 
 class ResolveButton(CaseButton, DynamicItem[Button], template=id_template("case", "resolve")):  # type: ignore[misc]
-    action, label, style = "resolve", "Resolve", discord.ButtonStyle.success
+    action, label, style = "resolve", _("Resolve"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await precheck(interaction, self.target_id)
         await bot.modals.open(
-            interaction, ResolveModal.build(self.target_id, guild, brief_guidance(bot, guild.id, "closing"))
+            interaction,
+            ResolveModal.build(
+                self.target_id, guild, language_of(interaction), brief_guidance(bot, guild.id, "closing")
+            ),
         )
 
 
 class DismissButton(CaseButton, DynamicItem[Button], template=id_template("case", "dismiss")):  # type: ignore[misc]
-    action, label, style = "dismiss", "Dismiss", discord.ButtonStyle.danger
+    action, label, style = "dismiss", _("Dismiss"), discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         guild = bot.require_moderator(interaction)
         await precheck(interaction, self.target_id)
         await bot.modals.open(
-            interaction, DismissModal(self.target_id, brief_guidance(bot, guild.id, "dismissing"))
+            interaction,
+            DismissModal(
+                self.target_id, language_of(interaction), brief_guidance(bot, guild.id, "dismissing")
+            ),
         )
 
 
 class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case", "reveal")):  # type: ignore[misc]
-    action, label = "reveal", "Reveal reporter"
+    action, label = "reveal", _("Reveal reporter")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -111,54 +131,81 @@ class RevealButton(CaseButton, DynamicItem[Button], template=id_template("case",
         case = await bot.reports.reveal(actor, self.target_id)
         who = f"<@{case.member_id}>" if case.member_id else "no one (the reporter's data was removed)"
         await reply_private(
-            interaction, f"{reference(case.kind, case.number)} was reported by {who}. Only you see this."
+            interaction,
+            _(
+                "{reference} was reported by {who}. Only you see this.",
+                reference=reference(case.kind, case.number),
+                who=who,
+            ),
         )
 
 
 class ResolveModal(RoutedModal):
     pattern = re.compile(r"tend:resolve:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int, outcomes: list[str], followup_days: int, guidance: str = ""):
-        super().__init__(title="Resolve this report", custom_id=f"tend:resolve:{case_id}", timeout=None)
+    def __init__(
+        self,
+        case_id: int,
+        outcomes: list[str],
+        followup_days: int,
+        speak: Language = ENGLISH,
+        guidance: str = "",
+    ):
+        super().__init__(
+            title=speak(_("Resolve this report")), custom_id=f"tend:resolve:{case_id}", timeout=None
+        )
         self.case_id, self.followup_days = case_id, followup_days
         if guidance:  # the closing prompt, while there is still time to act on it
             self.add_item(discord.ui.TextDisplay(guidance))
         self.outcome: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="outcome",
-            options=[discord.SelectOption(label=OUTCOME_LABELS[o], value=o) for o in outcomes],
+            options=[discord.SelectOption(label=speak(OUTCOME_LABELS[o]), value=o) for o in outcomes],
         )
-        self.add_item(discord.ui.Label(text="What was the outcome?", component=self.outcome))
+        self.add_item(discord.ui.Label(text=speak(_("What was the outcome?")), component=self.outcome))
         self.note: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="note", style=discord.TextStyle.paragraph, required=False, max_length=1000
         )
         self.add_item(
             discord.ui.Label(
-                text="A note for the team", description="Only moderators see it.", component=self.note
+                text=speak(_("A note for the team")),
+                description=speak(_("Only moderators see it.")),
+                component=self.note,
             )
         )
         self.follow: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="follow",
             options=[
-                discord.SelectOption(label="No follow-up", value="none", default=True),
+                discord.SelectOption(label=speak(_("No follow-up")), value="none", default=True),
                 discord.SelectOption(
-                    label=f"Check in with the reporter in {followup_days} days", value="reporter"
+                    label=speak(_("Check in with the reporter in {days} days", days=followup_days)),
+                    value="reporter",
                 ),
                 discord.SelectOption(
-                    label=f"Check in with the reported member in {followup_days} days", value="reported"
+                    label=speak(
+                        _(
+                            "Check in with the reported member in {days} days",
+                            days=followup_days,
+                        )
+                    ),
+                    value="reported",
                 ),
             ],
         )
-        self.add_item(discord.ui.Label(text="Follow up later?", component=self.follow))
+        self.add_item(discord.ui.Label(text=speak(_("Follow up later?")), component=self.follow))
 
     @classmethod
-    def build(cls, case_id: int, guild: GuildConfig, guidance: str = "") -> ResolveModal:
-        return cls(case_id, list(guild.reports.outcomes), guild.reports.followup_days, guidance)
+    def build(
+        cls, case_id: int, guild: GuildConfig, speak: Language = ENGLISH, guidance: str = ""
+    ) -> ResolveModal:
+        return cls(case_id, list(guild.reports.outcomes), guild.reports.followup_days, speak, guidance)
 
     @classmethod
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ResolveModal:
-        return cls.build(snowflake(match["case_id"]), bot.guild_config(interaction.guild_id))
+        return cls.build(
+            snowflake(match["case_id"]), bot.guild_config(interaction.guild_id), language_of(interaction)
+        )
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
@@ -179,8 +226,10 @@ class ResolveModal(RoutedModal):
 class DismissModal(RoutedModal):
     pattern = re.compile(r"tend:dismiss:(?P<case_id>[0-9]{1,19})")
 
-    def __init__(self, case_id: int, guidance: str = ""):
-        super().__init__(title="Dismiss this report", custom_id=f"tend:dismiss:{case_id}", timeout=None)
+    def __init__(self, case_id: int, speak: Language = ENGLISH, guidance: str = ""):
+        super().__init__(
+            title=speak(_("Dismiss this report")), custom_id=f"tend:dismiss:{case_id}", timeout=None
+        )
         self.case_id = case_id
         if guidance:
             self.add_item(discord.ui.TextDisplay(guidance))
@@ -193,7 +242,9 @@ class DismissModal(RoutedModal):
         )
         self.add_item(
             discord.ui.Label(
-                text="Why is it dismissed?", description="Only moderators see this.", component=self.reason
+                text=speak(_("Why is it dismissed?")),
+                description=speak(_("Only moderators see this.")),
+                component=self.reason,
             )
         )
 
@@ -201,7 +252,7 @@ class DismissModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> DismissModal:
-        return cls(snowflake(match["case_id"]))
+        return cls(snowflake(match["case_id"]), language_of(interaction))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client

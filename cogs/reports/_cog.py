@@ -11,9 +11,11 @@ from discord.ext import commands
 
 from bot.domain.cases.kinds import REPORT_NOTIFY, REPORT_TALK
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import _
 from bot.domain.text import fit
 from bot.runtime.doors import shut_if_paused
 from bot.runtime.embeds import rule_choices
+from bot.runtime.language import language_of
 
 from ._actions import ITEMS as CARD_ITEMS
 from ._actions import MODALS as CARD_MODALS
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-NOT_YOURSELF = "You can't report yourself. If something is weighing on you, `/support` is here."
+NOT_YOURSELF = _("You can't report yourself. If something is weighing on you, `/support` is here.")
 DMS_CLOSED = 50007
 
 
@@ -77,21 +79,26 @@ class ReportsCog(commands.Cog):
             raise InvalidInput(NOT_A_BOT)
         found = guild.rule(rule)
         if found is None:
-            titles = ", ".join(f"`{r.id}`" for r in guild.rules) or "none yet"
-            raise InvalidInput(f"I don't know the rule “{fit(rule, 60)}”. This server's rules are: {titles}.")
+            titles = ", ".join(f"`{r.id}`" for r in guild.rules) or _("none yet")
+            raise InvalidInput(
+                _(
+                    "I don't know the rule “{rule}”. This server's rules are: {titles}.",
+                    rule=fit(rule, 60),
+                    titles=titles,
+                )
+            )
         if anonymous and not guild.reports.anonymous:
             raise InvalidInput(
-                "This server doesn't take anonymous reports; the moderators will see your name."
+                _("This server doesn't take anonymous reports; the moderators will see your name.")
             )
-        await self.bot.modals.open(
-            interaction, ReportModal(member.id, found.id, anonymous, guild.reports.min_length)
-        )
+        form = ReportModal(member.id, found.id, anonymous, guild.reports.min_length, language_of(interaction))
+        await self.bot.modals.open(interaction, form)
 
     @report.autocomplete("rule")
     async def _rules(
         self, interaction: discord.Interaction[TendBot], current: str
     ) -> list[app_commands.Choice[str]]:
-        return rule_choices(self.bot.settings.guild(interaction.guild_id), current)
+        return rule_choices(self.bot.settings.guild(interaction.guild_id), current, language_of(interaction))
 
     async def report_message(
         self, interaction: discord.Interaction[TendBot], message: discord.Message
@@ -105,11 +112,13 @@ class ReportsCog(commands.Cog):
             raise InvalidInput(NOT_A_BOT)
         if not guild.rules:
             raise InvalidInput(
-                "This server hasn't written its Code of Conduct into Tend yet; please message a moderator."
+                _("This server hasn't written its Code of Conduct into Tend yet; please message a moderator.")
             )
         # The form names only this interaction; the message, its channel and its author are kept
         # as Discord resolved them (the evidence survives a deletion or a restart meanwhile).
-        await self.bot.modals.open(interaction, ReportMessageModal(interaction.id, guild))
+        await self.bot.modals.open(
+            interaction, ReportMessageModal(interaction.id, guild, language_of(interaction))
+        )
         try:
             await self.bot.reports.save_draft(
                 draft_id=interaction.id,

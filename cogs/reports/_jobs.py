@@ -10,8 +10,10 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import MessagePayload, TalkPayload
+from bot.domain.i18n import Text, _
 from bot.infra.jobs import GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import private_thread, thread_of
 
 if TYPE_CHECKING:
@@ -31,17 +33,20 @@ def conversation_name(case: Case, which: str) -> str:
     return f"A word with the moderators · {hashlib.sha256(seed.encode()).hexdigest()[:6]}"
 
 
-def opener(case: Case, which: str) -> str:
+def opener(case: Case, which: str) -> Text:
     """The conversation's first message. To the reported member it never hints at who reported."""
     if which == "reporter":
-        return (
-            f"Hi <@{case.member_id}>, thank you for your report {reference(case.kind, case.number)}. "
-            "A moderator is here to talk it through with you. Only you, the moderators and people with "
-            "the Manage Threads permission can see this thread."
+        return _(
+            "Hi {member}, thank you for your report {reference}. A moderator is here to talk it through"
+            " with you. Only you, the moderators and people with the Manage Threads permission can see"
+            " this thread.",
+            member=f"<@{case.member_id}>",
+            reference=reference(case.kind, case.number),
         )
-    return (
-        f"Hi <@{case.subject_id}>, a moderator would like to talk with you privately about something from "
-        "earlier. Only you, the moderators and people with the Manage Threads permission can see this thread."
+    return _(
+        "Hi {member}, a moderator would like to talk with you privately about something from earlier."
+        " Only you, the moderators and people with the Manage Threads permission can see this thread.",
+        member=f"<@{case.subject_id}>",
     )
 
 
@@ -73,8 +78,9 @@ class ReportJobs:
                 await thread.add_user(discord.Object(member_id))
                 if job.target_id:
                     await thread.add_user(discord.Object(job.target_id))
+                speak = await member_language(self.bot, guild.id, member_id)
                 await thread.send(
-                    opener(case, which),
+                    speak(opener(case, which)),
                     allowed_mentions=discord.AllowedMentions(users=[discord.Object(member_id)]),
                     nonce=f"talk-{case.id}-{which}",
                 )
@@ -88,11 +94,11 @@ class ReportJobs:
         if guild is None or job.case_id is None or job.target_id is None:
             raise GiveUp("nothing to send")
         case = await self.bot.cases.get(job.guild_id, job.case_id)
-        text = self.bot.prompts(guild.id).message(
-            job.payload.message, reference=reference(case.kind, case.number)
-        )
+        speak = await member_language(self.bot, guild.id, job.target_id)
+        library = self.bot.prompts(guild.id)
+        text = speak(library.message(job.payload.message, reference=reference(case.kind, case.number)))
         if job.late:
-            text = f"{self.bot.prompts(guild.id).message('late_apology')}\n{text}"
+            text = f"{speak(library.message('late_apology'))}\n{text}"
         dms_closed = False
         with retry_on_discord_errors("message the reporter"):
             user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
@@ -104,9 +110,15 @@ class ReportJobs:
                 dms_closed = True
         if dms_closed:
             # Their DMs are closed: that's their choice. Record it and tell whoever holds the case.
+            team = team_language(self.bot, guild.id)
             await self.bot.cases.notify_team(
                 case,
-                f"I couldn't send the reporter of {reference(case.kind, case.number)} a private message "
-                "(their DMs are closed). If they need to hear back, please reach them another way.",
+                team(
+                    _(
+                        "I couldn't send the reporter of {reference} a private message (their DMs are closed)."
+                        " If they need to hear back, please reach them another way.",
+                        reference=reference(case.kind, case.number),
+                    )
+                ),
                 ping=case.holder_id,
             )

@@ -10,7 +10,9 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.disclosure import Readers, name, reporter_hidden
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit, quote
+from bot.runtime.language import language_of
 from bot.runtime.queue import STATUS_COLOURS, CardContext, guidance, member_line
 from bot.runtime.replies import reply_private
 
@@ -31,26 +33,31 @@ if TYPE_CHECKING:
 _BODY_LIMIT = 1500
 
 
-def report_status_line(case: Case) -> str:
+def report_status_line(case: Case, team: Language = ENGLISH) -> str:
     if case.status == "new":
-        return "New: nobody has acknowledged it yet"
+        return team(_("New: nobody has acknowledged it yet"))
     if case.status == "acknowledged":
-        return f"Acknowledged, held by <@{case.holder_id}>" if case.holder_id else "Acknowledged"
+        if case.holder_id:
+            return team(_("Acknowledged, held by {holder}", holder=f"<@{case.holder_id}>"))
+        return team(_("Acknowledged"))
     label = OUTCOME_LABELS.get(case.outcome or "", case.outcome or "")
-    return f"{'Dismissed' if case.status == 'dismissed' else 'Resolved'}: {label}"
+    if case.status == "dismissed":
+        return team(_("Dismissed: {outcome}", outcome=label))
+    return team(_("Resolved: {outcome}", outcome=label))
 
 
-def reporter_line(case: Case, guild: GuildConfig, readers: Readers) -> str:
+def reporter_line(case: Case, guild: GuildConfig, readers: Readers, team: Language = ENGLISH) -> str:
     if case.member_id is None:
-        return "(removed under the privacy policy)"
+        return team(_("(removed under the privacy policy)"))
     if not reporter_hidden(case, readers):
         return name(case, case.member_id, readers)
     if not case.anonymous:
         # Not anonymous, but the reported member can read this channel: never name them here.
-        return "Not shown here: the reported member can read this channel (see `/tend doctor`)"
+        return team(_("Not shown here: the reported member can read this channel (see `/tend doctor`)"))
     if guild.reports.anonymous_visible_to:
-        return f"Anonymous (members of <@&{guild.reports.anonymous_visible_to}> can reveal it)"
-    return "Anonymous"
+        role = f"<@&{guild.reports.anonymous_visible_to}>"
+        return team(_("Anonymous (members of {role} can reveal it)", role=role))
+    return team(_("Anonymous"))
 
 
 def snapshot_text(snapshot: dict[str, object]) -> str:
@@ -74,39 +81,46 @@ def snapshot_text(snapshot: dict[str, object]) -> str:
 
 
 def report_card(case: Case, context: CardContext) -> discord.Embed:
-    guild, subject, readers = context.guild, context.facts, context.readers
+    guild, subject, readers, team = context.guild, context.facts, context.readers, context.team
     rule = guild.rule(case.rule_id or "")
-    title = (
-        f"{reference(case.kind, case.number)} · {fit(rule.title if rule else (case.rule_id or 'Report'), 80)}"
-    )
-    description = quote(case.body, _BODY_LIMIT) if case.body else "*(no description)*"
+    rule_title = rule.text_in(team.code)[0] if rule else (case.rule_id or team(_("Report")))
+    title = f"{reference(case.kind, case.number)} · {fit(rule_title, 80)}"
+    description = quote(case.body, _BODY_LIMIT) if case.body else team(_("*(no description)*"))
     embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
     if rule is not None:
-        embed.add_field(name=f"Rule: {fit(rule.title, 200)}", value=fit(rule.text, 1024), inline=False)
-    embed.add_field(name="Reported member", value=member_line(subject), inline=False)
-    embed.add_field(name="Reporter", value=reporter_line(case, guild, readers), inline=True)
-    embed.add_field(name="Status", value=report_status_line(case), inline=True)
-    embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
+        rule_title, rule_text = rule.text_in(team.code)
+        embed.add_field(
+            name=team(_("Rule: {rule}", rule=fit(rule_title, 200))), value=fit(rule_text, 1024), inline=False
+        )
+    embed.add_field(name=team(_("Reported member")), value=member_line(subject, team), inline=False)
+    embed.add_field(name=team(_("Reporter")), value=reporter_line(case, guild, readers, team), inline=True)
+    if not reporter_hidden(case, readers) and case.member_id is not None:
+        # Only for a reporter the readers may see: a language can say who someone is.
+        context.add_language(embed)
+    embed.add_field(name=team(_("Status")), value=report_status_line(case, team), inline=True)
+    embed.add_field(name=team(_("Opened")), value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
     if case.snapshot:
-        embed.add_field(name="Reported message", value=snapshot_text(case.snapshot), inline=False)
+        embed.add_field(name=team(_("Reported message")), value=snapshot_text(case.snapshot), inline=False)
     threads = []
     if case.thread_id:
-        threads.append(f"with the reporter: <#{case.thread_id}>")
+        threads.append(team(_("with the reporter: {thread}", thread=f"<#{case.thread_id}>")))
     if case.subject_thread_id:
-        threads.append(f"with the reported member: <#{case.subject_thread_id}>")
+        threads.append(team(_("with the reported member: {thread}", thread=f"<#{case.subject_thread_id}>")))
     if threads:
-        embed.add_field(name="Conversations", value="\n".join(threads), inline=False)
+        embed.add_field(name=team(_("Conversations")), value="\n".join(threads), inline=False)
     if case.escalated:
-        embed.add_field(name="Escalated", value="This report is about a moderator.", inline=False)
+        embed.add_field(
+            name=team(_("Escalated")), value=team(_("This report is about a moderator.")), inline=False
+        )
     if case.problem and case.is_open:
-        embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
-    embed.set_footer(text=f"Case {case.id} · private to moderators")
+        embed.add_field(name=team(_("⚠ Needs attention")), value=fit(case.problem, 1024), inline=False)
+    embed.set_footer(text=team(_("Case {id} · private to moderators", id=case.id)))
     return embed
 
 
 class ReportKind:
     name: ClassVar[str] = "report"
-    claim_label: ClassVar[str] = "Acknowledge"
+    claim_label: ClassVar[str | Text] = _("Acknowledge")
 
     def about(self, case: Case) -> int | None:
         return case.subject_id
@@ -128,11 +142,15 @@ class ReportKind:
         guild = bot.guild_config(case.guild_id)
         rule = guild.rule(case.rule_id or "")
         situation = f"report.{rule.category if rule else 'general'}"
-        text = (
-            f"Thank you for taking {reference(case.kind, case.number)}; it's yours now. "
-            "The reporter has been told a moderator is looking at it."
+        text = _(
+            "Thank you for taking {reference}; it's yours now. "
+            "The reporter has been told a moderator is looking at it.",
+            reference=reference(case.kind, case.number),
         )
-        await reply_private(interaction, text, **guidance(bot, guild.id, situation, rule_id=case.rule_id))
+        speak = language_of(interaction)
+        await reply_private(
+            interaction, text, **guidance(bot, guild.id, situation, rule_id=case.rule_id, speak=speak)
+        )
 
     def thread_coming(self, case: Case) -> bool:
         return False

@@ -13,10 +13,12 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.cases.reports import ReportLimits
 from bot.domain.errors import InvalidInput, NotConfigured
+from bot.domain.i18n import Language, _
 from bot.domain.permissions import is_moderator
 from bot.domain.text import fit
 from bot.runtime.doors import out_of_hours_line, resources_first, shut_if_paused
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import language_of
 from bot.runtime.members import member_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import give_back_words, reply_private
@@ -27,14 +29,14 @@ if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
 TEXT_LIMIT = 4000
-NOT_A_BOT = "Bots can't be reported. If a bot is misbehaving, please tell a moderator directly."
+NOT_A_BOT = _("Bots can't be reported. If a bot is misbehaving, please tell a moderator directly.")
 
 
 def require_reports(bot: TendBot, guild_id: int | None) -> GuildConfig:
     guild = bot.guild_config(guild_id)
     if not guild.features.reports:
         raise NotConfigured(
-            "Reports aren't switched on in this server. You can still message a moderator directly."
+            _("Reports aren't switched on in this server. You can still message a moderator directly.")
         )
     return guild
 
@@ -54,7 +56,7 @@ async def reported_is_moderator(bot: TendBot, guild: GuildConfig, user_id: int) 
         with contextlib.suppress(discord.NotFound):
             user = bot.get_user(user_id) or await bot.fetch_user(user_id)
     if user is None:
-        raise InvalidInput("I can't find the person this report is about. Please use `/report` again.")
+        raise InvalidInput(_("I can't find the person this report is about. Please use `/report` again."))
     if user.bot:
         raise InvalidInput(NOT_A_BOT)
     roles = [r.id for r in member.roles] if member else []
@@ -83,13 +85,15 @@ class _ReportForm(RoutedModal):
             return
         if guild.rule(rule_id) is None:
             raise InvalidInput(
-                "That rule isn't in this server's Code of Conduct any more; please pick another."
+                _("That rule isn't in this server's Code of Conduct any more; please pick another.")
             )
         text = (self.what.value or "").strip()
         if len(text) < guild.reports.min_length:
             raise InvalidInput(
-                f"Please tell the moderators a little more (at least {guild.reports.min_length} characters), "
-                "so they can act on it."
+                _(
+                    "Please tell the moderators a little more (at least {count} characters), so they can act on it.",
+                    count=guild.reports.min_length,
+                )
             )
         escalated = await reported_is_moderator(bot, guild, subject_id)
         case = await bot.reports.file(
@@ -105,12 +109,18 @@ class _ReportForm(RoutedModal):
             draft_id=draft_id,
         )
         receipt = bot.prompts(guild.id).message("report_receipt", reference=reference(case.kind, case.number))
-        embeds = [resources_embed(guild.resources, title="If you need support")] if guild.resources else []
+        speak = language_of(interaction)
+        embeds = (
+            [resources_embed(guild.resources, speak, title=speak(_("If you need support")))]
+            if guild.resources
+            else []
+        )
+        said = speak(receipt)
         away = out_of_hours_line(bot, guild)
         if away is not None:
             # Outside team hours: honest about when to expect a reply, crisis resources first.
-            receipt, embeds = f"{away}\n\n{receipt}", resources_first(guild)
-        await reply_private(interaction, receipt, embeds=embeds)
+            said, embeds = f"{speak(away)}\n\n{said}", resources_first(guild, speak)
+        await reply_private(interaction, said, embeds=embeds)
 
     async def on_error(self, interaction: discord.Interaction[Any], error: Exception, /) -> None:  # type: ignore[override]
         # Whatever failed, the member keeps their words.
@@ -118,36 +128,42 @@ class _ReportForm(RoutedModal):
         await give_back_words(interaction, self.what.value or "")
 
 
-def _what_input(required_min: int) -> discord.ui.TextInput[Any]:
+def _what_input(required_min: int, speak: Language) -> discord.ui.TextInput[Any]:
     return discord.ui.TextInput(
         custom_id="what",
         style=discord.TextStyle.paragraph,
         required=True,
         min_length=min(required_min, TEXT_LIMIT),
         max_length=TEXT_LIMIT,
-        placeholder="What happened, where, and when. Only the moderators will read this.",
+        placeholder=speak(_("What happened, where, and when. Only the moderators will read this.")),
     )
 
 
 class ReportModal(_ReportForm):
     pattern = re.compile(r"tend:report:(?P<subject>[0-9]{1,19}):(?P<rule>[a-z0-9_-]{1,40}):(?P<anon>[01])")
 
-    def __init__(self, subject_id: int, rule_id: str, anonymous: bool, min_length: int):
+    def __init__(self, subject_id: int, rule_id: str, anonymous: bool, min_length: int, speak: Language):
         super().__init__(
-            title="What happened?",
+            title=speak(_("What happened?")),
             custom_id=f"tend:report:{subject_id}:{rule_id}:{int(anonymous)}",
             timeout=None,
         )
         self.subject_id, self.rule_id, self.anonymous = subject_id, rule_id, anonymous
-        self.what = _what_input(min_length)
-        self.add_item(discord.ui.Label(text="Tell us what happened", component=self.what))
+        self.what = _what_input(min_length, speak)
+        self.add_item(discord.ui.Label(text=speak(_("Tell us what happened")), component=self.what))
 
     @classmethod
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ReportModal:
         guild = bot.guild_config(interaction.guild_id)
-        return cls(snowflake(match["subject"]), match["rule"], match["anon"] == "1", guild.reports.min_length)
+        return cls(
+            snowflake(match["subject"]),
+            match["rule"],
+            match["anon"] == "1",
+            guild.reports.min_length,
+            language_of(interaction),
+        )
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         await interaction.response.defer(ephemeral=True, thinking=True)
@@ -165,35 +181,42 @@ class ReportMessageModal(_ReportForm):
 
     pattern = re.compile(r"tend:report-msg:(?P<draft>[0-9]{1,19})")
 
-    def __init__(self, draft_id: int, guild: GuildConfig):
-        super().__init__(title="Report this message", custom_id=f"tend:report-msg:{draft_id}", timeout=None)
+    def __init__(self, draft_id: int, guild: GuildConfig, speak: Language):
+        super().__init__(
+            title=speak(_("Report this message")), custom_id=f"tend:report-msg:{draft_id}", timeout=None
+        )
         self.draft_id = draft_id
+        rules = [(r.id, *r.text_in(speak.code)) for r in guild.rules[:25]]
         self.rule: discord.ui.Select[Any] = discord.ui.Select(
             custom_id="rule",
             options=[
-                discord.SelectOption(label=fit(r.title, 100), value=r.id, description=fit(r.text, 100))
-                for r in guild.rules[:25]
+                discord.SelectOption(label=fit(title, 100), value=rule_id, description=fit(text, 100))
+                for rule_id, title, text in rules
             ],
         )
-        self.add_item(discord.ui.Label(text="Which rule does it break?", component=self.rule))
-        self.what = _what_input(guild.reports.min_length)
-        self.add_item(discord.ui.Label(text="What's wrong with it?", component=self.what))
+        self.add_item(discord.ui.Label(text=speak(_("Which rule does it break?")), component=self.rule))
+        self.what = _what_input(guild.reports.min_length, speak)
+        self.add_item(discord.ui.Label(text=speak(_("What's wrong with it?")), component=self.what))
         self.anonymous: discord.ui.Select[Any] | None = None
         if guild.reports.anonymous:
             self.anonymous = discord.ui.Select(
                 custom_id="anonymous",
                 options=[
-                    discord.SelectOption(label="Show my name to the moderators", value="0", default=True),
-                    discord.SelectOption(label="Keep me anonymous", value="1"),
+                    discord.SelectOption(
+                        label=speak(_("Show my name to the moderators")), value="0", default=True
+                    ),
+                    discord.SelectOption(label=speak(_("Keep me anonymous")), value="1"),
                 ],
             )
-            self.add_item(discord.ui.Label(text="Your name", component=self.anonymous))
+            self.add_item(discord.ui.Label(text=speak(_("Your name")), component=self.anonymous))
 
     @classmethod
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> ReportMessageModal:
-        return cls(snowflake(match["draft"]), bot.guild_config(interaction.guild_id))
+        return cls(
+            snowflake(match["draft"]), bot.guild_config(interaction.guild_id), language_of(interaction)
+        )
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         await interaction.response.defer(ephemeral=True, thinking=True)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
 
-_MODERATOR_REASONS = [(key, label) for key, label in CLOSE_REASONS.items() if key != "member_closed"]
+_MODERATOR_REASONS = [(key, str(label)) for key, label in CLOSE_REASONS.items() if key != "member_closed"]
 
 
 class CloseSupportModal(RoutedModal):

@@ -11,8 +11,10 @@ from discord.ext import commands
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import SUPPORT_CLOSE, SUPPORT_NUDGE, SUPPORT_SETUP, SUPPORT_SILENCE
 from bot.domain.disclosure import announce_departure
+from bot.domain.i18n import _, language_for
 from bot.domain.text import fit, matches
 from bot.runtime.doors import shut_if_paused
+from bot.runtime.language import language_of, server_locale, team_language
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import button_row
 
@@ -32,7 +34,7 @@ from ._views import (
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
-PANEL_TEXT = (
+PANEL_TEXT = _(
     "If something is weighing on you, or something happened here that you'd like help with, "
     "press the button. You'll get a private thread with the moderators, at your own pace."
 )
@@ -65,7 +67,9 @@ class SupportCog(commands.Cog):
         if refusal is not None:
             await refuse_kindly(interaction, guild, refusal)
             return
-        await self.bot.modals.open(interaction, SupportModal(fit(topic, 80) if topic else None))
+        await self.bot.modals.open(
+            interaction, SupportModal(fit(topic, 80) if topic else None, language_of(interaction))
+        )
 
     @support.autocomplete("topic")
     async def _topics(
@@ -89,14 +93,18 @@ class SupportCog(commands.Cog):
         self.bot.require_moderator(interaction)
         target = channel or interaction.channel
         if not isinstance(target, discord.TextChannel):
-            await reply_private(interaction, "Please pick a text channel for the panel.")
+            await reply_private(interaction, _("Please pick a text channel for the panel."))
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        # Everyone reads the panel: it is written in the server's language.
+        server = language_for(server_locale(self.bot, interaction.guild_id))
         embed = discord.Embed(
-            title="Need to talk?", description=PANEL_TEXT, colour=discord.Colour.from_rgb(88, 129, 87)
+            title=server(_("Need to talk?")),
+            description=server(PANEL_TEXT),
+            colour=discord.Colour.from_rgb(88, 129, 87),
         )
-        message = await target.send(embed=embed, view=button_row(AskForSupportButton()))
-        await reply_private(interaction, f"Posted the panel: {message.jump_url}")
+        message = await target.send(embed=embed, view=button_row(AskForSupportButton(server)))
+        await reply_private(interaction, _("Posted the panel: {link}", link=message.jump_url))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -120,5 +128,11 @@ class SupportCog(commands.Cog):
         for case in await self.bot.cases.member_left(payload.guild_id, payload.user.id):
             # Never "the member of R-0001 has left": that would tell who filed the report.
             if case.holder_id and announce_departure(case, payload.user.id):
-                text = f"The member of {reference(case.kind, case.number)} has left the server."
+                team = team_language(self.bot, case.guild_id)
+                text = team(
+                    _(
+                        "The member of {reference} has left the server.",
+                        reference=reference(case.kind, case.number),
+                    )
+                )
                 await self.bot.cases.notify_team(case, text, ping=case.holder_id)

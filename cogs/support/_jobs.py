@@ -9,11 +9,13 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import ClosePayload, SetupPayload
+from bot.domain.i18n import N_, Language, Text, _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, NoPayload, Retry
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.doors import out_of_hours_line
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import private_thread, thread_of
 from bot.runtime.ui import button_row
 
@@ -70,8 +72,9 @@ class SupportJobs:
                     content, embeds = self.relay_welcome(guild, case)
                     pinged = discord.AllowedMentions.none()
                 else:
-                    content, embeds = self.welcome(guild, case, case.body, job.payload.reached_out_by)
-                    extra["view"] = button_row(MemberCloseButton(case.id))
+                    speak = await member_language(self.bot, guild.id, case.member_id)
+                    content, embeds = self.welcome(guild, case, case.body, speak, job.payload.reached_out_by)
+                    extra["view"] = button_row(MemberCloseButton(case.id, speak=speak))
                     # Only the member is pinged; anything they wrote stays inert.
                     pinged = discord.AllowedMentions(users=[discord.Object(case.member_id or 0)])
                 await thread.send(
@@ -86,10 +89,15 @@ class SupportJobs:
         return self.bot.cases.thread_ready(case.id, made)
 
     def welcome(
-        self, guild: GuildConfig, case: Case, body: str | None, reached_out_by: int | None = None
+        self,
+        guild: GuildConfig,
+        case: Case,
+        body: str | None,
+        speak: Language,
+        reached_out_by: int | None = None,
     ) -> tuple[str, list[discord.Embed]]:
         library = self.bot.prompts(guild.id)
-        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
+        server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else speak(_("this server")))
         member = f"<@{case.member_id}>"
         if reached_out_by:
             content = library.message(
@@ -97,18 +105,22 @@ class SupportJobs:
             )
         else:
             content = library.message("support_welcome", member=member, server=server)
-        content = f"{content}\n\n{library.message('support_privacy')}"
+        text = f"{speak(content)}\n\n{speak(library.message('support_privacy'))}"
         away = out_of_hours_line(self.bot, guild)
         if away is not None:
-            content = f"{content}\n\n{away}"
+            text = f"{text}\n\n{speak(away)}"
         embeds = []
         if body:
             embeds.append(
-                discord.Embed(title="What you wrote", description=quote(body, _QUOTE_LIMIT), colour=_COLOUR)
+                discord.Embed(
+                    title=speak(_("What you wrote")), description=quote(body, _QUOTE_LIMIT), colour=_COLOUR
+                )
             )
         if guild.resources:
-            embeds.append(resources_embed(guild.resources, title="If you need something right now"))
-        return fit(content, 2000), embeds
+            embeds.append(
+                resources_embed(guild.resources, speak, title=speak(_("If you need something right now")))
+            )
+        return fit(text, 2000), embeds
 
     def relay_welcome(self, guild: GuildConfig, case: Case) -> tuple[str, list[discord.Embed]]:
         """The thread of a case the member talks to through DMs: for the team, naming the relay."""
@@ -139,12 +151,27 @@ class SupportJobs:
         if not case.is_open or case.first_reply_at is not None:
             return
         minutes = guild.support.nudge_after_minutes
-        waited = f"{minutes} minutes"
+        team = team_language(self.bot, guild.id)
+        waited: Text
         if guild.hours is not None:  # the wait counted team hours only: say since when, honestly
-            waited = f"since {discord.utils.format_dt(case.opened_at, 't')} ({minutes} minutes of team hours)"
-        text = f"⏰ {reference(case.kind, case.number)} has waited {waited} without a moderator reply." + (
-            f" The member is in <#{case.thread_id}>." if case.thread_id else ""
-        )
+            waited = _(
+                "{reference} has waited since {since} ({minutes} minutes of team hours) without a "
+                "moderator reply.",
+                reference=reference(case.kind, case.number),
+                since=discord.utils.format_dt(case.opened_at, "t"),
+                minutes=minutes,
+            )
+        else:
+            waited = N_(
+                "{reference} has waited {minutes} minute without a moderator reply.",
+                "{reference} has waited {minutes} minutes without a moderator reply.",
+                minutes,
+                reference=reference(case.kind, case.number),
+                minutes=minutes,
+            )
+        text = "⏰ " + team(waited)
+        if case.thread_id:
+            text += " " + team(_("The member is in {thread}.", thread=f"<#{case.thread_id}>"))
         with retry_on_discord_errors("nudge the queue"):
             channel = self.bot.get_channel(guild.channels.queue) or await self.bot.fetch_channel(
                 guild.channels.queue
@@ -172,12 +199,14 @@ class SupportJobs:
         if wait > 0:
             raise Retry("the member wrote since this was scheduled", after=wait)
         library = self.bot.prompts(guild.id)
+        speak = await member_language(self.bot, guild.id, case.member_id)
         with retry_on_discord_errors("ask the member whether to keep their thread"):
             thread = await thread_of(self.bot, case.thread_id)
             await thread.send(
-                f"<@{case.member_id}> {library.message('silence_question')}",
+                f"<@{case.member_id}> {speak(library.message('silence_question'))}",
                 view=button_row(
-                    KeepOpenButton(case.id), MemberCloseButton(case.id, label="You can close it")
+                    KeepOpenButton(case.id, speak=speak),
+                    MemberCloseButton(case.id, label=_("You can close it"), speak=speak),
                 ),
                 allowed_mentions=discord.AllowedMentions(users=[discord.Object(case.member_id or 0)]),
                 nonce=f"quiet-{job.id}",
@@ -190,14 +219,19 @@ class SupportJobs:
         if case.thread_id is None:
             return
         library = self.bot.prompts(guild.id)
+        speak = await member_language(self.bot, guild.id, case.member_id)
         by_member = job.payload.by_member
-        text = library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
+        text = speak(
+            library.message("support_closed_by_member" if by_member else "support_closed_by_moderator")
+        )
         ask = job.payload.survey and case.member_left_at is None
         with retry_on_discord_errors("close the member's thread"):
             thread = await thread_of(self.bot, case.thread_id)
             if ask:
-                text = f"{text}\n\n{library.message('survey_question')}"
-                buttons = button_row(*(SurveyButton(case.id, answer) for answer in ("yes", "somewhat", "no")))
+                text = f"{text}\n\n{speak(library.message('survey_question'))}"
+                buttons = button_row(
+                    *(SurveyButton(case.id, answer, speak) for answer in ("yes", "somewhat", "no"))
+                )
                 await thread.send(text, view=buttons, nonce=f"close-{case.id}")
             else:
                 await thread.send(text, nonce=f"close-{case.id}")

@@ -9,7 +9,9 @@ import discord
 from discord.ui import Button, DynamicItem
 
 from bot.domain.cases import CLOSE_REASONS, reference
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit, inert_line, quote
+from bot.runtime.language import language_of
 from bot.runtime.queue import (
     STATUS_COLOURS,
     CardContext,
@@ -33,48 +35,56 @@ if TYPE_CHECKING:
 _BODY_LIMIT = 1500
 
 
-def status_line(case: Case) -> str:
+def status_line(case: Case, team: Language = ENGLISH) -> str:
     if case.status in ("open", "new"):
-        return "Waiting for a moderator"
+        return team(_("Waiting for a moderator"))
     if case.status in ("claimed", "acknowledged"):
-        return f"Held by <@{case.holder_id}>" if case.holder_id else "Being looked at"
+        return team(
+            _("Held by {holder}", holder=f"<@{case.holder_id}>") if case.holder_id else _("Being looked at")
+        )
     reason = CLOSE_REASONS.get(case.outcome or "", case.outcome or "")
-    return f"Closed: {reason}" if reason else "Closed"
+    return team(_("Closed: {reason}", reason=reason) if reason else _("Closed"))
 
 
 class SupportKind:
     name: ClassVar[str] = "support"
-    claim_label: ClassVar[str] = "Claim"
+    claim_label: ClassVar[str | Text] = _("Claim")
 
     def about(self, case: Case) -> int | None:
         return case.member_id
 
     def card(self, case: Case, context: CardContext) -> discord.Embed:
-        title = f"{reference(case.kind, case.number)} · {inert_line(case.topic or 'Support', 80)}"
+        team = context.team
+        title = f"{reference(case.kind, case.number)} · {inert_line(case.topic or team(_('Support')), 80)}"
         description = (
             quote(case.body, _BODY_LIMIT)
             if case.body
-            else "*They didn't write anything yet; they can talk in the thread.*"
+            else team(_("*They didn't write anything yet; they can talk in the thread.*"))
         )
         embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
-        embed.add_field(name="Member", value=member_line(context.facts), inline=False)
-        embed.add_field(name="Status", value=status_line(case), inline=True)
-        embed.add_field(name="Opened", value=discord.utils.format_dt(case.opened_at, "R"), inline=True)
+        embed.add_field(name=team(_("Member")), value=member_line(context.facts, team), inline=False)
+        context.add_language(embed)
+        embed.add_field(name=team(_("Status")), value=status_line(case, team), inline=True)
+        embed.add_field(
+            name=team(_("Opened")), value=discord.utils.format_dt(case.opened_at, "R"), inline=True
+        )
         if case.thread_id:
-            embed.add_field(name="Thread", value=f"<#{case.thread_id}>", inline=True)
+            embed.add_field(name=team(_("Thread")), value=f"<#{case.thread_id}>", inline=True)
         if case.first_reply_at:
             embed.add_field(
-                name="First reply", value=discord.utils.format_dt(case.first_reply_at, "R"), inline=True
+                name=team(_("First reply")),
+                value=discord.utils.format_dt(case.first_reply_at, "R"),
+                inline=True,
             )
         if case.followup_at:
             embed.add_field(
-                name="Follow-up", value=discord.utils.format_dt(case.followup_at, "f"), inline=True
+                name=team(_("Follow-up")), value=discord.utils.format_dt(case.followup_at, "f"), inline=True
             )
         if case.survey_answer:
-            embed.add_field(name="Felt heard?", value=case.survey_answer, inline=True)
+            embed.add_field(name=team(_("Felt heard?")), value=case.survey_answer, inline=True)
         if case.problem and case.is_open:
-            embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
-        embed.set_footer(text=f"Case {case.id} · private to moderators")
+            embed.add_field(name=team(_("⚠ Needs attention")), value=fit(case.problem, 1024), inline=False)
+        embed.set_footer(text=team(_("Case {id} · private to moderators", id=case.id)))
         return embed
 
     def buttons(self, case: Case, guild: GuildConfig) -> list[discord.ui.Item[Any]]:
@@ -87,10 +97,15 @@ class SupportKind:
             where = f"Go to {joined[0]} when you're ready."
         else:
             where = f"{self.no_thread_yet(case)} I'll add you to it as soon as it exists."
+        speak = language_of(interaction)
+        thanks = speak(
+            _(
+                "Thank you for taking {reference}; it's yours now.",
+                reference=reference(case.kind, case.number),
+            )
+        )
         await reply_private(
-            interaction,
-            f"Thank you for taking {reference(case.kind, case.number)}; it's yours now. {where}",
-            **guidance(bot, case.guild_id, "first_reply"),
+            interaction, f"{thanks} {where}", **guidance(bot, case.guild_id, "first_reply", speak=speak)
         )
 
     def thread_coming(self, case: Case) -> bool:
@@ -109,7 +124,7 @@ class SupportKind:
 class JoinButton(CaseButton, DynamicItem[Button], template=id_template("case", "join")):  # type: ignore[misc]
     """Add me: into the member's thread, without taking the case."""
 
-    action, label = "join", "Add me"
+    action, label = "join", _("Add me")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -124,7 +139,7 @@ class JoinButton(CaseButton, DynamicItem[Button], template=id_template("case", "
 
 
 class CloseButton(CaseButton, DynamicItem[Button], template=id_template("case", "close")):  # type: ignore[misc]
-    action, label, style = "close", "Close", discord.ButtonStyle.danger
+    action, label, style = "close", _("Close"), discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import discord
 
 from bot.domain.errors import NotConfigured
+from bot.domain.i18n import _
 from bot.runtime.queue import fire_and_read
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ REACHED_OUT_TOPIC = "A moderator reached out"
 async def reach_out(bot: TendBot, guild: GuildConfig, member_id: int, moderator_id: int) -> str:
     """Open (or find) the member's support thread with the moderator in it; returns its mention."""
     if not guild.features.support:
-        raise NotConfigured("Private support threads are switched off in this server.")
+        raise NotConfigured(_("Private support threads are switched off in this server."))
     opened = await bot.cases.open_support(
         guild_id=guild.id,
         member_id=member_id,
@@ -34,7 +35,9 @@ async def reach_out(bot: TendBot, guild: GuildConfig, member_id: int, moderator_
     case = await fire_and_read(bot, opened.setup_job, opened.case.id, then=opened.card_job)
     if case.thread_id is None:
         raise NotConfigured(
-            "The case is saved, but Discord didn't let me create the thread yet; the card in the queue says why."
+            _(
+                "The case is saved, but Discord didn't let me create the thread yet; the card in the queue says why."
+            )
         )
     thread = bot.get_channel(case.thread_id) or await bot.fetch_channel(case.thread_id)
     assert isinstance(thread, discord.Thread)

@@ -13,8 +13,10 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive, reference
 from bot.domain.errors import NotConfigured
+from bot.domain.i18n import ENGLISH, P_, Language, Text, _
 from bot.runtime.doors import out_of_hours_line, resources_first, shut_if_paused
 from bot.runtime.embeds import resources_embed
+from bot.runtime.language import language_of, team_language
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import fire_and_read
 from bot.runtime.replies import give_back_words, reply_private
@@ -25,9 +27,11 @@ if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
 INTAKE_LIMIT = 4000  # Discord's limit for one text input
-FEATURE_OFF = (
+FEATURE_OFF = _(
     "Private support isn't switched on in this server. The moderators can still be reached directly."
 )
+BEING_SET_UP = _("your private thread (it's being set up)")
+RIGHT_NOW = _("If you need something right now")
 
 
 def require_support(bot: TendBot, guild_id: int | None) -> GuildConfig:
@@ -37,18 +41,16 @@ def require_support(bot: TendBot, guild_id: int | None) -> GuildConfig:
     return guild
 
 
-async def refusal_before_form(bot: TendBot, guild: GuildConfig, member_id: int) -> str | None:
+async def refusal_before_form(bot: TendBot, guild: GuildConfig, member_id: int) -> Text | None:
     """Why the member can't open a support case now (an open thread, the cooldown), found by a
     quick look before the form, so nobody types their story only to be turned away. None: go on."""
     from bot.domain.cases.store import open_or_latest
 
-    async def look() -> str | None:
+    async def look() -> Text | None:
         async with bot.db.read() as session:
             latest = await open_or_latest(session, guild.id, member_id, "support")
         if latest is not None and latest.is_open:
-            where = (
-                f"<#{latest.thread_id}>" if latest.thread_id else "your private thread (it's being set up)"
-            )
+            where: str | Text = f"<#{latest.thread_id}>" if latest.thread_id else BEING_SET_UP
             return bot.prompts(guild.id).message("support_already_open", thread=where)
         cooldown = timedelta(minutes=guild.support.cooldown_minutes)
         if latest is not None and cooldown and latest.opened_at > bot.cases.clock() - cooldown:
@@ -62,29 +64,30 @@ async def refusal_before_form(bot: TendBot, guild: GuildConfig, member_id: int) 
         return None  # the database is slow: show the form; the submit checks again and keeps their words
 
 
-async def refuse_kindly(interaction: discord.Interaction[TendBot], guild: GuildConfig, text: str) -> None:
+async def refuse_kindly(
+    interaction: discord.Interaction[TendBot], guild: GuildConfig, text: str | Text
+) -> None:
     """A refusal to a member who wanted support comes with the crisis resources, first."""
-    embeds = (
-        [resources_embed(guild.resources, title="If you need something right now")] if guild.resources else []
-    )
+    speak = language_of(interaction)
+    embeds = [resources_embed(guild.resources, speak, title=speak(RIGHT_NOW))] if guild.resources else []
     await reply_private(interaction, text, embeds=embeds)
 
 
 class SupportModal(RoutedModal):
     pattern = re.compile(r"tend:support:(?P<topic>.{0,80})", re.DOTALL)
 
-    def __init__(self, topic: str | None):
+    def __init__(self, topic: str | None, speak: Language):
         super().__init__(
-            title="What's going on?", custom_id=f"tend:support:{(topic or '')[:80]}", timeout=None
+            title=speak(_("What's going on?")), custom_id=f"tend:support:{(topic or '')[:80]}", timeout=None
         )
         self.topic = topic or None
         self.story: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="story",
-            label="Tell us as much or as little as you like",
+            label=speak(_("Tell us as much or as little as you like")),
             style=discord.TextStyle.paragraph,
             required=False,
             max_length=INTAKE_LIMIT,
-            placeholder="You can also leave this empty and just talk in your private thread.",
+            placeholder=speak(_("You can also leave this empty and just talk in your private thread.")),
         )
         self.add_item(self.story)
 
@@ -92,7 +95,7 @@ class SupportModal(RoutedModal):
     def rebuild(
         cls, bot: TendBot, interaction: discord.Interaction[TendBot], match: re.Match[str]
     ) -> SupportModal:
-        return cls(match["topic"] or None)
+        return cls(match["topic"] or None, language_of(interaction))
 
     async def on_submit(self, interaction: discord.Interaction[TendBot]) -> None:  # type: ignore[override]
         bot = interaction.client
@@ -117,7 +120,7 @@ class SupportModal(RoutedModal):
             return
         case = opened.case
         if not opened.created:
-            where = f"<#{case.thread_id}>" if case.thread_id else "your private thread (it's being set up)"
+            where: str | Text = f"<#{case.thread_id}>" if case.thread_id else BEING_SET_UP
             await reply_private(interaction, library.message("support_already_open", thread=where))
             return
         # Create the thread now, through the same durable job a retry would use.
@@ -148,10 +151,9 @@ class MemberButton(IdButton):
 class AskForSupportButton(Guarded, DynamicItem[Button], template=r"support:ask"):  # type: ignore[misc]
     """The panel's button, for members who don't use slash commands."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            Button(label="Ask for support", style=discord.ButtonStyle.primary, custom_id="support:ask")
-        )
+    def __init__(self, speak: Language | None = None) -> None:
+        label = (speak or ENGLISH)(_("Ask for support"))
+        super().__init__(Button(label=label, style=discord.ButtonStyle.primary, custom_id="support:ask"))
 
     @classmethod
     async def from_custom_id(
@@ -168,13 +170,13 @@ class AskForSupportButton(Guarded, DynamicItem[Button], template=r"support:ask")
         if refusal is not None:
             await refuse_kindly(interaction, guild, refusal)
             return
-        await bot.modals.open(interaction, SupportModal(None))
+        await bot.modals.open(interaction, SupportModal(None, language_of(interaction)))
 
 
 class MemberCloseButton(MemberButton, DynamicItem[Button], template=id_template("support", "member-close")):  # type: ignore[misc]
     """The member's own Close, in their thread (also "You can close it" on the silence question)."""
 
-    action, label = "member-close", "Close this thread"
+    action, label = "member-close", _("Close this thread")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await close_by_member(interaction, self.target_id)
@@ -192,20 +194,26 @@ async def close_by_member(interaction: discord.Interaction[TendBot], case_id: in
         by_member=True,
     )
     if case.holder_id:
-        await bot.cases.notify_team(
-            case, f"{reference(case.kind, case.number)} was closed by the member.", ping=case.holder_id
-        )
-    await reply_private(interaction, "Your thread is closed. You can always open a new one with `/support`.")
+        team = team_language(bot, case.guild_id)
+        closed = team(_("{reference} was closed by the member.", reference=reference(case.kind, case.number)))
+        await bot.cases.notify_team(case, closed, ping=case.holder_id)
+    await reply_private(
+        interaction, _("Your thread is closed. You can always open a new one with `/support`.")
+    )
 
 
 SURVEY = rf"support:{ID}:survey:(?P<answer>yes|somewhat|no)"
 
 
 class SurveyButton(MemberButton, DynamicItem[Button], template=SURVEY):  # type: ignore[misc]
-    LABELS: ClassVar[dict[str, str]] = {"yes": "Yes", "somewhat": "Somewhat", "no": "Not really"}
+    LABELS: ClassVar[dict[str, Text]] = {
+        "yes": P_("survey", "Yes"),
+        "somewhat": P_("survey", "Somewhat"),
+        "no": P_("survey", "Not really"),
+    }
 
-    def __init__(self, case_id: int, answer: str):
-        super().__init__(case_id, self.LABELS[answer], action=f"survey:{answer}")
+    def __init__(self, case_id: int, answer: str, speak: Language | None = None):
+        super().__init__(case_id, (speak or ENGLISH)(self.LABELS[answer]), action=f"survey:{answer}")
         self.answer = answer
 
     @classmethod
@@ -223,7 +231,7 @@ class SurveyButton(MemberButton, DynamicItem[Button], template=SURVEY):  # type:
 
 
 class KeepOpenButton(MemberButton, DynamicItem[Button], template=id_template("support", "keep-open")):  # type: ignore[misc]
-    action, label, style = "keep-open", "Keep it open", discord.ButtonStyle.primary
+    action, label, style = "keep-open", _("Keep it open"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -232,7 +240,7 @@ class KeepOpenButton(MemberButton, DynamicItem[Button], template=id_template("su
         await bot.cases.keep_open(
             actor_of(interaction), self.target_id, timedelta(days=guild.support.silence_after_days)
         )
-        await reply_private(interaction, "Of course. The thread stays open; write whenever you're ready.")
+        await reply_private(interaction, _("Of course. The thread stays open; write whenever you're ready."))
 
 
 DYNAMIC_ITEMS = (AskForSupportButton, MemberCloseButton, SurveyButton, KeepOpenButton)

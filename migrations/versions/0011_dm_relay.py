@@ -5,7 +5,7 @@ server it could go to, and each message relayed between a case thread and the me
 dm_relays marks the support cases a member talks to through DMs.
 
 Revision ID: 0011
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-02 07:00:00.000000
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 
 
 revision: str = '0011'
-down_revision: str | None = '0009'
+down_revision: str | None = '0010'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -104,7 +104,7 @@ class Actions:
             "version": 1,
             "channel_id": str(channel_id),
             "channel": interaction_channel_payload(world, channel, user_id),
-            "locale": "en-US",
+            "locale": world.users[user_id].locale,
             "entitlements": [],
             "entitlement_sku_ids": [],
             "attachment_size_limit": 26214400,
@@ -112,10 +112,11 @@ class Actions:
         if guild_id is not None:
             member = world.member(guild_id, user_id)
             perms = channel_permissions(world, channel_id, user_id)
+            guild_locale = world.guild(guild_id).preferred_locale
             payload.update(
                 guild_id=str(guild_id),
-                guild={"id": str(guild_id), "locale": "en-US", "features": []},
-                guild_locale="en-US",
+                guild={"id": str(guild_id), "locale": guild_locale, "features": []},
+                guild_locale=guild_locale,
                 member=member_payload(world, member, permissions=perms),
                 app_permissions=str(channel_permissions(world, channel_id, world.bot_user_id)),
                 authorizing_integration_owners={"0": str(guild_id)},

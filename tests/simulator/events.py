@@ -14,7 +14,14 @@ from .gateway import (
     GatewayHub,
     GatewaySession,
 )
-from .payloads import channel_payload, member_payload, role_payload, thread_member_payload, user_payload
+from .payloads import (
+    channel_payload,
+    guild_payload,
+    member_payload,
+    role_payload,
+    thread_member_payload,
+    user_payload,
+)
 from .permissions import MANAGE_THREADS, channel_permissions
 from .state import Channel, Member, Role, StoredMessage, World
 
@@ -161,6 +168,10 @@ class Events:
     def member_update(self, member: Member) -> None:
         data = {**member_payload(self.world, member), "guild_id": str(member.guild_id)}
         self.hub.dispatch("GUILD_MEMBER_UPDATE", data, guild_id=member.guild_id, intents=GUILD_MEMBERS)
+
+    def guild_update(self, guild_id: int) -> None:
+        data = guild_payload(self.world, self.world.guild(guild_id))
+        self.hub.dispatch("GUILD_UPDATE", data, guild_id=guild_id, intents=GUILDS)
 
     def member_remove(self, guild_id: int, user_id: int) -> None:
         data = {"guild_id": str(guild_id), "user": user_payload(self.world.users[user_id])}

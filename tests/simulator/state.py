@@ -32,6 +32,8 @@ class User:
     global_name: str | None = None
     avatar: str | None = None
     dms_closed: bool = False
+    # The Discord client language this person uses (sent as interaction.locale).
+    locale: str = "en-US"
 
 
 @dataclass
@@ -113,6 +115,8 @@ class Guild:
     bans: dict[int, str | None] = field(default_factory=dict)
     # Audit log entries (wire payloads), newest last.
     audit_log: list[dict[str, Any]] = field(default_factory=list)
+    # The server's language (Server Settings → Community), sent as guild_locale / preferred_locale.
+    preferred_locale: str = "en-US"
 
 
 @dataclass

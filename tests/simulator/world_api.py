@@ -208,6 +208,15 @@ class WorldBuildingMixin:
         if user_id in guild.members:
             self.remove_member(guild_id, user_id)
 
+    def set_locale(self, user_id: int, locale: str) -> None:
+        """The language this user's Discord runs in (``es-ES``, ``pt-BR``…): their interactions carry it."""
+        self.world.user(user_id).locale = locale
+
+    def set_guild_locale(self, guild_id: int, locale: str) -> None:
+        """The server's preferred locale; the bot hears it as a GUILD_UPDATE."""
+        self.world.guild(guild_id).preferred_locale = locale
+        self.events.guild_update(guild_id)
+
     def set_dms_closed(self, user_id: int, closed: bool = True) -> None:
         """Messages to this user's DM channel answer 403 50007."""
         self.world.user(user_id).dms_closed = closed

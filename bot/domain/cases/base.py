@@ -15,6 +15,7 @@ from bot.domain.authority import CASE_GONE, Actor, Authority, require_case_membe
 from bot.domain.cases.kinds import CARD_SYNC, CASE_TRANSCRIPT
 from bot.domain.cases.store import audit, reference
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.i18n import _
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, JobEngine
 from models import Case, ScheduledItem, utcnow
@@ -170,13 +171,15 @@ class CaseBase:
     @staticmethod
     def _require_open(case: Case) -> None:
         if not case.is_open:
-            raise InvalidInput(f"{reference(case.kind, case.number)} is already closed.")
+            raise InvalidInput(
+                _("{reference} is already closed.", reference=reference(case.kind, case.number))
+            )
 
     async def _update(self, case_id: int, actor_id: int | None, action: str | None, **values: Any) -> None:
         async def work(session: AsyncSession) -> None:
             case = await session.get(Case, case_id)
             if case is None:
-                raise NotFound("That case no longer exists.")
+                raise NotFound(_("That case no longer exists."))
             for key, value in values.items():
                 setattr(case, key, value)
             if action:

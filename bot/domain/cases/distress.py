@@ -17,6 +17,7 @@ from bot.domain.cases.base import NewCase
 from bot.domain.cases.service import CaseService
 from bot.domain.cases.store import audit, claim_number
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import _
 from models import Case
 
 log = logging.getLogger(__name__)
@@ -99,13 +100,13 @@ class DistressService:
     async def close(self, actor: Actor, case_id: int, *, outcome: str) -> Case:
         """``reached_out`` closes it; ``not_needed`` dismisses it."""
         if outcome not in ("reached_out", "not_needed"):
-            raise InvalidInput("Please pick one of the listed outcomes.")
+            raise InvalidInput(_("Please pick one of the listed outcomes."))
         moderator_id = actor.user_id
 
         async def work(session: AsyncSession) -> Case:
             case = await self.cases.moderated(session, actor, case_id)
             if case.kind != "distress":
-                raise InvalidInput("That isn't a distress notice.")
+                raise InvalidInput(_("That isn't a distress notice."))
             self.cases.require_open(case)
             status = "closed" if outcome == "reached_out" else "dismissed"
             self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)

@@ -16,11 +16,12 @@ from bot.domain.cases.kinds import CASE_FOLLOWUP, REPORT_TALK, CaseFollowUpPaylo
 from bot.domain.cases.service import CaseService
 from bot.domain.cases.store import audit, claim_number, reference
 from bot.domain.errors import InvalidInput, NotFound, TryLater
+from bot.domain.i18n import _
 from models import Case, ReportDraft, ScheduledItem
 
 FOLLOW_WITH = ("reporter", "reported")
 DRAFT_LOOKS = 6
-DRAFT_GONE = (
+DRAFT_GONE = _(
     "I've lost track of which message that form was about, so I can't file it. "
     "Here is what you wrote; please use **Report message** on it again."
 )
@@ -94,7 +95,7 @@ class ReportService:
         the Report message draft it came from goes in the same transaction."""
         if subject_id == reporter_id:
             raise InvalidInput(
-                "You can't report yourself. If something is weighing on you, `/support` is here."
+                _("You can't report yourself. If something is weighing on you, `/support` is here.")
             )
         now = self.cases.clock()
 
@@ -183,19 +184,19 @@ class ReportService:
         the thread is a durable job (retried on Discord failures, shown on the card meanwhile).
         None when that conversation is already open."""
         if which not in FOLLOW_WITH:
-            raise InvalidInput("Please pick who to talk with from the card.")
+            raise InvalidInput(_("Please pick who to talk with from the card."))
 
         async def work(session: AsyncSession) -> ScheduledItem | None:
             case = await self.cases.moderated(session, actor, case_id)
             if case.kind != "report":
-                raise InvalidInput("That isn't a report.")
+                raise InvalidInput(_("That isn't a report."))
             self.cases.require_open(case)
             if which == "reporter" and (case.anonymous or case.member_id is None):
                 raise InvalidInput(
-                    "The reporter chose to stay anonymous, so I can't open a thread with them."
+                    _("The reporter chose to stay anonymous, so I can't open a thread with them.")
                 )
             if which == "reported" and case.subject_id is None:
-                raise InvalidInput("I no longer know who this report is about.")
+                raise InvalidInput(_("I no longer know who this report is about."))
             if (case.thread_id if which == "reporter" else case.subject_thread_id) is not None:
                 return None
             return await self.jobs.add(
@@ -242,7 +243,7 @@ class ReportService:
 
     async def dismiss(self, actor: Actor, case_id: int, *, reason: str) -> Case:
         if not reason.strip():
-            raise InvalidInput("Please say why the report is dismissed; the team will need it later.")
+            raise InvalidInput(_("Please say why the report is dismissed; the team will need it later."))
         return await self._close(actor, case_id, "dismissed", "dismissed", reason, None, None)
 
     async def _close(
@@ -256,18 +257,18 @@ class ReportService:
         follow_after: timedelta | None,
     ) -> Case:
         if follow_with is not None and follow_with not in FOLLOW_WITH:
-            raise InvalidInput("Please pick who to follow up with from the list.")
+            raise InvalidInput(_("Please pick who to follow up with from the list."))
         now = self.cases.clock()
         moderator_id = actor.user_id
 
         async def work(session: AsyncSession) -> Case:
             case = await self.cases.moderated(session, actor, case_id)
             if case.kind != "report":
-                raise InvalidInput("That isn't a report.")
+                raise InvalidInput(_("That isn't a report."))
             guild_id = case.guild_id
             guild = self.cases.authority.settings.guild(guild_id)
             if status == "resolved" and (guild is None or outcome not in guild.reports.outcomes):
-                raise InvalidInput("Please pick one of the listed outcomes.")
+                raise InvalidInput(_("Please pick one of the listed outcomes."))
             self.cases.require_open(case)
             self.cases.mark_closed(case, status=status, outcome=outcome, actor_id=moderator_id)
             case.holder_id = case.holder_id or moderator_id
@@ -304,7 +305,7 @@ class ReportService:
             assert guild is not None
             require_reveal(actor, guild)
             if case.kind != "report":
-                raise InvalidInput("That isn't a report.")
+                raise InvalidInput(_("That isn't a report."))
             audit(session, case, "reporter_revealed", actor.user_id)
             return case
 

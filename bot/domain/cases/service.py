@@ -33,16 +33,17 @@ from bot.domain.cases.kinds import (
 from bot.domain.cases.store import audit, claim_number, open_or_latest, reference
 from bot.domain.errors import InvalidInput, TryLater
 from bot.domain.hours import team_time_after
+from bot.domain.i18n import _
 from bot.infra.jobs import Finish
 from models import Case, ScheduledItem
 
 CLOSE_REASONS = {
-    "resolved": "Talked it through",
-    "referred": "Pointed to other help",
-    "no_response": "No reply from the member",
-    "member_closed": "Closed by the member",
-    "duplicate": "Duplicate",
-    "other": "Other",
+    "resolved": _("Talked it through"),
+    "referred": _("Pointed to other help"),
+    "no_response": _("No reply from the member"),
+    "member_closed": _("Closed by the member"),
+    "duplicate": _("Duplicate"),
+    "other": _("Other"),
 }
 SURVEY_ANSWERS = ("yes", "somewhat", "no")
 
@@ -239,8 +240,11 @@ class CaseService(CaseBase):
             self._require_open(case)
             if case.holder_id not in (None, moderator_id):
                 raise InvalidInput(
-                    f"<@{case.holder_id}> already holds {reference(case.kind, case.number)}. "
-                    "If they want to pass it on, they can use **Hand off**."
+                    _(
+                        "{holder} already holds {reference}. If they want to pass it on, they can use **Hand off**.",
+                        holder=f"<@{case.holder_id}>",
+                        reference=reference(case.kind, case.number),
+                    )
                 )
             first_claim = case.holder_id is None
             case.holder_id = moderator_id
@@ -278,11 +282,14 @@ class CaseService(CaseBase):
             guild = self.authority.settings.guild(case.guild_id)
             assert guild is not None  # moderated() found it
             if to_id == case.member_id or to_id in (case.subject_id,):
-                raise InvalidInput("A case can't be handed to someone it is about.")
+                raise InvalidInput(_("A case can't be handed to someone it is about."))
             if not may_hold(case, guild, to_id, to_roles, owner=to_owner):
                 raise InvalidInput(
-                    f"<@{to_id}> can't take {reference(case.kind, case.number)}: they aren't one of the "
-                    "moderators who may act on it here."
+                    _(
+                        "{holder} can't take {reference}: they aren't one of the moderators who may act on it here.",
+                        holder=f"<@{to_id}>",
+                        reference=reference(case.kind, case.number),
+                    )
                 )
             case.holder_id = to_id
             case.status = "claimed" if case.kind == "support" else "acknowledged"
@@ -307,7 +314,7 @@ class CaseService(CaseBase):
     ) -> Case:
         """Close a support case: by a moderator of its server, or (``by_member``) by its member."""
         if reason not in CLOSE_REASONS:
-            raise InvalidInput("Please pick one of the listed reasons.")
+            raise InvalidInput(_("Please pick one of the listed reasons."))
         now = self.clock()
         actor_id = actor.user_id
 
@@ -317,7 +324,7 @@ class CaseService(CaseBase):
             else:
                 case = await self.moderated(session, actor, case_id)
             if case.kind != "support":
-                raise InvalidInput("That isn't a support case.")
+                raise InvalidInput(_("That isn't a support case."))
             guild_id = case.guild_id
             self._require_open(case)
             # A member closing an unclaimed case hasn't been acknowledged by anyone.
@@ -356,7 +363,7 @@ class CaseService(CaseBase):
 
     async def record_survey(self, actor: Actor, case_id: int, answer: str) -> Case:
         if answer not in SURVEY_ANSWERS:
-            raise InvalidInput("That answer isn't one I know.")
+            raise InvalidInput(_("That answer isn't one I know."))
 
         async def work(session: AsyncSession) -> Case:
             case = await self.for_member(session, actor, case_id)

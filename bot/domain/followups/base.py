@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.domain.cases import CaseService
 from bot.domain.config import Settings
 from bot.domain.errors import NotFound
+from bot.domain.i18n import _
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, JobEngine, JobKind
 from models import FollowUp, ScheduledItem
 
-GONE = "I can't find that reminder any more. It may have been deleted."
+GONE = _("I can't find that reminder any more. It may have been deleted.")
 
 
 @dataclass(frozen=True)

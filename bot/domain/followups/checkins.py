@@ -13,9 +13,11 @@ from bot.domain.disclosure import tend_checks_in_for
 from bot.domain.errors import InvalidInput, NotAllowed, NotFound
 from bot.domain.followups.base import FOLLOWUP_CHECKIN, GONE
 from bot.domain.followups.reopening import Reopening
+from bot.domain.i18n import _
 from models import Case, CheckinOptOut, FollowUp, ScheduledItem
 
 CHECKIN_ANSWERS = ("ok", "talk", "stop")
+# Stored as the case's topic (data the card shows), so it stays as written.
 TALK_AGAIN_TOPIC = "Asked to talk again after a check-in"
 
 
@@ -53,10 +55,10 @@ class CheckIns(Reopening):
     async def answer_checkin(self, followup_id: int, member_id: int, answer: str) -> CheckinAnswer:
         """The member pressed I'm OK / I'd like to talk again / Please stop checking in."""
         if answer not in CHECKIN_ANSWERS:
-            raise InvalidInput("That answer isn't one I know.")
+            raise InvalidInput(_("That answer isn't one I know."))
         followup = await self.get(followup_id)
         if followup.member_id != member_id:
-            raise NotAllowed("This check-in was for someone else.")
+            raise NotAllowed(_("This check-in was for someone else."))
         case: Case | None = None
         about = await self.cases.find(followup.case_id)
         on_behalf = tend_checks_in_for(about, member_id)
@@ -85,7 +87,7 @@ class CheckIns(Reopening):
         assert followup.member_id is not None
         guild = self.settings.guild(followup.guild_id)
         if guild is None:
-            raise NotFound("This server no longer uses Tend.")
+            raise NotFound(_("This server no longer uses Tend."))
         async with self.db.read() as session:
             already = await open_case_of(session, followup.guild_id, followup.member_id, "support")
         if already is not None:

@@ -14,6 +14,7 @@ from bot.domain.cases.kinds import SUPPORT_SILENCE
 from bot.domain.cases.store import audit, lock_counter, open_case_of
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.followups.base import GONE, FollowUpBase
+from bot.domain.i18n import _
 from bot.infra.jobs import JobKind
 from models import Case, FollowUp
 
@@ -48,7 +49,7 @@ class Reopening(FollowUpBase):
             if followup is None:
                 raise NotFound(GONE)
             if followup.case_id is None:
-                raise NotFound("This reminder isn't about a case, so there's nothing to reopen.")
+                raise NotFound(_("This reminder isn't about a case, so there's nothing to reopen."))
             case = await self.cases.moderated(session, actor, followup.case_id)
             case = await self._reopen(session, case, actor.user_id, "followup")
             if followup.status != "done":
@@ -72,15 +73,18 @@ class Reopening(FollowUpBase):
         now = self.clock()
         guild_id = case.guild_id
         if case.is_open:
-            raise InvalidInput(f"{reference(case.kind, case.number)} is already open.")
+            raise InvalidInput(_("{reference} is already open.", reference=reference(case.kind, case.number)))
         if case.kind == "support" and case.member_id is not None:
             # One open support case per member: reopening must not make a second.
             await lock_counter(session, guild_id, "support")
             other = await open_case_of(session, guild_id, case.member_id, "support")
             if other is not None:
                 raise InvalidInput(
-                    f"The member already has {reference(other.kind, other.number)} open, so I didn't reopen "
-                    f"{reference(case.kind, case.number)}; please carry on in that one."
+                    _(
+                        "The member already has {open_case} open, so I didn't reopen {this_case}; please carry on in that one.",
+                        open_case=reference(other.kind, other.number),
+                        this_case=reference(case.kind, case.number),
+                    )
                 )
         if case.kind == "support":
             case.status = "claimed" if case.holder_id else "open"

@@ -31,6 +31,7 @@ from bot.domain.followups.base import (
 from bot.domain.followups.checkins import CheckIns
 from bot.domain.followups.escalation import Escalation
 from bot.domain.followups.timing import after_quiet_hours
+from bot.domain.i18n import _
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, Finish, Job, JobEngine
 from models import Case, FollowUp, ScheduledItem, utcnow
@@ -108,7 +109,7 @@ class FollowUpService(CheckIns, Escalation):
     ) -> ScheduledItem:
         """Anyone's /remind: delivered in ``channel_id`` or by DM."""
         if not text.strip():
-            raise InvalidInput("What should I remind you of? Please write a few words.")
+            raise InvalidInput(_("What should I remind you of? Please write a few words."))
         guild = self.settings.guild(guild_id)
         cap = guild.followups.max_pending_reminders if guild else 25
 
@@ -126,8 +127,10 @@ class FollowUpService(CheckIns, Escalation):
             )
             if int(waiting or 0) >= cap:
                 raise InvalidInput(
-                    f"You already have {cap} reminders waiting here, which is as many as I keep for one "
-                    "person. Mark one done (its **Done** button) or let one pass, then ask again."
+                    _(
+                        "You already have {count} reminders waiting here, which is as many as I keep for one person. Mark one done (its **Done** button) or let one pass, then ask again.",
+                        count=cap,
+                    )
                 )
 
         return await self._create(
@@ -147,7 +150,13 @@ class FollowUpService(CheckIns, Escalation):
     def _note(self, note: str | None) -> str | None:
         note = (note or "").strip()
         if len(note) > NOTE_LIMIT:
-            raise InvalidInput(f"Please keep the note under {NOTE_LIMIT} characters (it has {len(note)}).")
+            raise InvalidInput(
+                _(
+                    "Please keep the note under {limit} characters (it has {count}).",
+                    limit=NOTE_LIMIT,
+                    count=len(note),
+                )
+            )
         return note or None
 
     async def _create(
@@ -333,9 +342,12 @@ class FollowUpService(CheckIns, Escalation):
         if actor.guild_id is not None and actor.guild_id != followup.guild_id:
             raise NotFound(GONE)  # another server's reminder looks like one that doesn't exist
         if followup.kind == "followup":
-            raise NotAllowed("This follow-up is for the moderators, so only they can use its buttons.")
+            raise NotAllowed(_("This follow-up is for the moderators, so only they can use its buttons."))
         raise NotAllowed(
-            f"This reminder belongs to <@{followup.owner_id}>, so only they can use its buttons."
+            _(
+                "This reminder belongs to {owner}, so only they can use its buttons.",
+                owner=f"<@{followup.owner_id}>",
+            )
         )
 
     async def done(self, actor: Actor, followup_id: int) -> FollowUp:
@@ -363,7 +375,7 @@ class FollowUpService(CheckIns, Escalation):
     async def snooze(self, actor: Actor, followup_id: int, until: datetime) -> FollowUp:
         now = self.clock()
         if until <= now:
-            raise InvalidInput("Please pick a time in the future to snooze until.")
+            raise InvalidInput(_("Please pick a time in the future to snooze until."))
         items: list[ScheduledItem] = []
         actor_id = actor.user_id
 
@@ -371,7 +383,7 @@ class FollowUpService(CheckIns, Escalation):
             followup = await self._for_actor(session, actor, followup_id)
             guild_id = followup.guild_id
             if followup.status in ("done", "cancelled"):
-                raise InvalidInput("That one is already done, so there's nothing to snooze.")
+                raise InvalidInput(_("That one is already done, so there's nothing to snooze."))
             followup.status, followup.due_at = "scheduled", until.astimezone(UTC)
             followup.snoozes += 1
             items.append(await self._schedule(session, followup))

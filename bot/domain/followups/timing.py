@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import dateparser
 
 from bot.domain.errors import InvalidInput
+from bot.domain.i18n import _
 
 # How far ahead Tend will schedule anything: further is almost always a typo.
 MAX_AHEAD = timedelta(days=366)
@@ -26,16 +27,18 @@ _SHORT = re.compile(r"^\s*(?:in\s+)?(\d{1,4})\s*(m|min|mins|h|hr|hrs|d|w)\s*$", 
 _SHORT_UNITS = {"m": "minutes", "min": "minutes", "mins": "minutes", "h": "hours", "hr": "hours"}
 _SHORT_UNITS |= {"hrs": "hours", "d": "days", "w": "weeks"}
 _HAS_TIME = re.compile(r"\d:\d|\d\s*(am|pm)\b|\bnoon\b|\bmidnight\b|\bnow\b|\bhours?\b|\bmin", re.IGNORECASE)
-EXAMPLES = "`3d`, `2h`, `tomorrow 18:00`, `friday`, or `2026-05-01 09:30`"
+EXAMPLES = _("`3d`, `2h`, `tomorrow 18:00`, `friday`, or `2026-05-01 09:30`")
 
 
 def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
     """When ``text`` means, read in ``zone``; UTC. Raises :class:`InvalidInput` with a kind hint."""
     cleaned = " ".join(text.split())
     if not cleaned:
-        raise InvalidInput(f"Please say when, for example {EXAMPLES}.")
+        raise InvalidInput(_("Please say when, for example {examples}.", examples=EXAMPLES))
     if len(cleaned) > 100:
-        raise InvalidInput(f"That's a long time to read. Please keep it short, like {EXAMPLES}.")
+        raise InvalidInput(
+            _("That's a long time to read. Please keep it short, like {examples}.", examples=EXAMPLES)
+        )
     local_now = now.astimezone(zone)
     short = _SHORT.match(cleaned)
     if short:
@@ -54,19 +57,27 @@ def parse_when(text: str, zone: ZoneInfo, now: datetime) -> datetime:
         )
         if parsed is None:
             raise InvalidInput(
-                f"I couldn't read “{cleaned[:60]}” as a time. Try something like {EXAMPLES} "
-                f"(times are in this server's time zone, {zone.key})."
+                _(
+                    "I couldn't read “{value}” as a time. Try something like {examples} (times are in this server's time zone, {zone}).",
+                    value=cleaned[:60],
+                    examples=EXAMPLES,
+                    zone=zone.key,
+                )
             )
         found = _with_default_time(parsed, cleaned, zone)
     found = found.astimezone(UTC)
     if found < now - _GRACE:
         shown = found.astimezone(zone).strftime("%a %d %b %Y, %H:%M")
         raise InvalidInput(
-            f"“{cleaned[:60]}” is {shown} ({zone.key}), which has already passed. "
-            "Please pick a time in the future."
+            _(
+                "“{value}” is {when} ({zone}), which has already passed. Please pick a time in the future.",
+                value=cleaned[:60],
+                when=shown,
+                zone=zone.key,
+            )
         )
     if found > now + MAX_AHEAD:
-        raise InvalidInput("That's more than a year away. Please pick a time within the next year.")
+        raise InvalidInput(_("That's more than a year away. Please pick a time within the next year."))
     return max(found, now)
 
 

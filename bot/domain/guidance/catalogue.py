@@ -19,6 +19,17 @@ TITLE_LIMIT = 100  # embed field names, select option labels
 FIELD_LIMIT = 1024  # embed field values
 MESSAGE_TEXT_LIMIT = 1800  # a message is 2000; leave room for a late-apology prefix or a link
 RENDERED_PROMPT_LIMIT = 4000  # embed description is 4096
+MESSAGE_LIMIT = 2000  # a message's content
+
+# The longest value each placeholder realistically takes, to check texts once filled.
+LONGEST_VALUES: dict[str, str] = {
+    "member": "<@18446744073709551615>",
+    "moderator": "<@18446744073709551615>",
+    "server": "S" * 100,  # Discord's longest server name
+    "thread": "<#18446744073709551615>",
+    "minutes": "10080",
+    "reference": "R-999999",
+}
 
 RULE_CATEGORIES: tuple[str, ...] = (
     "general",
@@ -234,6 +245,19 @@ def placeholders(template: str) -> list[str]:
         written = name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "")
         fields.append(written)
     return fields
+
+
+def fill_longest(template: str) -> str:
+    """``template`` filled with :data:`LONGEST_VALUES` (an unknown placeholder stays as written)."""
+
+    class _Longest(dict[str, str]):
+        def __missing__(self, key: str) -> str:
+            return "{" + key + "}"
+
+    try:
+        return template.format_map(_Longest(LONGEST_VALUES))
+    except (ValueError, IndexError, AttributeError):
+        return template
 
 
 def flatten_tables(table: dict[str, Any], is_leaf: Any, prefix: str = "") -> dict[str, Any]:

@@ -30,7 +30,8 @@ from bot.domain.guidance.catalogue import (
     placeholders,
     render_prompt_text,
 )
-from bot.domain.guidance.overrides import override_problems
+from bot.domain.guidance.overrides import override_problems, split_locales
+from bot.domain.i18n import Text, language
 
 __all__ = [
     "DISTRESS_CATEGORIES",
@@ -64,32 +65,42 @@ class PromptLibrary:
         prompts: Mapping[str, Prompt],
         rule_prompts: Mapping[str, PromptOverride],
         messages: Mapping[str, str],
+        localized: Mapping[str, Mapping[str, str]] | None = None,
+        team: str = "en",
     ) -> None:
         self._defaults = defaults
+        self._team = team
         self._prompts = dict(prompts)
         self._rule_prompts = dict(rule_prompts)
         self._messages = dict(messages)
+        # The owner's texts per language code ([guilds.messages.es]); "en" holds plain overrides.
+        self._localized = {code: dict(texts) for code, texts in (localized or {}).items()}
 
     @classmethod
     def for_guild(
         cls,
         prompts: Mapping[str, Any] | None = None,
         messages: Mapping[str, Any] | None = None,
+        team: str = "en",
     ) -> PromptLibrary:
-        """The defaults with a server's overrides merged in.
+        """The defaults with a server's overrides merged in; guidance in the ``team`` language.
+
+        Tend's own guidance is translated through the catalogues (context
+        ``prompts.<situation>.<field>``); a field the owner rewrote stays as they wrote it.
 
         Overrides are expected to have passed :func:`override_problems` at config load;
         anything that still doesn't fit raises ``ValueError`` rather than reaching a member.
         """
         defaults = load_defaults()
         flat_prompts = flatten_tables(dict(prompts or {}), is_prompt_table)
-        flat_messages = flatten_tables(dict(messages or {}), is_message_leaf)
+        plain, by_locale = split_locales(dict(messages or {}))
+        flat_messages = flatten_tables(plain, is_message_leaf)
         rule_ids = [
             key.removeprefix(RULE_SITUATION_PREFIX)
             for key in flat_prompts
             if key.startswith(RULE_SITUATION_PREFIX)
         ]
-        problems = override_problems(flat_prompts, flat_messages, rule_ids)
+        problems = override_problems(flat_prompts, dict(messages or {}), rule_ids)
         if problems:
             raise ValueError("prompt overrides cannot be used:\n" + "\n".join(problems))
 
@@ -101,7 +112,11 @@ class PromptLibrary:
                 rule_prompts[situation.removeprefix(RULE_SITUATION_PREFIX)] = override
             else:
                 merged[situation] = _merge(merged[situation], override)
-        return cls(defaults, merged, rule_prompts, {**defaults.messages, **flat_messages})
+        if team != "en":
+            merged = {situation: _translated(prompt, situation, team) for situation, prompt in merged.items()}
+        localized = {code: flatten_tables(table, is_message_leaf) for code, table in by_locale.items()}
+        localized["en"] = {**flat_messages, **localized.get("en", {})}
+        return cls(defaults, merged, rule_prompts, dict(defaults.messages), localized, team)
 
     # -- moderator guidance ---------------------------------------------------------------
 
@@ -138,37 +153,89 @@ class PromptLibrary:
 
         The written order runs from the case to the moderator, so "how are you feeling" stays last.
         """
-        questions = self._defaults.reflection_questions
+        speak = language(self._team)
+        questions = [
+            speak(Text(question, context=f"reflection.questions.{index}"))
+            for index, question in enumerate(self._defaults.reflection_questions)
+        ]
         count = max(1, min(count, len(questions)))
         chosen = sorted(random.Random(seed).sample(range(len(questions)), count))
         return [questions[index] for index in chosen]
 
     # -- learning -----------------------------------------------------------------------
 
-    def learning(self, topic: str) -> LearningTopic | None:
-        return self._defaults.learning.get(topic)
+    def learning(self, topic: str, code: str = "en") -> LearningTopic | None:
+        """A learning topic in language ``code`` (catalogue context ``learning.<topic>.<field>``;
+        reading suggestions stay as written, they are titles)."""
+        found = self._defaults.learning.get(topic)
+        if found is None or code == "en":
+            return found
+        speak = language(code)
 
-    def learning_topics(self) -> list[tuple[str, str]]:
-        """``(key, title)`` for every topic, in a sensible reading order."""
-        return [(key, self._defaults.learning[key].title) for key in LEARNING_TOPICS]
+        def say(field: str, text: str) -> str:
+            return speak(Text(text, context=f"learning.{topic}.{field}"))
+
+        return found.model_copy(
+            update={
+                "title": say("title", found.title),
+                "summary": say("summary", found.summary),
+                "in_community": say("in_community", found.in_community),
+                "try_this": [say(f"try_this.{i}", line) for i, line in enumerate(found.try_this)],
+                "reflect": say("reflect", found.reflect),
+            }
+        )
+
+    def learning_topics(self, code: str = "en") -> list[tuple[str, str]]:
+        """``(key, title)`` for every topic, in a sensible reading order, titles in ``code``."""
+        speak = language(code)
+        return [
+            (key, speak(Text(self._defaults.learning[key].title, context=f"learning.{key}.title")))
+            for key in LEARNING_TOPICS
+        ]
 
     # -- member- and team-facing messages -------------------------------------------------
 
-    def message(self, key: str, **values: object) -> str:
-        """The message ``key`` with its placeholders filled; extra values are ignored.
+    def message(self, key: str, **values: object) -> Text:
+        """The message ``key`` with its placeholders, to be written in each reader's language.
 
-        Raises ``KeyError`` for an unknown key and :class:`MissingPlaceholder` when a value the
-        text needs is missing, so raw ``{braces}`` never reach a member.
+        Tend's English is the catalogue's msgid (context ``messages.<key>``); the owner's texts
+        for a language win over the catalogue's. Extra values are ignored. Raises ``KeyError``
+        for an unknown key and :class:`MissingPlaceholder` when a value a text needs is missing,
+        so raw ``{braces}`` never reach a member.
         """
         if key not in self._messages:
             raise KeyError(f"no message called {key!r} (known: {', '.join(MESSAGE_KEYS)})")
-        template = self._messages[key]
-        needed = dict.fromkeys(placeholders(template))
+        default = self._messages[key]
+        overrides = {code: texts[key] for code, texts in self._localized.items() if key in texts}
+        needed: dict[str, None] = {}
+        for template in (default, *overrides.values()):
+            needed.update(
+                dict.fromkeys(name.split(":", 1)[0].split("!", 1)[0] for name in placeholders(template))
+            )
         missing = [name for name in needed if name not in values]
         if missing:
             listed = ", ".join(f"{{{name}}}" for name in missing)
             raise MissingPlaceholder(f"message {key!r} needs a value for {listed}")
-        return template.format_map({name: values[name] for name in needed})
+        return Text(default, {name: values[name] for name in needed}, f"messages.{key}", overrides=overrides)
+
+
+def _translated(prompt: Prompt, situation: str, code: str) -> Prompt:
+    """``prompt`` in language ``code``: each field the catalogue knows, as written (the owner's) otherwise."""
+    speak = language(code)
+
+    def say(field: str, text: str) -> str:
+        return speak(Text(text, context=f"prompts.{situation}.{field}"))
+
+    return prompt.model_copy(
+        update={
+            "title": say("title", prompt.title),
+            "intro": say("intro", prompt.intro),
+            "phrasings": [say(f"phrasings.{i}", line) for i, line in enumerate(prompt.phrasings)],
+            "question": say("question", prompt.question),
+            "avoid": [say(f"avoid.{i}", line) for i, line in enumerate(prompt.avoid)],
+            "next_action": say("next_action", prompt.next_action),
+        }
+    )
 
 
 def _merge(base: Prompt, override: PromptOverride) -> Prompt:

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.domain.guidance.catalogue import (
     FIELD_LIMIT,
+    MESSAGE_LIMIT,
     MESSAGE_PLACEHOLDERS,
     MESSAGE_TEXT_LIMIT,
     NEW_PROMPT_REQUIRED,
@@ -27,6 +28,7 @@ from bot.domain.guidance.catalogue import (
     SITUATIONS,
     TITLE_LIMIT,
     Prompt,
+    fill_longest,
     flatten_tables,
     full_prompt_text,
     is_message_leaf,
@@ -34,6 +36,7 @@ from bot.domain.guidance.catalogue import (
     load_defaults,
     placeholders,
 )
+from bot.domain.i18n.locales import SUPPORTED
 
 _BARE_KEY = re.compile(r"[A-Za-z0-9_-]+")
 
@@ -164,12 +167,52 @@ def _text_problem(text: str, limit: int) -> str | None:
     return None
 
 
+def split_locales(messages: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    """An owner's ``[messages]`` as (English texts, {language code: that language's texts}).
+
+    A table named like a language (``[messages.es]``, ``[messages."pt-BR"]``) holds that
+    language's texts; every other key is English, as Tend's defaults are.
+    """
+    plain: dict[str, Any] = {}
+    by_locale: dict[str, dict[str, Any]] = {}
+    for key, value in messages.items():
+        if isinstance(value, Mapping) and _looks_like_locale(key):
+            by_locale[key] = dict(value)
+        else:
+            plain[key] = value
+    return plain, by_locale
+
+
+_GROUPS = {key.split(".", 1)[0] for key in MESSAGE_PLACEHOLDERS if "." in key}
+_LOCALE_KEY = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})?")
+
+
+def _looks_like_locale(key: str) -> bool:
+    return key not in _GROUPS and (key in SUPPORTED or bool(_LOCALE_KEY.fullmatch(key)))
+
+
 def _message_problems(messages: Mapping[str, Any]) -> list[str]:
     if not isinstance(messages, Mapping):
         return ["messages: must be a table of message texts, like support_welcome = '…'"]
+    plain, by_locale = split_locales(messages)
+    problems = _message_table_problems(plain, "messages")
+    for code, table in by_locale.items():
+        where = f"messages.{toml_key(code)}"
+        if code not in SUPPORTED:
+            hint = next((s for s in SUPPORTED if s.casefold() == code.replace("_", "-").casefold()), None)
+            fix = f"did you mean {toml_key(hint)}? " if hint else ""
+            problems.append(
+                f"{where}: Tend has no catalogue for {code!r} ({fix}it speaks {', '.join(SUPPORTED)})"
+            )
+            continue
+        problems.extend(_message_table_problems(table, where))
+    return problems
+
+
+def _message_table_problems(messages: Mapping[str, Any], prefix: str) -> list[str]:
     problems: list[str] = []
     for key, text in flatten_tables(dict(messages), is_message_leaf).items():
-        where = f"messages.{toml_key(key)}"
+        where = f"{prefix}.{toml_key(key)}"
         if key not in MESSAGE_PLACEHOLDERS:
             hint = _suggest(key, MESSAGE_PLACEHOLDERS)
             problems.append(
@@ -187,7 +230,15 @@ def _message_problems(messages: Mapping[str, Any]) -> list[str]:
                 " (Discord's limit is 2000, and Tend sometimes adds a line)"
             )
         else:
-            problems.extend(f"{where}: {problem}" for problem in _placeholder_problems(key, text))
+            found = [f"{where}: {problem}" for problem in _placeholder_problems(key, text)]
+            if not found:
+                filled = len(fill_longest(text))
+                if filled > MESSAGE_LIMIT:
+                    found.append(
+                        f"{where}: is {filled} characters once filled with the longest names and links;"
+                        f" Discord allows at most {MESSAGE_LIMIT} in a message"
+                    )
+            problems.extend(found)
     return problems
 
 
