@@ -81,9 +81,32 @@ class PauseService:
         self.jobs = jobs
         self.authority = authority
         self.clock = clock
+        # Per server, everyone who may hold a pause: a superset (a pause that ended or was lifted
+        # stays until restart and costs one read), so the doors skip the database for everyone
+        # else. Read once per server; every pause this process makes is added before it commits.
+        self._holding: dict[int, set[int]] = {}
+        self._loaded: set[int] = set()
+
+    async def _may_be_paused(self, guild_id: int, user_id: int) -> bool:
+        if guild_id not in self._loaded:
+            async with self.db.read() as session:
+                members = (
+                    await session.scalars(
+                        select(MemberPause.member_id).where(
+                            MemberPause.guild_id == guild_id,
+                            MemberPause.ended_at.is_(None),
+                            MemberPause.ends_at > self.clock(),
+                        )
+                    )
+                ).all()
+            self._holding.setdefault(guild_id, set()).update(members)
+            self._loaded.add(guild_id)
+        return user_id in self._holding.get(guild_id, ())
 
     async def active(self, guild_id: int, user_id: int) -> MemberPause | None:
-        """The member's pause that holds now, or None."""
+        """The member's pause that holds now, or None (no read for someone never paused here)."""
+        if not await self._may_be_paused(guild_id, user_id):
+            return None
         async with self.db.read() as session:
             return await active_pause(session, guild_id, user_id, now=self.clock())
 
@@ -167,6 +190,7 @@ class PauseService:
             await self._refresh_cards(session, guild.id, member_id, now)
             return pause
 
+        self._holding.setdefault(guild.id, set()).add(member_id)  # before it commits: a superset
         return await self.jobs.write(work)
 
     async def lift(self, actor: Actor, pause_id: int) -> MemberPause:

@@ -34,6 +34,9 @@ class LocaleStore:
         locale = locale[:16]
         if self._known.get(user_id, "") == locale:
             return
+        # Known before it is written: a command and its form a moment later write once, not twice.
+        previous = self._known.get(user_id, "")
+        self._keep(user_id, locale)
         now = self.clock()
 
         async def store(session: AsyncSession) -> None:
@@ -47,8 +50,15 @@ class LocaleStore:
                 )
             )
 
-        await self.db.write(store)
-        self._keep(user_id, locale)
+        try:
+            await self.db.write(store)
+        except BaseException:
+            if self._known.get(user_id) == locale:  # not stored after all: ask again next time
+                if previous == "":
+                    self._known.pop(user_id, None)
+                else:
+                    self._keep(user_id, previous)
+            raise
 
     async def locale_of(self, user_id: int) -> str | None:
         """The person's last known Discord locale, or None if Tend never heard from them."""
