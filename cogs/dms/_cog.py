@@ -119,13 +119,13 @@ class DmsCog(commands.Cog):
                 text = f"{text}\n\n{speak(library.message('dm_relay_offer'))}"
             if not earlier and (line := out_of_hours_line(bot, guild)):
                 text = f"{speak(line)}\n\n{text}"
-            kwargs["view"] = talk_view(bot, guild, rows[guild.id])
+            kwargs["view"] = talk_view(bot, guild, rows[guild.id], speak)
         else:
             library = bot.prompts(None)
             text = speak(library.message("dm_more_kept") if earlier else library.message("dm_welcome_pick"))
-            kwargs["view"] = pick_view(bot, rows)
+            kwargs["view"] = pick_view(bot, rows, speak)
         if not earlier:
-            kwargs["embeds"] = crisis_embeds(bot, guilds)
+            kwargs["embeds"] = crisis_embeds(bot, guilds, speak)
         try:
             await message.channel.send(text, **kwargs)
         except discord.HTTPException:

@@ -9,7 +9,7 @@ import discord
 from bot.domain.pauses import REASON_LABELS, PausePayload
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
-from bot.runtime.language import member_language
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import messageable
 from bot.runtime.ui import button_row
 
@@ -56,7 +56,9 @@ class PauseJobs:
         if pause.note:
             embed.add_field(name="Note", value=pause.note[:1024], inline=False)
         embed.set_footer(text="Paused: /support, /report, Report message, /remind. /resources stays open.")
-        view = button_row(LiftPauseButton(pause.id)) if holds else None
+        view = (
+            button_row(LiftPauseButton(pause.id, speak=team_language(self.bot, guild.id))) if holds else None
+        )
         with retry_on_discord_errors("post the pause notice"):
             if pause.notice_message_id is not None and pause.notice_channel_id is not None:
                 channel = await messageable(self.bot, pause.notice_channel_id)
