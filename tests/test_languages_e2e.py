@@ -277,3 +277,26 @@ async def test_learn_and_conduct_speak_the_members_language(tend: Tend) -> None:
     assert "**Désescalade** (`de_escalation`)" in listed["embeds"][0]["description"]
     conduct = await (await tend.slash(world.member, "conduct")).original()
     assert conduct["embeds"][0]["title"] == "Code de conduite"
+
+
+async def test_a_spanish_speaking_member_who_writes_to_tend_by_dm_reads_spanish(tend: Tend) -> None:
+    from .test_dms_e2e import press, write_to_tend
+
+    sim, world = tend.sim, tend.world
+    sim.set_locale(world.member, "es-ES")
+    # A DM carries no locale: the one stored from their last interaction with Tend decides.
+    await (await tend.slash(world.member, "conduct")).original()
+    await tend.settle()
+    answer = await write_to_tend(tend, world.member, "No me siento bien en el canal de voz")
+    assert answer["content"].startswith("Hola, gracias por escribir") and "Haven" in answer["content"]
+    assert answer["embeds"][0]["title"].startswith("Si necesitas algo ahora mismo")
+    assert set(buttons(answer)) == {"Hablar con los moderadores", "Seguir hablando aquí por MD"}
+
+    opened = await press(tend, answer, "Hablar con los moderadores", world.member)
+    case = await only_case(tend)
+    assert opened["flags"] & EPHEMERAL and opened["content"].startswith("Gracias. Ya avisamos")
+    assert f"<#{case.thread_id}>" in opened["content"]
+    # The case opened from a DM welcomes them in Spanish too; the team's card stays English.
+    welcome = sim.channel_messages(case.thread_id or 0)[0]
+    assert welcome["content"].startswith(f"Hola <@{world.member}>")
+    assert "writes in Spanish" in fields(card_of(tend, case))["Language"]
