@@ -5,6 +5,7 @@ text for a language wins; and the registered commands carry their translations."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
@@ -286,7 +287,9 @@ async def test_a_spanish_speaking_member_who_writes_to_tend_by_dm_reads_spanish(
     sim.set_locale(world.member, "es-ES")
     # A DM carries no locale: the one stored from their last interaction with Tend decides.
     await (await tend.slash(world.member, "conduct")).original()
-    await tend.settle()
+    assert tend.bot is not None
+    await asyncio.gather(*list(tend.bot._background))  # the locale is stored beside the answer
+    assert await tend.bot.services.locales.locale_of(world.member) == "es-ES"
     answer = await write_to_tend(tend, world.member, "No me siento bien en el canal de voz")
     assert answer["content"].startswith("Hola, gracias por escribir") and "Haven" in answer["content"]
     assert answer["embeds"][0]["title"].startswith("Si necesitas algo ahora mismo")
