@@ -221,7 +221,6 @@ NOT_YET = {
     "bot/domain/records/service.py": "transcript refusals to moderators",
     "bot/domain/records/transcript.py": "the transcript's timeline, read by the team",
     "bot/runtime/records.py": "/case answers to moderators",
-    "cogs/pauses/_jobs.py": "the pause notice, read by the team",
     "cogs/records/_cog.py": "/case answers to moderators",
     "cogs/records/_jobs.py": "the transcript post, read by the team",
     "cogs/support/_jobs.py": "the relayed case's thread note, read by the team",
