@@ -303,3 +303,16 @@ async def test_a_spanish_speaking_member_who_writes_to_tend_by_dm_reads_spanish(
     welcome = sim.channel_messages(case.thread_id or 0)[0]
     assert welcome["content"].startswith(f"Hola <@{world.member}>")
     assert "writes in Spanish" in fields(card_of(tend, case))["Language"]
+
+
+async def test_someone_tend_never_heard_from_reads_their_servers_language_by_dm(tend: Tend) -> None:
+    from .test_dms_e2e import write_to_tend
+
+    sim, world = tend.sim, tend.world
+    assert tend.bot is not None
+    bot = tend.bot
+    sim.set_guild_locale(world.guild, "de")
+    await sim.wait_for(lambda: str(getattr(bot.get_guild(world.guild), "preferred_locale", "")) == "de")
+    answer = await write_to_tend(tend, world.member2, "Mir geht es nicht gut")
+    assert answer["content"].startswith("Hallo, danke") and "Haven" in answer["content"]
+    assert "Mit der Moderation sprechen" in buttons(answer)

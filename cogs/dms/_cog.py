@@ -76,6 +76,9 @@ class DmsCog(commands.Cog):
         if not guilds:
             await give_back(channel, speak(library.message("dm_no_server")), text)
             return
+        if len(guilds) == 1:
+            # Someone Tend never heard from reads their one shared server's language.
+            speak = await member_language(bot, guilds[0].id, user_id)
         try:
             kept = await bot.dms.keep(
                 member_id=user_id, source_id=message.id, guild_ids=[g.id for g in guilds], text=text
