@@ -223,7 +223,6 @@ NOT_YET = {
     "bot/runtime/records.py": "/case answers to moderators",
     "cogs/records/_cog.py": "/case answers to moderators",
     "cogs/records/_jobs.py": "the transcript post, read by the team",
-    "cogs/support/_jobs.py": "the relayed case's thread note, read by the team",
 }
 # Constants that hold data, not a sentence for a reader.
 DATA_CONSTANTS = {
