@@ -63,6 +63,8 @@ LONGEST: dict[str, str] = {
     "limit": "4000",
     "owner": "<@18446744073709551615>",
     "value": "v" * 60,
+    "how": " Tend can't read this thread without the Message Content intent: mention <@18446744073709551615>"
+    " in a message to send it.",
     "link": "https://discord.com/channels/18446744073709551615/18446744073709551615/18446744073709551615",
 }
 
@@ -215,29 +217,18 @@ NOT_YET = {
     "cogs/support/_kind.py": "after Claim, where the member's thread is: the moderator's, English for now",
     # Built beside the catalogues and merged after them (issues 14 and 15): their library messages
     # and commands are translated; these sentences in code are English until they are wrapped.
-    "bot/domain/cases/appeals.py": "appeal refusals, English for now",
-    "bot/domain/dms/service.py": "a DM refusal, English for now",
-    "bot/domain/pauses.py": "/pause refusals to moderators, English for now",
     "bot/domain/records/html.py": "the transcript file's labels, read by the team",
     "bot/domain/records/service.py": "transcript refusals to moderators",
     "bot/domain/records/transcript.py": "the transcript's timeline, read by the team",
     "bot/runtime/records.py": "/case answers to moderators",
-    "cogs/appeals/_jobs.py": "a team notice about an appeal",
-    "cogs/appeals/_kind.py": "the appeal card, read by the team",
-    "cogs/appeals/_member.py": "the appeal form and its answers, English for now",
-    "cogs/dms/_jobs.py": "relay notes to the team in the thread",
-    "cogs/dms/_views.py": "DM buttons and refusals, English for now",
-    "cogs/pauses/_cog.py": "/pause answers to moderators",
-    "cogs/pauses/_jobs.py": "the pause notice, read by the team",
-    "cogs/pauses/_views.py": "Lift pause, read by the team",
     "cogs/records/_cog.py": "/case answers to moderators",
     "cogs/records/_jobs.py": "the transcript post, read by the team",
-    "cogs/support/_jobs.py": "the relayed case's thread note, read by the team",
 }
 # Constants that hold data, not a sentence for a reader.
 DATA_CONSTANTS = {
     "TALK_AGAIN_TOPIC": "stored as a case's topic, as written",
     "REACHED_OUT_TOPIC": "stored as a case's topic, as written",
+    "DM_TOPIC": "stored as a case's topic, as written",
 }
 SCANNED = [ROOT / "cogs", ROOT / "bot" / "runtime", ROOT / "bot" / "domain"]
 

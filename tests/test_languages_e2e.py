@@ -5,6 +5,7 @@ text for a language wins; and the registered commands carry their translations."
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from datetime import timedelta
@@ -277,3 +278,41 @@ async def test_learn_and_conduct_speak_the_members_language(tend: Tend) -> None:
     assert "**Désescalade** (`de_escalation`)" in listed["embeds"][0]["description"]
     conduct = await (await tend.slash(world.member, "conduct")).original()
     assert conduct["embeds"][0]["title"] == "Code de conduite"
+
+
+async def test_a_spanish_speaking_member_who_writes_to_tend_by_dm_reads_spanish(tend: Tend) -> None:
+    from .test_dms_e2e import press, write_to_tend
+
+    sim, world = tend.sim, tend.world
+    sim.set_locale(world.member, "es-ES")
+    # A DM carries no locale: the one stored from their last interaction with Tend decides.
+    await (await tend.slash(world.member, "conduct")).original()
+    assert tend.bot is not None
+    await asyncio.gather(*list(tend.bot._background))  # the locale is stored beside the answer
+    assert await tend.bot.services.locales.locale_of(world.member) == "es-ES"
+    answer = await write_to_tend(tend, world.member, "No me siento bien en el canal de voz")
+    assert answer["content"].startswith("Hola, gracias por escribir") and "Haven" in answer["content"]
+    assert answer["embeds"][0]["title"].startswith("Si necesitas algo ahora mismo")
+    assert set(buttons(answer)) == {"Hablar con los moderadores", "Seguir hablando aquí por MD"}
+
+    opened = await press(tend, answer, "Hablar con los moderadores", world.member)
+    case = await only_case(tend)
+    assert opened["flags"] & EPHEMERAL and opened["content"].startswith("Gracias. Ya avisamos")
+    assert f"<#{case.thread_id}>" in opened["content"]
+    # The case opened from a DM welcomes them in Spanish too; the team's card stays English.
+    welcome = sim.channel_messages(case.thread_id or 0)[0]
+    assert welcome["content"].startswith(f"Hola <@{world.member}>")
+    assert "writes in Spanish" in fields(card_of(tend, case))["Language"]
+
+
+async def test_someone_tend_never_heard_from_reads_their_servers_language_by_dm(tend: Tend) -> None:
+    from .test_dms_e2e import write_to_tend
+
+    sim, world = tend.sim, tend.world
+    assert tend.bot is not None
+    bot = tend.bot
+    sim.set_guild_locale(world.guild, "de")
+    await sim.wait_for(lambda: str(getattr(bot.get_guild(world.guild), "preferred_locale", "")) == "de")
+    answer = await write_to_tend(tend, world.member2, "Mir geht es nicht gut")
+    assert answer["content"].startswith("Hallo, danke") and "Haven" in answer["content"]
+    assert "Mit der Moderation sprechen" in buttons(answer)

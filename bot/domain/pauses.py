@@ -19,20 +19,22 @@ from bot.domain.authority import Actor, Authority
 from bot.domain.cases.kinds import CARD_SYNC
 from bot.domain.cases.store import audit
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.i18n import P_, _
 from bot.infra.db import Database
 from bot.infra.jobs import Clock, Finish, JobEngine, JobKind
 from models import OPEN_STATUSES, PAUSE_REASONS, Case, MemberPause, utcnow
 
+# /pause's choices (context "command": the command translator finds them) and the notice's reason.
 REASON_LABELS = {
-    "abuse": "Abusive messages to the team",
-    "report_spam": "Report spam (against one person)",
-    "harassing_moderators": "Harassing moderators",
-    "other": "Another reason (see the note)",
+    "abuse": P_("command", "Abusive messages to the team"),
+    "report_spam": P_("command", "Report spam (against one person)"),
+    "harassing_moderators": P_("command", "Harassing moderators"),
+    "other": P_("command", "Another reason (see the note)"),
 }
 assert set(REASON_LABELS) == set(PAUSE_REASONS)
 MIN_PAUSE = timedelta(minutes=5)
 NOTE_LIMIT = 500
-PAUSE_GONE = "I can't find that pause any more."
+PAUSE_GONE = _("I can't find that pause any more.")
 
 
 @dataclass(frozen=True)
@@ -130,23 +132,33 @@ class PauseService:
         replaces one that holds). ``member_moderates``: whether Discord says they moderate here."""
         guild = self.authority.guild_moderator(actor, actor.guild_id or 0)
         if member_id == actor.user_id:
-            raise InvalidInput("You can't pause yourself. If you need a break, the team can take your cases.")
+            raise InvalidInput(
+                _("You can't pause yourself. If you need a break, the team can take your cases.")
+            )
         if member_moderates:
             raise InvalidInput(
-                "They're one of this server's moderators, so a pause isn't the tool here. "
-                "Talk it through with the team, or with the server owner."
+                _(
+                    "They're one of this server's moderators, so a pause isn't the tool here. "
+                    "Talk it through with the team, or with the server owner."
+                )
             )
         if reason not in PAUSE_REASONS:
-            raise InvalidInput("Please pick one of the listed reasons.")
+            raise InvalidInput(_("Please pick one of the listed reasons."))
         if note is not None and len(note) > NOTE_LIMIT:
             raise InvalidInput(
-                f"Please keep the note to {NOTE_LIMIT} characters; the team can say more in the queue."
+                _(
+                    "Please keep the note to {limit} characters; the team can say more in the queue.",
+                    limit=NOTE_LIMIT,
+                )
             )
         longest = timedelta(days=guild.pauses.max_days)
         if span < MIN_PAUSE or span > longest:
             raise InvalidInput(
-                f"A pause can last from {int(MIN_PAUSE.total_seconds() // 60)} minutes to "
-                f"{guild.pauses.max_days} days on this server."
+                _(
+                    "A pause can last from {minutes} minutes to {days} days on this server.",
+                    minutes=int(MIN_PAUSE.total_seconds() // 60),
+                    days=guild.pauses.max_days,
+                )
             )
         now = self.clock()
 
@@ -204,7 +216,7 @@ class PauseService:
                 raise NotFound(PAUSE_GONE)
             self.authority.guild_moderator(actor, pause.guild_id)
             if pause.ended_at is not None or pause.ends_at <= now:
-                raise InvalidInput("That pause has already ended.")
+                raise InvalidInput(_("That pause has already ended."))
             pause.ended_at, pause.lifted_by = now, actor.user_id
             audit(session, None, "pause_lifted", actor.user_id, guild_id=pause.guild_id, pause=pause.id)
             await self._ended(session, pause, now)

@@ -11,7 +11,9 @@ from discord.ext import commands
 
 from bot.domain.authority import snowflake
 from bot.domain.cases.appeals import APPEAL_APPLY, APPEAL_OFFER, APPEAL_TELL
+from bot.domain.i18n import _
 from bot.domain.text import matches
+from bot.runtime.language import language_of
 
 from ._jobs import AppealJobs
 from ._kind import ITEMS as CARD_ITEMS
@@ -61,8 +63,9 @@ class AppealsCog(commands.Cog):
     async def appeal(self, interaction: discord.Interaction[TendBot], server: str) -> None:
         source = appealable(self.bot, interaction.guild_id, snowflake(server))
         # The form first (Discord's rule); the ban is checked with Discord when it is sent.
-        title = f"A review in {server_name(self.bot, source)}"
-        await self.bot.modals.open(interaction, BanAppealModal(source.id, title))
+        speak = language_of(interaction)
+        title = speak(_("A review in {server}", server=server_name(self.bot, source)))
+        await self.bot.modals.open(interaction, BanAppealModal(source.id, title, speak))
 
     @appeal.autocomplete("server")
     async def _servers(

@@ -11,10 +11,11 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.cases.appeals import ActionPayload, DecisionPayload
+from bot.domain.i18n import _
 from bot.domain.text import fit, neutralise_mentions
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
-from bot.runtime.language import member_language
+from bot.runtime.language import member_language, team_language
 from bot.runtime.ui import button_row
 
 from ._member import AskReviewButton, server_name
@@ -73,7 +74,8 @@ class AppealJobs:
         with retry_on_discord_errors("tell the member about their timeout"):
             user = self.bot.get_user(action.member_id) or await self.bot.fetch_user(action.member_id)
             try:
-                await user.send(text, view=button_row(AskReviewButton(action.id)), nonce=f"dm-{job.id}")
+                view = button_row(AskReviewButton(action.id, speak=speak))
+                await user.send(text, view=view, nonce=f"dm-{job.id}")
             except discord.Forbidden as refused:
                 if refused.code != DMS_CLOSED:
                     raise
@@ -141,7 +143,12 @@ class AppealJobs:
         if closed:
             await self.bot.cases.notify_team(
                 case,
-                f"I couldn't send the member of {values['reference']} the outcome (their DMs are closed). "
-                "If they need to hear it, please reach them another way.",
+                team_language(self.bot, guild.id)(
+                    _(
+                        "I couldn't send the member of {reference} the outcome (their DMs are closed). "
+                        "If they need to hear it, please reach them another way.",
+                        reference=values["reference"],
+                    )
+                ),
                 ping=case.closed_by,
             )

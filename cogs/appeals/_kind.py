@@ -12,8 +12,9 @@ from discord.ui import Button, DynamicItem
 from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.followups import parse_when
-from bot.domain.i18n import Text, _
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.domain.text import fit, quote
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.queue import STATUS_COLOURS, CardContext, CaseButton, guidance_embed, member_line, precheck
 from bot.runtime.replies import reply_private
@@ -24,20 +25,25 @@ if TYPE_CHECKING:
     from bot.runtime.core import TendBot
     from models import Case
 
-OUTCOME_LABELS = {"upheld": "Upheld", "shortened": "Shortened", "lifted": "Lifted"}
-ACTION_LABELS = {"timeout": "Timeout", "ban": "Ban"}
+OUTCOME_LABELS = {"upheld": _("Upheld"), "shortened": _("Shortened"), "lifted": _("Lifted")}
+# The card's title names the action under review.
+REVIEW_OF = {"timeout": _("Review of a timeout"), "ban": _("Review of a ban")}
+ACTION_LABELS = {"timeout": _("Timeout"), "ban": _("Ban")}
 
 
 def _moment(value: Any) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) and value else None
 
 
-def status_line(case: Case) -> str:
+def status_line(case: Case, team: Language = ENGLISH) -> str:
     if case.status == "new":
-        return "Waiting for a moderator who wasn't part of the decision"
+        return team(_("Waiting for a moderator who wasn't part of the decision"))
     if case.is_open:
-        return f"<@{case.holder_id}> is reviewing it" if case.holder_id else "Being reviewed"
-    return f"{OUTCOME_LABELS.get(case.outcome or '', case.outcome or 'Closed')} by <@{case.closed_by}>"
+        if case.holder_id:
+            return team(_("{holder} is reviewing it", holder=f"<@{case.holder_id}>"))
+        return team(_("Being reviewed"))
+    outcome = OUTCOME_LABELS.get(case.outcome or "") or case.outcome or _("Closed")
+    return team(_("{outcome} by {moderator}", outcome=outcome, moderator=f"<@{case.closed_by}>"))
 
 
 class AppealKind:
@@ -48,33 +54,44 @@ class AppealKind:
         return case.member_id
 
     def card(self, case: Case, context: CardContext) -> discord.Embed:
+        team = context.team
         facts = case.snapshot or {}
         action = facts.get("action", "timeout")
-        title = (
-            f"{reference(case.kind, case.number)} · Review of a {ACTION_LABELS.get(action, action).lower()}"
-        )
+        review = REVIEW_OF.get(action)
+        title = f"{reference(case.kind, case.number)} · {team(review) if review else action}"
         description = (
-            quote(case.body, 1500) if case.body else "*They asked for a review without writing anything.*"
+            quote(case.body, 1500)
+            if case.body
+            else team(_("*They asked for a review without writing anything.*"))
         )
         embed = discord.Embed(title=title, description=description, colour=STATUS_COLOURS.get(case.status))
-        embed.add_field(name="Member", value=member_line(context.facts), inline=False)
-        what = ACTION_LABELS.get(action, action)
+        embed.add_field(name=team(_("Member")), value=member_line(context.facts, team), inline=False)
+        label = ACTION_LABELS.get(action)
+        what = team(label) if label else action
         until = _moment(facts.get("until"))
         if until is not None:
-            what += f" until {discord.utils.format_dt(until, 'f')}"
-        embed.add_field(name="Action", value=what, inline=True)
-        by = f"<@{case.acted_by}>" if case.acted_by else "not known (Tend couldn't read the audit log)"
-        embed.add_field(name="Taken by", value=by, inline=True)
+            what = team(_("{value} until {until}", value=what, until=discord.utils.format_dt(until, "f")))
+        embed.add_field(name=team(_("Action")), value=what, inline=True)
+        by = (
+            f"<@{case.acted_by}>"
+            if case.acted_by
+            else team(_("not known (Tend couldn't read the audit log)"))
+        )
+        embed.add_field(name=team(_("Taken by")), value=by, inline=True)
         acted_at = _moment(facts.get("acted_at"))
         if acted_at is not None:
-            embed.add_field(name="When", value=discord.utils.format_dt(acted_at, "f"), inline=True)
+            embed.add_field(name=team(_("When")), value=discord.utils.format_dt(acted_at, "f"), inline=True)
         if facts.get("reason"):
-            embed.add_field(name="Reason given", value=quote(str(facts["reason"]), 1000), inline=False)
-        embed.add_field(name="Status", value=status_line(case), inline=True)
+            embed.add_field(
+                name=team(_("Reason given")), value=quote(str(facts["reason"]), 1000), inline=False
+            )
+        embed.add_field(name=team(_("Status")), value=status_line(case, team), inline=True)
         if case.problem:
-            embed.add_field(name="⚠ Needs attention", value=fit(case.problem, 1024), inline=False)
+            embed.add_field(name=team(_("⚠ Needs attention")), value=fit(case.problem, 1024), inline=False)
         embed.set_footer(
-            text=f"Case {case.id} · private to moderators · the moderator who acted can't decide this"
+            text=team(
+                _("Case {id} · private to moderators · the moderator who acted can't decide this", id=case.id)
+            )
         )
         return embed
 
@@ -87,7 +104,10 @@ class AppealKind:
 
     async def after_claim(self, bot: TendBot, interaction: discord.Interaction[TendBot], case: Case) -> None:
         prompt = bot.prompts(case.guild_id).prompt("appeal")
-        text = f"You're reviewing {reference(case.kind, case.number)}. The member hears the outcome by DM."
+        text = _(
+            "You're reviewing {reference}. The member hears the outcome by DM.",
+            reference=reference(case.kind, case.number),
+        )
         await reply_private(interaction, text, embed=guidance_embed(prompt))
 
     def thread_coming(self, case: Case) -> bool:
@@ -106,14 +126,21 @@ async def decide(interaction: discord.Interaction[TendBot], case_id: int, outcom
     case = await bot.appeals.decide(actor_of(interaction), case_id, outcome, **kw)
     ref = reference(case.kind, case.number)
     if outcome == "upheld":
-        text = f"{ref} is upheld. I'll tell the member, kindly."
+        text = _("{reference} is upheld. I'll tell the member, kindly.", reference=ref)
+    elif outcome == "shortened":
+        text = _(
+            "{reference}: shortened. I'm changing it on Discord now, then I'll tell the member.",
+            reference=ref,
+        )
     else:
-        text = f"{ref}: {OUTCOME_LABELS[outcome].lower()}. I'm changing it on Discord now, then I'll tell the member."
+        text = _(
+            "{reference}: lifted. I'm changing it on Discord now, then I'll tell the member.", reference=ref
+        )
     await reply_private(interaction, text)
 
 
 class UpholdButton(CaseButton, DynamicItem[Button], template=id_template("case", "appeal-uphold")):  # type: ignore[misc]
-    action, label = "appeal-uphold", "Uphold"
+    action, label = "appeal-uphold", _("Uphold")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await self.begin(interaction)
@@ -121,7 +148,7 @@ class UpholdButton(CaseButton, DynamicItem[Button], template=id_template("case",
 
 
 class LiftButton(CaseButton, DynamicItem[Button], template=id_template("case", "appeal-lift")):  # type: ignore[misc]
-    action, label, style = "appeal-lift", "Lift", discord.ButtonStyle.success
+    action, label, style = "appeal-lift", _("Lift"), discord.ButtonStyle.success
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await self.begin(interaction)
@@ -129,28 +156,28 @@ class LiftButton(CaseButton, DynamicItem[Button], template=id_template("case", "
 
 
 class ShortenButton(CaseButton, DynamicItem[Button], template=id_template("case", "appeal-shorten")):  # type: ignore[misc]
-    action, label = "appeal-shorten", "Shorten"
+    action, label = "appeal-shorten", _("Shorten")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
         bot.require_moderator(interaction)
         # A modal must be the very first response: only a quick authority check before it.
         await precheck(interaction, self.target_id)
-        await bot.modals.open(interaction, ShortenModal(self.target_id))
+        await bot.modals.open(interaction, ShortenModal(self.target_id, language_of(interaction)))
 
 
 class ShortenModal(RoutedModal):
     pattern = re.compile(r"tend:appeal-shorten:(?P<case>[0-9]{1,19})")
 
-    def __init__(self, case_id: int):
+    def __init__(self, case_id: int, speak: Language = ENGLISH):
         super().__init__(
-            title="Shorten the timeout", custom_id=f"tend:appeal-shorten:{case_id}", timeout=None
+            title=speak(_("Shorten the timeout")), custom_id=f"tend:appeal-shorten:{case_id}", timeout=None
         )
         self.case_id = case_id
         self.when: discord.ui.TextInput[Any] = discord.ui.TextInput(
             custom_id="when",
-            label="When should it end now?",
-            placeholder="30m, 2h, tomorrow 09:00 (this server's time zone)",
+            label=speak(_("When should it end now?")),
+            placeholder=speak(_("30m, 2h, tomorrow 09:00 (this server's time zone)")),
             max_length=100,
         )
         self.add_item(self.when)

@@ -14,6 +14,8 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import reference
 from bot.domain.cases.appeals import ACTION_GONE
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.i18n import ENGLISH, Language, _
+from bot.runtime.language import language_of
 from bot.runtime.modals import RoutedModal
 from bot.runtime.replies import give_back_words, reply_private
 from bot.runtime.ui import IdButton, actor_of, id_template
@@ -30,21 +32,21 @@ def server_name(bot: TendBot, guild: GuildConfig) -> str:
     return guild.name or (g.name if (g := bot.get_guild(guild.id)) else "the server")
 
 
-def _story() -> discord.ui.TextInput[Any]:
+def _story(speak: Language = ENGLISH) -> discord.ui.TextInput[Any]:
     return discord.ui.TextInput(
         custom_id="story",
-        label="Your side, in your own words",
+        label=speak(_("Your side, in your own words")),
         style=discord.TextStyle.paragraph,
         required=False,
         max_length=STORY_LIMIT,
-        placeholder="What happened, how it affected you or others, and what would make it right.",
+        placeholder=speak(_("What happened, how it affected you or others, and what would make it right.")),
     )
 
 
 class AskReviewButton(IdButton, DynamicItem[Button], template=id_template("appeal", "ask")):  # type: ignore[misc]
     """In the member's DMs, under the timeout notice: names the moderation action by id (untrusted)."""
 
-    prefix, action, label, style = "appeal", "ask", "Ask for a review", discord.ButtonStyle.primary
+    prefix, action, label, style = "appeal", "ask", _("Ask for a review"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -52,13 +54,14 @@ class AskReviewButton(IdButton, DynamicItem[Button], template=id_template("appea
         try:
             found = await asyncio.wait_for(bot.appeals.get_action(self.target_id), 1.0)
         except TimeoutError:
-            await bot.modals.open(interaction, AppealModal(self.target_id))  # the submit checks again
+            # the submit checks again
+            await bot.modals.open(interaction, AppealModal(self.target_id, language_of(interaction)))
             return
         if found is None or found.member_id != interaction.user.id:
             raise NotFound(ACTION_GONE)
         if found.case_id is not None:
-            raise InvalidInput("You've already asked for a review of this. You'll hear back here.")
-        await bot.modals.open(interaction, AppealModal(self.target_id))
+            raise InvalidInput(_("You've already asked for a review of this. You'll hear back here."))
+        await bot.modals.open(interaction, AppealModal(self.target_id, language_of(interaction)))
 
 
 class _AppealForm(RoutedModal):
@@ -72,10 +75,12 @@ class _AppealForm(RoutedModal):
 class AppealModal(_AppealForm):
     pattern = re.compile(r"tend:appeal:(?P<id>[0-9]{1,19})")
 
-    def __init__(self, action_id: int):
-        super().__init__(title="Ask for a review", custom_id=f"tend:appeal:{action_id}", timeout=None)
+    def __init__(self, action_id: int, speak: Language = ENGLISH):
+        super().__init__(
+            title=speak(_("Ask for a review"))[:45], custom_id=f"tend:appeal:{action_id}", timeout=None
+        )
         self.action_id = action_id
-        self.story = _story()
+        self.story = _story(speak)
         self.add_item(self.story)
 
     @classmethod
@@ -99,10 +104,11 @@ class BanAppealModal(_AppealForm):
 
     pattern = re.compile(r"tend:appeal-ban:(?P<guild>[0-9]{1,19})")
 
-    def __init__(self, guild_id: int, title: str = "Ask for a review of a ban"):
+    def __init__(self, guild_id: int, title: str | None = None, speak: Language = ENGLISH):
+        title = title or speak(_("Ask for a review of a ban"))
         super().__init__(title=title[:45], custom_id=f"tend:appeal-ban:{guild_id}", timeout=None)
         self.guild_id = guild_id
-        self.story = _story()
+        self.story = _story(speak)
         self.add_item(self.story)
 
     @classmethod
@@ -131,7 +137,9 @@ def appealable(bot: TendBot, here: int | None, guild_id: int) -> GuildConfig:
     """The server an /appeal names, if this (appeals) server takes appeals for it."""
     source = next((g for g in bot.settings.appealed_from(here) if g.id == guild_id), None)
     if source is None:
-        raise InvalidInput("Please pick one of the servers in the list: this server takes appeals for those.")
+        raise InvalidInput(
+            _("Please pick one of the servers in the list: this server takes appeals for those.")
+        )
     return source
 
 
@@ -143,13 +151,19 @@ async def verify_ban(bot: TendBot, source: GuildConfig, user_id: int) -> tuple[i
         ban = await bot.http.get_ban(user_id, source.id)
     except discord.NotFound:
         raise InvalidInput(
-            f"I can't find a ban for you in {name}. If you were kicked rather than banned, you can rejoin "
-            "with a new invite; if you think this is wrong, please contact its moderators."
+            _(
+                "I can't find a ban for you in {server}. If you were kicked rather than banned, you can "
+                "rejoin with a new invite; if you think this is wrong, please contact its moderators.",
+                server=name,
+            )
         ) from None
     except discord.Forbidden:
         raise InvalidInput(
-            f"I can't check bans in {name} (I don't have the Ban Members permission there), so I can't take "
-            "this appeal. Please contact its moderators another way."
+            _(
+                "I can't check bans in {server} (I don't have the Ban Members permission there), so I "
+                "can't take this appeal. Please contact its moderators another way.",
+                server=name,
+            )
         ) from None
     reason = ban.get("reason")
     acted_by = None

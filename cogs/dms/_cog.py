@@ -76,6 +76,9 @@ class DmsCog(commands.Cog):
         if not guilds:
             await give_back(channel, speak(library.message("dm_no_server")), text)
             return
+        if len(guilds) == 1:
+            # Someone Tend never heard from reads their one shared server's language.
+            speak = await member_language(bot, guilds[0].id, user_id)
         try:
             kept = await bot.dms.keep(
                 member_id=user_id, source_id=message.id, guild_ids=[g.id for g in guilds], text=text
@@ -119,13 +122,13 @@ class DmsCog(commands.Cog):
                 text = f"{text}\n\n{speak(library.message('dm_relay_offer'))}"
             if not earlier and (line := out_of_hours_line(bot, guild)):
                 text = f"{speak(line)}\n\n{text}"
-            kwargs["view"] = talk_view(bot, guild, rows[guild.id])
+            kwargs["view"] = talk_view(bot, guild, rows[guild.id], speak)
         else:
             library = bot.prompts(None)
             text = speak(library.message("dm_more_kept") if earlier else library.message("dm_welcome_pick"))
-            kwargs["view"] = pick_view(bot, rows)
+            kwargs["view"] = pick_view(bot, rows, speak)
         if not earlier:
-            kwargs["embeds"] = crisis_embeds(bot, guilds)
+            kwargs["embeds"] = crisis_embeds(bot, guilds, speak)
         try:
             await message.channel.send(text, **kwargs)
         except discord.HTTPException:

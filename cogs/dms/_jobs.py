@@ -10,10 +10,11 @@ import discord
 
 from bot.domain.cases import reference
 from bot.domain.dms import NotePayload, RelayPayload
+from bot.domain.i18n import _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
-from bot.runtime.language import member_language
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import thread_of
 from bot.runtime.ui import button_row
 
@@ -32,21 +33,21 @@ PASSED_ON = "\N{WHITE HEAVY CHECK MARK}"
 
 # Tend's notes to the team in a relayed case's thread (moderators read these, never the member).
 TEAM_NOTES = {
-    "relay_started": (
-        "<@{member}> chose to keep talking through DMs: what you write in this thread now reaches them "
+    "relay_started": _(
+        "{member} chose to keep talking through DMs: what you write in this thread now reaches them "
         "by DM, as from the moderators of {server}, and what they write to Tend appears here.{how}"
     ),
-    "relay_ended": (
-        "<@{member}> ended the DM conversation. The case stays open; what you write here no longer "
+    "relay_ended": _(
+        "{member} ended the DM conversation. The case stays open; what you write here no longer "
         "reaches them by DM."
     ),
-    "dms_closed": (
-        "I couldn't pass that on to <@{member}>: Discord won't let me send them a DM right now (their "
+    "dms_closed": _(
+        "I couldn't pass that on to {member}: Discord won't let me send them a DM right now (their "
         "privacy settings, or they may have blocked me). They haven't seen it, and I won't keep retrying. "
         "If they write to me again, the conversation picks up; you could also reach them another way."
     ),
-    "relay_over": (
-        "That wasn't passed on to <@{member}>: the DM conversation has ended. If they write to me "
+    "relay_over": _(
+        "That wasn't passed on to {member}: the DM conversation has ended. If they write to me "
         "again, I'll ask whether to pick it up here."
     ),
 }
@@ -179,7 +180,7 @@ class DmJobs:
         )
         extra: dict[str, Any] = {}
         if key == "dm_relay_started":
-            extra["view"] = button_row(EndRelayButton(case.id))
+            extra["view"] = button_row(EndRelayButton(case.id, speak=speak))
         closed = False
         with retry_on_discord_errors("send the member a note about the DM conversation"):
             user = bot.get_user(case.member_id) or await bot.fetch_user(case.member_id)
@@ -197,8 +198,11 @@ class DmJobs:
     ) -> None:
         if case.thread_id is None:
             raise Retry("the case's thread isn't made yet", after=THREAD_WAIT)
-        text = TEAM_NOTES[key].format(
-            member=case.member_id, server=server_name(self.bot, guild), how=mention_hint(self.bot)
+        # The team's shared language; the hint about mentioning Tend stays English for now.
+        text = team_language(self.bot, guild.id)(
+            TEAM_NOTES[key].with_values(
+                member=f"<@{case.member_id}>", server=server_name(self.bot, guild), how=mention_hint(self.bot)
+            )
         )
         extra: dict[str, Any] = {}
         if about is not None:

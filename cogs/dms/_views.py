@@ -18,7 +18,7 @@ from bot.domain.authority import snowflake
 from bot.domain.cases import CooldownActive
 from bot.domain.dms import NoRelay
 from bot.domain.errors import NotAllowed, NotConfigured, NotFound
-from bot.domain.i18n import ENGLISH, Language
+from bot.domain.i18n import ENGLISH, Language, Text, _
 from bot.runtime.doors import RESOURCES_TITLE, out_of_hours_line, shut_if_paused
 from bot.runtime.embeds import resources_embed
 from bot.runtime.language import language_of
@@ -32,20 +32,20 @@ if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
 
-DMS_OFF = (
+DMS_OFF = _(
     "That server's moderators can't be reached through DMs to me any more. You can still use /support there."
 )
 
 
-def talk_view(bot: TendBot, guild: GuildConfig, row_id: int) -> discord.ui.View:
-    """The lasting buttons under a DM for one server."""
-    items: list[discord.ui.Item[Any]] = [TalkButton(row_id)]
+def talk_view(bot: TendBot, guild: GuildConfig, row_id: int, speak: Language = ENGLISH) -> discord.ui.View:
+    """The lasting buttons under a DM for one server, labelled in the member's language."""
+    items: list[discord.ui.Item[Any]] = [TalkButton(row_id, speak=speak)]
     if relay_possible(bot, guild):
-        items.append(RelayButton(row_id))
+        items.append(RelayButton(row_id, speak=speak))
     return button_row(*items)
 
 
-def pick_view(bot: TendBot, rows: dict[int, int]) -> discord.ui.View:
+def pick_view(bot: TendBot, rows: dict[int, int], speak: Language = ENGLISH) -> discord.ui.View:
     """The server picker, when the member shares several servers with Tend."""
     first = min(rows.values())
     options = [
@@ -53,7 +53,7 @@ def pick_view(bot: TendBot, rows: dict[int, int]) -> discord.ui.View:
         for guild in reachable(bot)
         if guild.id in rows
     ][:25]
-    return button_row(PickServer(first, options))
+    return button_row(PickServer(first, options, speak))
 
 
 def crisis_embeds(bot: TendBot, guilds: list[GuildConfig], speak: Language = ENGLISH) -> list[discord.Embed]:
@@ -69,7 +69,7 @@ def crisis_embeds(bot: TendBot, guilds: list[GuildConfig], speak: Language = ENG
 class TalkButton(IdButton, DynamicItem[Button], template=id_template("dm", "talk")):  # type: ignore[misc]
     """Open the support case (a private thread in the server) from what the member DMed."""
 
-    prefix, action, label, style = "dm", "talk", "Talk to the moderators", discord.ButtonStyle.primary
+    prefix, action, label, style = "dm", "talk", _("Talk to the moderators"), discord.ButtonStyle.primary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await talk(interaction, self.target_id, relay=False)
@@ -78,7 +78,7 @@ class TalkButton(IdButton, DynamicItem[Button], template=id_template("dm", "talk
 class RelayButton(IdButton, DynamicItem[Button], template=id_template("dm", "relay")):  # type: ignore[misc]
     """The same case, with the conversation relayed through these DMs."""
 
-    prefix, action, label = "dm", "relay", "Keep talking here in DMs"
+    prefix, action, label = "dm", "relay", _("Keep talking here in DMs")
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         await talk(interaction, self.target_id, relay=True)
@@ -87,7 +87,7 @@ class RelayButton(IdButton, DynamicItem[Button], template=id_template("dm", "rel
 class EndRelayButton(IdButton, DynamicItem[Button], template=id_template("dm", "end")):  # type: ignore[misc]
     """The member ends the relay of their case (``dm:<case id>:end``); the case stays open."""
 
-    prefix, action, label, style = "dm", "end", "Stop talking by DM", discord.ButtonStyle.danger
+    prefix, action, label, style = "dm", "end", _("Stop talking by DM"), discord.ButtonStyle.danger
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -106,12 +106,14 @@ class EndRelayButton(IdButton, DynamicItem[Button], template=id_template("dm", "
 class PickServer(Guarded, DynamicItem[Select], template=r"dm:(?P<id>[0-9]{1,19}):pick"):  # type: ignore[misc]
     """Which server's moderators: names one kept message; the picked server must hold its copy."""
 
-    def __init__(self, row_id: int, options: list[discord.SelectOption] | None = None):
+    def __init__(
+        self, row_id: int, options: list[discord.SelectOption] | None = None, speak: Language = ENGLISH
+    ):
         super().__init__(
             Select(
                 custom_id=f"dm:{row_id}:pick",
-                placeholder="Which server's moderators?",
-                options=options or [discord.SelectOption(label="A server", value="0")],
+                placeholder=speak(_("Which server's moderators?")),
+                options=options or [discord.SelectOption(label=speak(_("A server")), value="0")],
             )
         )
         self.row_id = row_id
@@ -135,11 +137,12 @@ class PickServer(Guarded, DynamicItem[Select], template=r"dm:(?P<id>[0-9]{1,19})
             raise NotFound(library.message("dm_not_yours"))
         guild = _reachable(bot, row.guild_id)
         server = server_name(bot, guild)
-        text = f"{bot.prompts(guild.id).message('dm_picked', server=server)}"
+        speak = language_of(interaction)
+        text = speak(bot.prompts(guild.id).message("dm_picked", server=server))
         if relay_possible(bot, guild):
-            text = f"{text}\n\n{bot.prompts(guild.id).message('dm_relay_offer')}"
+            text = f"{text}\n\n{speak(bot.prompts(guild.id).message('dm_relay_offer'))}"
         await interaction.edit_original_response(
-            content=text, embeds=crisis_embeds(bot, [guild]), view=talk_view(bot, guild, row.id)
+            content=text, embeds=crisis_embeds(bot, [guild], speak), view=talk_view(bot, guild, row.id, speak)
         )
 
 
@@ -176,7 +179,7 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
         await reply_private(
             interaction,
             library.message("support_cooldown", minutes=wait.minutes),
-            embeds=crisis_embeds(bot, [guild]),
+            embeds=crisis_embeds(bot, [guild], language_of(interaction)),
         )
         return
     case = opened.case
@@ -185,7 +188,7 @@ async def talk(interaction: discord.Interaction[TendBot], row_id: int, *, relay:
         if case.thread_id and not relay:
             # A case they talked to by DM has a thread without them: they choose it now.
             await join_case_threads_of(bot, case.thread_id, user_id)
-        where = f"<#{case.thread_id}>" if case.thread_id and not relay else "here in DMs"
+        where: str | Text = f"<#{case.thread_id}>" if case.thread_id and not relay else _("here in DMs")
         key = "dm_added_to_case" if passed_on else "dm_already_open"
         await reply_private(interaction, library.message(key, server=server, thread=where))
         return

@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.domain.errors import InvalidInput
 from bot.domain.followups import parse_when
+from bot.domain.i18n import _
 from bot.domain.pauses import NOTE_LIMIT, PAUSE_END, PAUSE_ENDED_DM, PAUSE_NOTICE, REASON_LABELS
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of
@@ -43,7 +44,7 @@ class PausesCog(commands.Cog):
         note="A few words for the team (optional)",
     )
     @app_commands.choices(
-        reason=[app_commands.Choice(name=label, value=key) for key, label in REASON_LABELS.items()]
+        reason=[app_commands.Choice(name=label.msgid, value=key) for key, label in REASON_LABELS.items()]
     )
     @app_commands.guild_only()
     @app_commands.default_permissions(manage_messages=True)
@@ -57,7 +58,7 @@ class PausesCog(commands.Cog):
     ) -> None:
         guild = self.bot.require_moderator(interaction)
         if member.bot:
-            raise InvalidInput("Bots can't use Tend, so there's nothing to pause.")
+            raise InvalidInput(_("Bots can't use Tend, so there's nothing to pause."))
         await interaction.response.defer(ephemeral=True, thinking=True)
         now = self.bot.pauses.clock()
         until = parse_when(duration, guild.zone, now)
@@ -74,7 +75,11 @@ class PausesCog(commands.Cog):
         ends = discord.utils.format_dt(pause.ends_at, "f")
         await reply_private(
             interaction,
-            f"Paused {member.mention}'s use of /support, /report and /remind until {ends}. "
-            "They'll be told kindly if they try, with the resources, and again when it ends. "
-            "The team's notice in the queue has a **Lift pause** button.",
+            _(
+                "Paused {member}'s use of /support, /report and /remind until {until}. "
+                "They'll be told kindly if they try, with the resources, and again when it ends. "
+                "The team's notice in the queue has a **Lift pause** button.",
+                member=member.mention,
+                until=ends,
+            ),
         )

@@ -6,10 +6,11 @@ from typing import TYPE_CHECKING
 
 import discord
 
+from bot.domain.i18n import P_, _
 from bot.domain.pauses import REASON_LABELS, PausePayload
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import retry_on_discord_errors
-from bot.runtime.language import member_language
+from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import messageable
 from bot.runtime.ui import button_row
 
@@ -39,24 +40,29 @@ class PauseJobs:
         pause = await self.bot.pauses.get(job.payload.pause)
         if guild is None or pause is None:
             raise GiveUp("the server or the pause is gone")
-        reason = REASON_LABELS.get(pause.reason, pause.reason)
+        team = team_language(self.bot, guild.id)
+        label = REASON_LABELS.get(pause.reason)
+        reason = team(label) if label else pause.reason
         holds = pause.ended_at is None
         if holds:
-            title = "⏸ A member's access is paused"
-            status = f"Until {discord.utils.format_dt(pause.ends_at, 'f')}"
+            title = team(_("⏸ A member's access is paused"))
+            status = team(_("Until {until}", until=discord.utils.format_dt(pause.ends_at, "f")))
         elif pause.lifted_by:
-            title, status = "A pause was lifted", f"Lifted early by <@{pause.lifted_by}>"
+            title = team(_("A pause was lifted"))
+            status = team(_("Lifted early by {moderator}", moderator=f"<@{pause.lifted_by}>"))
         else:
-            title, status = "A pause has ended", "Ended on time; they've been told"
+            title, status = team(_("A pause has ended")), team(_("Ended on time; they've been told"))
         embed = discord.Embed(title=title, colour=PAUSE_COLOUR if holds else discord.Colour.dark_grey())
-        embed.add_field(name="Member", value=f"<@{pause.member_id}>", inline=True)
-        embed.add_field(name="By", value=f"<@{pause.paused_by}>", inline=True)
-        embed.add_field(name="Status", value=status, inline=True)
-        embed.add_field(name="Reason", value=reason, inline=False)
+        embed.add_field(name=team(_("Member")), value=f"<@{pause.member_id}>", inline=True)
+        embed.add_field(name=team(P_("who did it", "By")), value=f"<@{pause.paused_by}>", inline=True)
+        embed.add_field(name=team(_("Status")), value=status, inline=True)
+        embed.add_field(name=team(_("Reason")), value=reason, inline=False)
         if pause.note:
-            embed.add_field(name="Note", value=pause.note[:1024], inline=False)
-        embed.set_footer(text="Paused: /support, /report, Report message, /remind. /resources stays open.")
-        view = button_row(LiftPauseButton(pause.id)) if holds else None
+            embed.add_field(name=team(_("Note")), value=pause.note[:1024], inline=False)
+        embed.set_footer(
+            text=team(_("Paused: /support, /report, Report message, /remind. /resources stays open."))
+        )
+        view = button_row(LiftPauseButton(pause.id, speak=team)) if holds else None
         with retry_on_discord_errors("post the pause notice"):
             if pause.notice_message_id is not None and pause.notice_channel_id is not None:
                 channel = await messageable(self.bot, pause.notice_channel_id)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ui import Button, DynamicItem
 
+from bot.domain.i18n import _
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import IdButton, actor_of, id_template
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 class LiftPauseButton(IdButton, DynamicItem[Button], template=id_template("pause", "lift")):  # type: ignore[misc]
     """Lift a pause early. The id is untrusted: the pause is looked up and its own server decides."""
 
-    prefix, action, label, style = "pause", "lift", "Lift pause", discord.ButtonStyle.secondary
+    prefix, action, label, style = "pause", "lift", _("Lift pause"), discord.ButtonStyle.secondary
 
     async def act(self, interaction: discord.Interaction[TendBot]) -> None:
         bot = interaction.client
@@ -25,7 +26,11 @@ class LiftPauseButton(IdButton, DynamicItem[Button], template=id_template("pause
         await interaction.response.defer(ephemeral=True, thinking=True)
         pause = await bot.pauses.lift(actor_of(interaction), self.target_id)
         await reply_private(
-            interaction, f"Lifted the pause on <@{pause.member_id}>. I'll let them know it's over, kindly."
+            interaction,
+            _(
+                "Lifted the pause on {member}. I'll let them know it's over, kindly.",
+                member=f"<@{pause.member_id}>",
+            ),
         )
 
 

@@ -124,22 +124,32 @@ class SupportJobs:
 
     def relay_welcome(self, guild: GuildConfig, case: Case) -> tuple[str, list[discord.Embed]]:
         """The thread of a case the member talks to through DMs: for the team, naming the relay."""
+        team = team_language(self.bot, guild.id)
         server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "this server")
-        content = (
-            f"<@{case.member_id}> wrote to Tend by DM and is talking with you through DMs: they aren't "
-            f"in this thread. What you write here reaches them by DM, as from the moderators of {server}; "
-            "what they write to Tend appears here. Bots' messages and the notes thread are never passed on."
+        content = team(
+            _(
+                "{member} wrote to Tend by DM and is talking with you through DMs: they aren't in this "
+                "thread. What you write here reaches them by DM, as from the moderators of {server}; what "
+                "they write to Tend appears here. Bots' messages and the notes thread are never passed on.",
+                member=f"<@{case.member_id}>",
+                server=server,
+            )
         )
         if not self.bot.intents.message_content and self.bot.user is not None:
-            content += (
-                " Tend can't read this thread without the Message Content intent: mention "
-                f"<@{self.bot.user.id}> in a message to send it to them."
+            content += " " + team(
+                _(
+                    "Tend can't read this thread without the Message Content intent: mention {who} in a "
+                    "message to send it to them.",
+                    who=f"<@{self.bot.user.id}>",
+                )
             )
         embeds = []
         if case.body:
             embeds.append(
                 discord.Embed(
-                    title="What they wrote", description=quote(case.body, _QUOTE_LIMIT), colour=_COLOUR
+                    title=team(_("What they wrote")),
+                    description=quote(case.body, _QUOTE_LIMIT),
+                    colour=_COLOUR,
                 )
             )
         return fit(content, 2000), embeds

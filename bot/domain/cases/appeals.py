@@ -22,11 +22,12 @@ from bot.domain.cases.base import NewCase
 from bot.domain.cases.service import CaseService
 from bot.domain.cases.store import audit, claim_number, lock_counter, reference
 from bot.domain.errors import InvalidInput, NotFound
+from bot.domain.i18n import _
 from bot.infra.jobs import Finish, JobKind
 from models import Case, ModerationAction
 
 APPEAL_OUTCOMES = ("upheld", "shortened", "lifted")
-ACTION_GONE = (
+ACTION_GONE = _(
     "I can't find that decision any more. If you'd like to talk with the moderators, `/support` is open."
 )
 # After a ban appeal is decided, a new one waits this long (no one has to re-decide it daily).
@@ -148,13 +149,21 @@ class AppealService:
                 raise NotFound(ACTION_GONE)
             if action.case_id is not None:
                 existing = await session.get(Case, action.case_id)
-                ref = reference("appeal", existing.number) if existing else "it"
+                if existing is None:
+                    raise InvalidInput(
+                        _("You've already asked for a review of this. You'll hear back by DM.")
+                    )
                 raise InvalidInput(
-                    f"You've already asked for a review of this ({ref}). You'll hear back by DM."
+                    _(
+                        "You've already asked for a review of this ({reference}). You'll hear back by DM.",
+                        reference=reference("appeal", existing.number),
+                    )
                 )
             if action.action == "timeout" and (action.until is None or action.until <= now):
                 raise InvalidInput(
-                    "That timeout has already ended. If you'd still like to talk about it, `/support` is open."
+                    _(
+                        "That timeout has already ended. If you'd still like to talk about it, `/support` is open."
+                    )
                 )
             return await self._open(session, action, words, now)
 
@@ -168,7 +177,7 @@ class AppealService:
         """A ban appeal from the appeals server; the caller has checked with Discord that the ban exists."""
         guild = self.settings.guild(guild_id)
         if guild is None:
-            raise NotFound("That server doesn't use Tend any more.")
+            raise NotFound(_("That server doesn't use Tend any more."))
         now = self.cases.clock()
 
         async def work(session: AsyncSession) -> NewCase:
@@ -182,8 +191,10 @@ class AppealService:
             )
             if pending is not None:
                 raise InvalidInput(
-                    f"You've already asked for a review ({reference('appeal', pending.number)}). "
-                    "You'll hear back by DM."
+                    _(
+                        "You've already asked for a review ({reference}). You'll hear back by DM.",
+                        reference=reference("appeal", pending.number),
+                    )
                 )
             decided = await session.scalar(
                 select(Case)
@@ -201,8 +212,12 @@ class AppealService:
             if decided is not None and decided.closed_at is not None:
                 again = decided.closed_at + BAN_APPEAL_COOLDOWN
                 raise InvalidInput(
-                    f"The moderators reviewed this recently ({reference('appeal', decided.number)}) and the "
-                    f"decision stands. You can ask again from <t:{int(again.timestamp())}:D>."
+                    _(
+                        "The moderators reviewed this recently ({reference}) and the decision stands. "
+                        "You can ask again from {when}.",
+                        reference=reference("appeal", decided.number),
+                        when=f"<t:{int(again.timestamp())}:D>",
+                    )
                 )
             action = ModerationAction(
                 guild_id=guild_id,
@@ -257,13 +272,13 @@ class AppealService:
     ) -> Case:
         """Uphold, shorten (a timeout, to end at ``until``) or lift. Never by the moderator who acted."""
         if outcome not in APPEAL_OUTCOMES:
-            raise InvalidInput("Please pick one of the listed outcomes.")
+            raise InvalidInput(_("Please pick one of the listed outcomes."))
         now = self.cases.clock()
 
         async def work(session: AsyncSession) -> Case:
             case = await self.cases.moderated(session, actor, case_id)
             if case.kind != "appeal":
-                raise InvalidInput("That isn't an appeal.")
+                raise InvalidInput(_("That isn't an appeal."))
             self.cases.require_open(case)
             facts = case.snapshot or {}
             action = await session.get(ModerationAction, int(facts.get("action_id") or 0))
@@ -272,11 +287,14 @@ class AppealService:
             if outcome == "shortened":
                 current = datetime.fromisoformat(facts["until"]) if facts.get("until") else None
                 if kind != "timeout" or current is None:
-                    raise InvalidInput("Only a timeout can be shortened; a ban is upheld or lifted.")
+                    raise InvalidInput(_("Only a timeout can be shortened; a ban is upheld or lifted."))
                 if until is None or until <= now or until >= current:
                     shown = int(current.timestamp())
                     raise InvalidInput(
-                        f"Please pick a time after now and before it ends now (<t:{shown}:f>)."
+                        _(
+                            "Please pick a time after now and before it ends now ({until}).",
+                            until=f"<t:{shown}:f>",
+                        )
                     )
                 payload = DecisionPayload(outcome, until.isoformat())
             if action is not None and kind == "timeout" and outcome != "upheld":
