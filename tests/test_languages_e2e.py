@@ -316,3 +316,20 @@ async def test_someone_tend_never_heard_from_reads_their_servers_language_by_dm(
     answer = await write_to_tend(tend, world.member2, "Mir geht es nicht gut")
     assert answer["content"].startswith("Hallo, danke") and "Haven" in answer["content"]
     assert "Mit der Moderation sprechen" in buttons(answer)
+
+
+async def test_a_members_own_reminder_comes_back_in_their_language(caring: Tend) -> None:
+    """/remind is the member's own: the reminder and its buttons speak their language, wherever
+    it lands (the reminder in the channel here; the moderators' follow-ups stay the team's)."""
+    tend, sim, world = caring, caring.sim, caring.world
+    sim.set_locale(world.member, "es-ES")
+    asked = await tend.slash(world.member, "remind", when="2h", text="llamar a mamá")
+    await asked.original()
+    bot = tend.bot
+    assert bot is not None
+    await sim.wait_for(lambda: bot.services.locales.locale_of(world.member))  # stored beside the answer
+    await fire_due(tend, "followup.due")
+    [reminder] = [m for m in sim.channel_messages(world.general) if m["content"].startswith("⏰")]
+    assert reminder["content"].startswith(f"⏰ <@{world.member}>, me pediste que te lo recordara:")
+    assert "llamar a mamá" in reminder["content"]
+    assert {"Hecho"} <= set(buttons(reminder)), buttons(reminder)

@@ -214,7 +214,7 @@ async def test_retention_and_privacy_delete_remove_the_record_and_the_export_has
         other = await session.scalar(select(Case).where(Case.member_id == world.member2))
     assert other is not None and other.thread_id is not None
     await tend.sim.send_message(other.thread_id, world.member2, "words of another member")
-    await tend.sim.wait_for(lambda: _has(tend, other.id, 2))
+    await tend.sim.wait_for(lambda: _has(tend, other.id, 2), timeout=20)  # a bound, not a timing goal
 
     bot = tend.bot
     assert bot is not None

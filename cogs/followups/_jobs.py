@@ -10,7 +10,7 @@ from bot.domain.cases import reference
 from bot.domain.cases.kinds import CaseFollowUpPayload
 from bot.domain.disclosure import TEAM, Readers, is_reporter, name, tend_checks_in_for, unchecked
 from bot.domain.followups import ChannelNotice, EscalationStep, FollowUpRef, Reopened, crisis_case
-from bot.domain.i18n import _
+from bot.domain.i18n import ENGLISH, Language, _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job
 from bot.runtime.audience import team_readers
@@ -58,14 +58,18 @@ class FollowUpJobs:
             raise GiveUp("the server is no longer in the config")
         followup = delivery.followup
         case_closed = delivery.case is not None and not delivery.case.is_open
-        view = reminder_buttons(followup, case_closed)
+        # A member's own /remind speaks their language; the team's follow-ups, the team's.
+        team = team_language(self.bot, guild.id)
+        speak = team
+        if followup.kind == "reminder":
+            speak = await member_language(self.bot, guild.id, followup.owner_id)
+        view = reminder_buttons(followup, case_closed, speak)
         nonce = f"fu-{followup.id}-{followup.snoozes}"
         mentions = _ping(followup.owner_id)
-        team = team_language(self.bot, guild.id)
-        late = team(self.bot.prompts(guild.id).message("late_apology")) + "\n" if job.late else ""
+        late = speak(self.bot.prompts(guild.id).message("late_apology")) + "\n" if job.late else ""
         message: discord.Message | None = None
         if followup.kind == "reminder" and followup.by_dm:
-            content = late + self._reminder_text(delivery, TEAM)
+            content = late + self._reminder_text(delivery, TEAM, speak)
             message = await self._dm(followup.owner_id, content, view, nonce)
         if message is None:
             channel_id = followup.channel_id if followup.kind == "reminder" else None
@@ -77,15 +81,16 @@ class FollowUpJobs:
                 else:
                     channel = await messageable(self.bot, guild.channels.queue)
                 readers = await team_readers(channel, delivery.case)
-                content = late + self._reminder_text(delivery, readers)
+                content = late + self._reminder_text(delivery, readers, speak)
                 message = await channel.send(content, view=view, allowed_mentions=mentions, nonce=nonce)
         return self.bot.followups.delivered(delivery, message.channel.id, message.id)
 
-    def _reminder_text(self, delivery: Delivery, readers: Readers) -> str:
+    def _reminder_text(self, delivery: Delivery, readers: Readers, speak: Language = ENGLISH) -> str:
         followup, case = delivery.followup, delivery.case
         note = f"\n{quote(delivery.note, _QUOTE_LIMIT)}" if delivery.note else ""
         if followup.kind == "reminder":
-            return fit(f"⏰ <@{followup.owner_id}>, you asked me to remind you:{note}", 2000)
+            asked = speak(_("{owner}, you asked me to remind you:", owner=f"<@{followup.owner_id}>"))
+            return fit(f"⏰ {asked}{note}", 2000)
         about = f" with {name(case, followup.member_id, readers)}" if followup.member_id else ""
         on = f" on {reference(case.kind, case.number)}" if case is not None else ""
         prompt = self.bot.prompts(followup.guild_id).prompt("checkin")

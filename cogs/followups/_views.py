@@ -71,8 +71,8 @@ CHECKIN = rf"checkin:{ID}:(?P<answer>ok|talk|stop)"
 
 
 class SnoozeButton(_FollowUpButton, DynamicItem[Button], template=SNOOZE):  # type: ignore[misc]
-    def __init__(self, followup_id: int, span: str):
-        super().__init__(followup_id, SNOOZE_LABELS[span], action=f"snooze:{span}")
+    def __init__(self, followup_id: int, span: str, speak: Language = ENGLISH):
+        super().__init__(followup_id, SNOOZE_LABELS[span], action=f"snooze:{span}", speak=speak)
         self.span = span
 
     @classmethod
@@ -141,13 +141,14 @@ class ReopenButton(_FollowUpButton, DynamicItem[Button], template=FOLLOWUP + ":r
         await _close_message(interaction, f"↩️ {ref} reopened by <@{interaction.user.id}>.")
 
 
-def reminder_buttons(followup: FollowUp, case_closed: bool) -> discord.ui.View:
+def reminder_buttons(followup: FollowUp, case_closed: bool, speak: Language = ENGLISH) -> discord.ui.View:
+    """Done, Snooze and (a closed case's) Reopen, their labels in ``speak`` (the reader's)."""
     view = discord.ui.View(timeout=None)
-    view.add_item(DoneButton(followup.id))
+    view.add_item(DoneButton(followup.id, speak=speak))
     for span in ("1h", "1d", "custom"):
-        view.add_item(SnoozeButton(followup.id, span))
+        view.add_item(SnoozeButton(followup.id, span, speak))
     if followup.case_id is not None and case_closed:
-        view.add_item(ReopenButton(followup.id))
+        view.add_item(ReopenButton(followup.id, speak=speak))
     return view
 
 
