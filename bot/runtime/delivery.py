@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
+from typing import Any
 
 import aiohttp
 import discord
@@ -42,3 +43,21 @@ def retry_on_discord_errors(doing: str) -> Iterator[None]:
         raise
     except (aiohttp.ClientError, TimeoutError) as exc:
         raise Retry(problem_text(exc, doing), after=BUSY_RETRY) from exc
+
+
+DMS_CLOSED = 50007  # Discord: "Cannot send messages to this user" (their DMs are closed to us)
+
+
+async def send_dm(
+    bot: discord.Client, user_id: int, content: str, *, doing: str, **kwargs: Any
+) -> discord.Message | None:
+    """DM someone inside a job, retrying what Discord may let through later; None when their DMs
+    are closed, which is their choice: the caller decides who to tell, and nothing is retried."""
+    with retry_on_discord_errors(doing):
+        user = bot.get_user(user_id) or await bot.fetch_user(user_id)
+        try:
+            return await user.send(content, **kwargs)
+        except discord.Forbidden as refused:
+            if refused.code != DMS_CLOSED:
+                raise
+            return None

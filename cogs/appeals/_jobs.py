@@ -14,7 +14,7 @@ from bot.domain.cases.appeals import ActionPayload, DecisionPayload
 from bot.domain.i18n import _
 from bot.domain.text import fit, neutralise_mentions
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
-from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.delivery import retry_on_discord_errors, send_dm
 from bot.runtime.language import member_language, team_language
 from bot.runtime.ui import button_row
 
@@ -23,7 +23,6 @@ from ._member import AskReviewButton, server_name
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
-DMS_CLOSED = 50007
 UNKNOWN_BAN = 10026
 MEMBER_UPDATE = 24
 
@@ -71,14 +70,15 @@ class AppealJobs:
             text += "\n\n" + speak(
                 library.message("appeal_reason_line", reason=neutralise_mentions(fit(shown, 500)))
             )
-        with retry_on_discord_errors("tell the member about their timeout"):
-            user = self.bot.get_user(action.member_id) or await self.bot.fetch_user(action.member_id)
-            try:
-                view = button_row(AskReviewButton(action.id, speak=speak))
-                await user.send(text, view=view, nonce=f"dm-{job.id}")
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
+        view = button_row(AskReviewButton(action.id, speak=speak))
+        await send_dm(
+            self.bot,
+            action.member_id,
+            text,
+            doing="tell the member about their timeout",
+            view=view,
+            nonce=f"dm-{job.id}",
+        )
         return self.bot.appeals.who_acted(action.id, acted_by, shown)
 
     async def apply(self, job: Job[DecisionPayload]) -> Finish:
@@ -131,16 +131,8 @@ class AppealJobs:
             key = "appeal_lifted_ban"
         speak = await member_language(self.bot, guild.id, job.target_id)
         text = speak(library.message(key, **values))
-        closed = False
-        with retry_on_discord_errors("tell the member the outcome of their appeal"):
-            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
-            try:
-                await user.send(text, nonce=f"dm-{job.id}")
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
-                closed = True
-        if closed:
+        doing = "tell the member the outcome of their appeal"
+        if await send_dm(self.bot, job.target_id, text, doing=doing, nonce=f"dm-{job.id}") is None:
             await self.bot.cases.notify_team(
                 case,
                 team_language(self.bot, guild.id)(

@@ -13,7 +13,7 @@ from bot.domain.dms import NotePayload, RelayPayload
 from bot.domain.i18n import _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
-from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.delivery import DMS_CLOSED, retry_on_discord_errors, send_dm
 from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import thread_of
 from bot.runtime.ui import button_row
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from bot.runtime.core import TendBot
     from models import Case
 
-DMS_CLOSED = 50007  # Discord: cannot send messages to this user
 WHOLE = 1_000_000  # quote() without cutting: relayed text is split into pieces, never shortened
 THREAD_WAIT = 5.0
 PASSED_ON = "\N{WHITE HEAVY CHECK MARK}"
@@ -181,15 +180,10 @@ class DmJobs:
         extra: dict[str, Any] = {}
         if key == "dm_relay_started":
             extra["view"] = button_row(EndRelayButton(case.id, speak=speak))
-        closed = False
-        with retry_on_discord_errors("send the member a note about the DM conversation"):
-            user = bot.get_user(case.member_id) or await bot.fetch_user(case.member_id)
-            try:
-                await user.send(text, nonce=f"dm-note-{job.id}", **extra)
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
-                closed = True
+        doing = "send the member a note about the DM conversation"
+        closed = (
+            await send_dm(bot, case.member_id, text, doing=doing, nonce=f"dm-note-{job.id}", **extra) is None
+        )
         if closed and key == "dm_relay_started":
             await self._tell_team(case, guild, "dms_closed", nonce=f"dm-closed-n{job.id}")
 

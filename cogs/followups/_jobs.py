@@ -14,7 +14,7 @@ from bot.domain.i18n import ENGLISH, Language, _
 from bot.domain.text import fit, quote
 from bot.infra.jobs import Finish, GiveUp, Job
 from bot.runtime.audience import team_readers
-from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.delivery import retry_on_discord_errors, send_dm
 from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import messageable, notes_channel
 
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from bot.domain.followups import Delivery
     from bot.runtime.core import TendBot
 
-DMS_CLOSED = 50007
 _QUOTE_LIMIT = 1500
 
 
@@ -108,14 +107,15 @@ class FollowUpJobs:
         self, user_id: int, content: str, view: discord.ui.View, nonce: str
     ) -> discord.Message | None:
         """Send a DM; None when the person's DMs are closed."""
-        with retry_on_discord_errors("send a direct message"):
-            user = self.bot.get_user(user_id) or await self.bot.fetch_user(user_id)
-            try:
-                return await user.send(content, view=view, nonce=nonce, allowed_mentions=_ping(None))
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
-                return None
+        return await send_dm(
+            self.bot,
+            user_id,
+            content,
+            doing="send a direct message",
+            view=view,
+            nonce=nonce,
+            allowed_mentions=_ping(None),
+        )
 
     # -- the member's check-in ------------------------------------------------------------------
 

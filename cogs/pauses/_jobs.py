@@ -9,7 +9,7 @@ import discord
 from bot.domain.i18n import P_, _
 from bot.domain.pauses import REASON_LABELS, PausePayload
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
-from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.delivery import retry_on_discord_errors, send_dm
 from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import messageable
 from bot.runtime.ui import button_row
@@ -19,7 +19,6 @@ from ._views import LiftPauseButton
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
 
-DMS_CLOSED = 50007
 PAUSE_COLOUR = discord.Colour.from_rgb(150, 120, 60)
 
 
@@ -87,10 +86,7 @@ class PauseJobs:
         server = guild.name or (g.name if (g := self.bot.get_guild(guild.id)) else "the server")
         speak = await member_language(self.bot, guild.id, job.target_id)
         text = speak(self.bot.prompts(guild.id).message("pause_ended_dm", server=server))
-        with retry_on_discord_errors("tell the member their pause ended"):
-            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
-            try:
-                await user.send(text, nonce=f"dm-{job.id}")
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
+        # Closed DMs are their choice: the pause has ended either way.
+        await send_dm(
+            self.bot, job.target_id, text, doing="tell the member their pause ended", nonce=f"dm-{job.id}"
+        )

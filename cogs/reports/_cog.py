@@ -29,7 +29,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 NOT_YOURSELF = _("You can't report yourself. If something is weighing on you, `/support` is here.")
-DMS_CLOSED = 50007
 
 
 class ReportsCog(commands.Cog):

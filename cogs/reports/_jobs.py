@@ -12,15 +12,13 @@ from bot.domain.cases import reference
 from bot.domain.cases.kinds import MessagePayload, TalkPayload
 from bot.domain.i18n import Text, _
 from bot.infra.jobs import GiveUp, Job, Retry
-from bot.runtime.delivery import retry_on_discord_errors
+from bot.runtime.delivery import retry_on_discord_errors, send_dm
 from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import private_thread, thread_of
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
     from models import Case
-
-DMS_CLOSED = 50007
 
 
 def conversation_name(case: Case, which: str) -> str:
@@ -99,16 +97,10 @@ class ReportJobs:
         text = speak(library.message(job.payload.message, reference=reference(case.kind, case.number)))
         if job.late:
             text = f"{speak(library.message('late_apology'))}\n{text}"
-        dms_closed = False
-        with retry_on_discord_errors("message the reporter"):
-            user = self.bot.get_user(job.target_id) or await self.bot.fetch_user(job.target_id)
-            try:
-                await user.send(text, nonce=f"dm-{job.id}")
-            except discord.Forbidden as refused:
-                if refused.code != DMS_CLOSED:
-                    raise
-                dms_closed = True
-        if dms_closed:
+        sent = await send_dm(
+            self.bot, job.target_id, text, doing="message the reporter", nonce=f"dm-{job.id}"
+        )
+        if sent is None:
             # Their DMs are closed: that's their choice. Record it and tell whoever holds the case.
             team = team_language(self.bot, guild.id)
             await self.bot.cases.notify_team(
