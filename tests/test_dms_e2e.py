@@ -225,10 +225,13 @@ async def test_relay_both_ways(tend: Tend) -> None:
     # A moderator answers in the thread: it reaches the member, from "the moderators of Haven".
     sim.join_thread(thread, world.moderator)
     count = len(sim.dm_messages(world.member))
-    asked = await sim.send_message(thread, world.moderator, "We're here. What happened before the timeout?")
+    asked = await sim.send_message(
+        thread, world.moderator, "We're here. What happened before the timeout? @everyone"
+    )
     reply = (await arrives(tend, dm, count))[-1]
     assert "From the moderators of Haven" in reply["content"] and "What happened" in reply["content"]
     assert "mod-ash" not in reply["content"]
+    assert reply["allowed_mentions"] == {"parse": []}  # relayed words never ping, even in a DM
     # The moderator's edit is shown as an edit in the member's DMs.
     await sim.edit_user_message(int(asked["id"]), "We're here. What happened, in your words?")
     await sim.wait_for(lambda: "(edited)" in sim.message(int(reply["id"]))["content"])

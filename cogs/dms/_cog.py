@@ -7,6 +7,7 @@ the database or Discord fails, they are told and their words are given back.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -14,9 +15,9 @@ import discord
 from discord.ext import commands
 
 from bot.domain.dms import DM_NOTE, DM_RELAY_IN, DM_RELAY_OUT, TooMuchWaiting
-from bot.domain.i18n import ENGLISH, Language
+from bot.domain.i18n import ENGLISH, Language, _
 from bot.runtime.doors import out_of_hours_line
-from bot.runtime.language import member_language
+from bot.runtime.language import member_language, team_language
 
 from ._common import give_back, membership, reachable, relay_possible, server_name, team_words, words_of
 from ._jobs import DmJobs
@@ -130,7 +131,7 @@ class DmsCog(commands.Cog):
         if not earlier:
             kwargs["embeds"] = crisis_embeds(bot, guilds, speak)
         try:
-            await message.channel.send(text, **kwargs)
+            await message.channel.send(text, allowed_mentions=discord.AllowedMentions.none(), **kwargs)
         except discord.HTTPException:
             # Their words are kept; the next DM (or a retry of Discord) gets them the buttons.
             log.warning("could not answer a DM (the words are kept)")
@@ -158,7 +159,20 @@ class DmsCog(commands.Cog):
         roles = [r.id for r in getattr(message.author, "roles", [])]
         if not bot.is_moderator_of(guild, message.author.id, roles):
             return
-        await bot.dms.relay_out(case, author_id=message.author.id, source_id=message.id, text=text)
+        try:
+            await bot.dms.relay_out(case, author_id=message.author.id, source_id=message.id, text=text)
+        except Exception:
+            # Never silence: the moderator hears their words didn't go, and can send them again.
+            log.exception("could not keep a moderator's words for the relay")
+            team = team_language(bot, guild.id)
+            with contextlib.suppress(discord.HTTPException):
+                await message.reply(
+                    team(
+                        _("I couldn't pass this on to the member just now. Please send it again in a moment.")
+                    ),
+                    mention_author=False,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
 
     @commands.Cog.listener()
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:

@@ -102,16 +102,19 @@ def pieces(quoted: str, size: int = PIECE) -> list[str]:
     return out
 
 
+_INERT = discord.AllowedMentions.none()
+
+
 async def give_back(channel: discord.abc.Messageable, intro: str, text: str) -> None:
     """Hand a member back exactly what they wrote, in their DMs: nothing is lost."""
     text = text.strip()
     try:
         if not text:
-            await channel.send(intro.rstrip(":") + ".")
+            await channel.send(intro.rstrip(":") + ".", allowed_mentions=_INERT)
         elif len(text) <= GIVE_BACK_INLINE and "```" not in text:
-            await channel.send(f"{intro}\n```\n{text}\n```")
+            await channel.send(f"{intro}\n```\n{text}\n```", allowed_mentions=_INERT)
         else:
             words = discord.File(io.BytesIO(text.encode("utf-8")), filename="what-you-wrote.txt")
-            await channel.send(intro, file=words)
+            await channel.send(intro, file=words, allowed_mentions=_INERT)
     except discord.HTTPException:
         log.warning("could not give a member's words back in their DMs")

@@ -139,18 +139,24 @@ class DmJobs:
         quoted = quote(row.body, WHOLE)
         first: discord.Message | None = None
         closed = False
+        none = discord.AllowedMentions.none()  # their words reach the member inert
         with retry_on_discord_errors("send the moderators' words to the member"):
             user = bot.get_user(row.member_id) or await bot.fetch_user(row.member_id)
             try:
+                parts = pieces(quoted)
                 if job.payload.edit:
                     if row.delivered_id is not None:
                         channel = user.dm_channel or await user.create_dm()
-                        edited = fit(f"{header}\n{quoted}", 2000)
-                        await channel.get_partial_message(row.delivered_id).edit(content=edited)
+                        await channel.get_partial_message(row.delivered_id).edit(
+                            content=f"{header}\n{parts[0]}", allowed_mentions=none
+                        )
+                        # An edit that grew past one message: the rest follows, nothing cut.
+                        for index, part in enumerate(parts[1:], start=1):
+                            await user.send(part, nonce=f"dm-edit-{row.id}-{index}", allowed_mentions=none)
                     return None
-                for index, part in enumerate(pieces(quoted)):
+                for index, part in enumerate(parts):
                     text = f"{header}\n{part}" if index == 0 else part
-                    sent = await user.send(text, nonce=f"dm-out-{row.id}-{index}")
+                    sent = await user.send(text, nonce=f"dm-out-{row.id}-{index}", allowed_mentions=none)
                     first = first or sent
             except discord.Forbidden as refused:
                 if refused.code != DMS_CLOSED:

@@ -142,7 +142,10 @@ class PickServer(Guarded, DynamicItem[Select], template=r"dm:(?P<id>[0-9]{1,19})
         if relay_possible(bot, guild):
             text = f"{text}\n\n{speak(bot.prompts(guild.id).message('dm_relay_offer'))}"
         await interaction.edit_original_response(
-            content=text, embeds=crisis_embeds(bot, [guild], speak), view=talk_view(bot, guild, row.id, speak)
+            content=text,
+            embeds=crisis_embeds(bot, [guild], speak),
+            view=talk_view(bot, guild, row.id, speak),
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
 

@@ -16,7 +16,7 @@ from bot.runtime.records import message_text, send_history, transcript_file
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of
 
-from ._capture import Locales, heard_of, in_case_threads
+from ._capture import heard_of, in_case_threads
 from ._jobs import RecordJobs
 
 
@@ -24,7 +24,6 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
     def __init__(self, bot: TendBot):
         self.bot = bot
         self.jobs = RecordJobs(bot)
-        self.locales = Locales()
         super().__init__()
 
     async def cog_load(self) -> None:
@@ -32,12 +31,6 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
         self.bot.jobs.register(TRANSCRIPT_UNPOST, self.jobs.unpost)
 
     # -- recording ---------------------------------------------------------------------------
-
-    @commands.Cog.listener()
-    async def on_interaction(self, interaction: discord.Interaction[TendBot]) -> None:
-        locale = getattr(interaction, "locale", None)
-        if locale is not None:
-            self.locales.remember(interaction.guild_id, interaction.user.id, str(locale.value))
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -52,7 +45,8 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
                 return
         elif not in_case_threads(self.bot, guild_id, channel):
             return
-        locale = None if message.author.bot else self.locales.of(guild_id, message.author.id)
+        # The language Tend stored from their last interaction (one table for every feature).
+        locale = None if message.author.bot else await self.bot.services.locales.locale_of(message.author.id)
         await self.bot.records.record(heard_of(message, guild_id, locale))
 
     def _maybe_case_thread(self, guild_id: int | None, channel_id: int) -> bool:
