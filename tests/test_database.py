@@ -97,6 +97,47 @@ async def test_sqlite_pragmas(tmp_path: Path) -> None:
         assert (await conn.execute(text("PRAGMA secure_delete"))).scalar() == 1
 
 
+async def test_sqlite_makes_one_trip_per_statement_and_keeps_dbapi_behaviour(tmp_path: Path) -> None:
+    """bot/infra/sqlite_driver.py: each statement is one call on the connection's thread, and what
+    SQLAlchemy reads back (rows, rowcount, RETURNING, errors, rollbacks) is what aiosqlite gives."""
+    from sqlalchemy.exc import IntegrityError
+
+    from bot.infra.sqlite_driver import OneTripConnection
+
+    async with Database.open(f"sqlite:///{tmp_path}/t.db") as db:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, word TEXT UNIQUE)"))
+            await conn.execute(text("INSERT INTO t (word) VALUES (:w)"), [{"w": f"w{i}"} for i in range(5)])
+        async with db.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            assert isinstance(driver, OneTripConnection)
+            trips = 0
+            real = driver._execute
+
+            async def counted(fn: object, *args: object) -> object:
+                nonlocal trips
+                trips += 1
+                return await real(fn, *args)  # type: ignore[arg-type]
+
+            driver._execute = counted  # type: ignore[method-assign]
+            rows = (await conn.execute(text("SELECT id, word FROM t ORDER BY id"))).all()
+            assert [r.word for r in rows] == [f"w{i}" for i in range(5)] and trips == 1
+            changed = await conn.execute(text("UPDATE t SET word = word || '!' WHERE id <= 3"))
+            assert changed.rowcount == 3
+            returned = await conn.execute(text("UPDATE t SET word = 'x' WHERE id = 5 RETURNING id, word"))
+            assert returned.one() == (5, "x")
+            await conn.rollback()  # the updates were in a transaction: really undone
+            assert (await conn.execute(text("SELECT word FROM t WHERE id = 1"))).scalar() == "w0"
+            with pytest.raises(IntegrityError):
+                await conn.execute(text("INSERT INTO t (word) VALUES ('w1')"))
+            await conn.rollback()
+            trips = 0
+            await conn.rollback()  # nothing open: no trip
+            assert trips == 0
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 5
+
+
 def test_urls_people_paste_get_async_drivers() -> None:
     assert normalise_url("postgres://u:p@h/db") == "postgresql+asyncpg://u:p@h/db"
     assert normalise_url("sqlite:///x.db") == "sqlite+aiosqlite:///x.db"

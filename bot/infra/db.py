@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import event
+from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
+from bot.infra.sqlite_driver import connector as one_trip_connector
 from models import TextCipher, bind_cipher
 from models.sealed import bound_cipher
 
@@ -128,7 +130,11 @@ def create_engine(url: str) -> AsyncEngine:
         database = parsed.database
         if database and database != ":memory:" and not database.startswith("file:"):
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        # One trip to SQLite's thread per statement (bot/infra/sqlite_driver.py), opened with
+        # what SQLAlchemy's own aiosqlite dialect would pass for this URL.
+        args, options = SQLiteDialect_aiosqlite().create_connect_args(parsed)
+        options["timeout"] = SQLITE_BUSY_TIMEOUT_MS / 1000
+        kwargs["async_creator"] = one_trip_connector(*args, **options)
     else:
         kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
     engine = create_async_engine(url, **kwargs)
