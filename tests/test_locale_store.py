@@ -52,3 +52,42 @@ async def test_a_failed_write_is_tried_again_next_time(db: Database) -> None:
         db.write = real_write  # type: ignore[method-assign]
     await store.remember(8, "de")
     assert await LocaleStore(db, TestClock()).locale_of(8) == "de"
+
+
+async def test_people_arriving_together_share_one_write(db: Database) -> None:
+    store = LocaleStore(db, TestClock())
+    commits = count_commits(db)
+    # A raid's worth of newcomers, each interacting for the first time within the same moment.
+    await asyncio.gather(*(store.remember(100 + n, "es-ES" if n % 2 else "fr") for n in range(40)))
+    assert commits[0] == 1
+    fresh = LocaleStore(db, TestClock())
+    assert [await fresh.locale_of(100 + n) for n in (0, 1, 39)] == ["fr", "es-ES", "es-ES"]
+
+
+async def test_a_deletion_is_not_undone_by_a_write_still_gathering_or_under_way(db: Database) -> None:
+    store = LocaleStore(db, TestClock())
+    # Gathering: the deletion takes it out of the batch.
+    gathering = asyncio.create_task(store.remember(9, "es-ES"))
+    await asyncio.sleep(0)
+    await store.forget(9)
+    await gathering
+    assert await LocaleStore(db, TestClock()).locale_of(9) is None
+    # Under way: the deletion waits for that write, then deletes.
+    writing = asyncio.create_task(store.remember(10, "de"))
+    real_write = db.write
+    started = asyncio.Event()
+
+    async def slow(work):  # type: ignore[no-untyped-def]
+        started.set()
+        await asyncio.sleep(0.2)
+        return await real_write(work)
+
+    db.write = slow  # type: ignore[method-assign]
+    try:
+        await started.wait()
+        db.write = real_write  # type: ignore[method-assign]
+        await store.forget(10)
+    finally:
+        db.write = real_write  # type: ignore[method-assign]
+    await writing
+    assert await LocaleStore(db, TestClock()).locale_of(10) is None

@@ -492,3 +492,59 @@ async def test_add_me_joins_the_thread_without_taking_the_case(tend: Tend) -> No
     )
     assert world.moderator2 in sim.thread_members(case.thread_id or 0)
     assert (await only_case(tend)).holder_id == world.moderator
+
+
+async def test_from_submit_to_settled_is_three_writes_and_the_welcome_is_kept_once(tend: Tend) -> None:
+    """The case with its items; the thread, the card's refresh and the welcome's record; the card.
+    (scripts/bench counts the same under load.) The welcome's gateway copy costs no write."""
+    from sqlalchemy import event
+
+    from models import CaseMessage
+
+    sim, world = tend.sim, tend.world
+    bot = tend.bot
+    assert bot is not None
+    await bot.services.locales.remember(world.member, sim.world.users[world.member].locale)
+    writes = [0]
+
+    def statement(connection: object, _c: object, sql: str, *_: object) -> None:
+        if sql.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
+            connection.info["wrote"] = True  # type: ignore[attr-defined]
+
+    def commit(connection: object) -> None:
+        writes[0] += bool(connection.info.pop("wrote", False))  # type: ignore[attr-defined]
+
+    engine = tend.db.engine.sync_engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        opened = await tend.slash(world.member, "support")
+        await opened.response()
+        submitted = await sim.submit_modal(opened, world.member, {"story": "a hard week"})
+        await submitted.wait_followup()
+        await tend.settle()
+        assert writes[0] == 3
+        case = await only_case(tend)
+        # The member's first words, heard after the welcome's copy: one write of their own.
+        await sim.send_message(case.thread_id or 0, world.member, "hello")
+
+        async def kept() -> list[int]:
+            async with tend.db.read() as session:
+                rows = await session.scalars(
+                    select(CaseMessage.author_id)
+                    .where(CaseMessage.case_id == case.id)
+                    .order_by(CaseMessage.id)
+                )
+                return list(rows)
+
+        async def heard() -> bool:
+            return len(await kept()) == 2 and writes[0] >= 5
+
+        # Two writes for it (its record, and that the member is still talking), after the
+        # welcome's copy, which is dispatched first and would have written by now.
+        await sim.wait_for(heard, timeout=20)
+        assert await kept() == [bot.user.id if bot.user else 0, world.member]
+        assert writes[0] == 5
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)

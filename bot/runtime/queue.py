@@ -277,17 +277,20 @@ async def fire_and_read(
     return case
 
 
-async def private_thread(bot: TendBot, parent_id: int, name: str) -> discord.Thread:
+async def private_thread(bot: TendBot, parent_id: int, name: str, *, adopt: bool = True) -> discord.Thread:
     """The private thread called ``name`` that Tend made in ``parent_id``, made now if there is none.
 
     A crash after Discord made the thread but before Tend stored it leaves the thread there:
     a retry adopts it rather than making a second one (threads carry no nonce). Names are
-    case references, unique per server. Call inside ``retry_on_discord_errors``.
+    case references, unique per server. ``adopt=False``: a first try, with nothing to adopt,
+    skips looking through every thread of the server. Call inside ``retry_on_discord_errors``.
     """
     parent = bot.get_channel(parent_id) or await bot.fetch_channel(parent_id)
     assert isinstance(parent, discord.TextChannel)
     mine = bot.user.id if bot.user else None
-    found = next((t for t in parent.threads if t.name == name and t.owner_id == mine), None)
+    found = (
+        next((t for t in parent.threads if t.name == name and t.owner_id == mine), None) if adopt else None
+    )
     return found or await parent.create_thread(
         name=name, type=discord.ChannelType.private_thread, invitable=False, auto_archive_duration=10080
     )

@@ -17,6 +17,7 @@ import discord
 from bot.domain.disclosure import Readers, reporter_hidden
 from bot.domain.records import Transcript, render_history, render_transcript
 from bot.domain.records.html import Names
+from bot.domain.records.service import Heard
 from bot.runtime.members import recent_members
 
 if TYPE_CHECKING:
@@ -46,6 +47,33 @@ def message_text(message: discord.Message) -> str:
 
 def display_name(author: discord.abc.User) -> str:
     return getattr(author, "display_name", None) or author.name
+
+
+def heard_of(message: discord.Message, guild_id: int, locale: str | None) -> Heard:
+    channel = message.channel
+    return Heard(
+        guild_id=guild_id,
+        thread_id=channel.id,
+        message_id=message.id,
+        author_id=message.author.id,
+        name=display_name(message.author),
+        bot=message.author.bot,
+        at=message.created_at,
+        text=message_text(message),
+        attachments=[a.filename for a in message.attachments],
+        locale=locale,
+        thread_name=getattr(channel, "name", None),
+    )
+
+
+# Tend's own messages that the job sending them records in the transaction that finishes it (the
+# support thread's welcome): the gateway's copy of them needs no write of its own.
+KEPT_BY_SENDER = ("welcome-",)
+
+
+def kept_by_sender(message: discord.Message, bot_id: int | None) -> bool:
+    nonce = message.nonce
+    return message.author.id == bot_id and isinstance(nonce, str) and nonce.startswith(KEPT_BY_SENDER)
 
 
 def names_for(bot: TendBot, guild_id: int, ids: Sequence[int | None]) -> dict[int, str]:

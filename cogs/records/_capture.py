@@ -6,28 +6,8 @@ from typing import TYPE_CHECKING
 
 import discord
 
-from bot.domain.records.service import Heard
-from bot.runtime.records import display_name, message_text
-
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot
-
-
-def heard_of(message: discord.Message, guild_id: int, locale: str | None) -> Heard:
-    channel = message.channel
-    return Heard(
-        guild_id=guild_id,
-        thread_id=channel.id,
-        message_id=message.id,
-        author_id=message.author.id,
-        name=display_name(message.author),
-        bot=message.author.bot,
-        at=message.created_at,
-        text=message_text(message),
-        attachments=[a.filename for a in message.attachments],
-        locale=locale,
-        thread_name=getattr(channel, "name", None),
-    )
 
 
 def in_case_threads(bot: TendBot, guild_id: int | None, channel: object) -> bool:

@@ -12,11 +12,11 @@ from bot.domain.disclosure import TEAM
 from bot.domain.errors import NotFound
 from bot.domain.text import matches
 from bot.runtime.core import TendBot
-from bot.runtime.records import message_text, send_history, transcript_file
+from bot.runtime.records import heard_of, kept_by_sender, message_text, send_history, transcript_file
 from bot.runtime.replies import reply_private
 from bot.runtime.ui import actor_of
 
-from ._capture import heard_of, in_case_threads
+from ._capture import in_case_threads
 from ._jobs import RecordJobs
 
 
@@ -45,6 +45,8 @@ class RecordsCog(commands.GroupCog, group_name="case", group_description="Modera
                 return
         elif not in_case_threads(self.bot, guild_id, channel):
             return
+        if kept_by_sender(message, self.bot.user.id if self.bot.user else None):
+            return  # the job that sent it kept it with its own write
         # The language Tend stored from their last interaction (one table for every feature).
         locale = None if message.author.bot else await self.bot.services.locales.locale_of(message.author.id)
         await self.bot.records.record(heard_of(message, guild_id, locale))

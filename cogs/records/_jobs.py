@@ -13,9 +13,7 @@ from bot.infra.jobs import Finish, GiveUp, Job, NoPayload
 from bot.runtime.audience import team_readers
 from bot.runtime.delivery import retry_on_discord_errors
 from bot.runtime.queue import notes_channel, thread_of
-from bot.runtime.records import transcript_file
-
-from ._capture import heard_of
+from bot.runtime.records import heard_of, transcript_file
 
 if TYPE_CHECKING:
     from bot.runtime.core import TendBot

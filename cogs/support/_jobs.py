@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import discord
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.cases import reference
 from bot.domain.cases.kinds import ClosePayload, SetupPayload
@@ -17,6 +18,7 @@ from bot.runtime.doors import out_of_hours_line
 from bot.runtime.embeds import resources_embed
 from bot.runtime.language import member_language, team_language
 from bot.runtime.queue import private_thread, thread_of
+from bot.runtime.records import heard_of
 from bot.runtime.ui import button_row
 
 from ._views import KeepOpenButton, MemberCloseButton, SurveyButton
@@ -56,7 +58,9 @@ class SupportJobs:
                     # Named by its reference: opaque, never the member's name. A crash before
                     # the thread is stored leaves it there for the retry to adopt.
                     name = reference(case.kind, case.number)
-                    thread = await private_thread(self.bot, guild.channels.support, name)
+                    # Only a try after a failed or lost one can have left a thread to adopt.
+                    first_try = job.attempts <= 1 and case.problem is None
+                    thread = await private_thread(self.bot, guild.channels.support, name, adopt=not first_try)
                 thread_id = made = thread.id
             relay = job.payload.relay
             with retry_on_discord_errors("add the member to their thread"):
@@ -77,7 +81,7 @@ class SupportJobs:
                     extra["view"] = button_row(MemberCloseButton(case.id, speak=speak))
                     # Only the member is pinged; anything they wrote stays inert.
                     pinged = discord.AllowedMentions(users=[discord.Object(case.member_id or 0)])
-                await thread.send(
+                sent = await thread.send(
                     content, embeds=embeds, allowed_mentions=pinged, nonce=f"welcome-{case.id}", **extra
                 )
         except Exception as failed:
@@ -86,7 +90,15 @@ class SupportJobs:
             if made is not None or problem != case.problem:
                 await self.bot.cases.set_problem(case.id, problem, thread_id=made)
             raise
-        return self.bot.cases.thread_ready(case.id, made)
+        # The thread, the card's refresh and the welcome's record: one write.
+        ready = self.bot.cases.thread_ready(case.id, made)
+        welcome = self.bot.records.keep(case.id, heard_of(sent, guild.id, None))
+
+        async def finish(session: AsyncSession) -> None:
+            await ready(session)
+            await welcome(session)
+
+        return finish
 
     def welcome(
         self,

@@ -89,6 +89,14 @@ def _row(case_id: int, heard: Heard) -> dict[str, Any]:
     }
 
 
+async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Messages in, ones already kept skipped (the live copy and the read-back at close meet)."""
+    if rows:
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        statement = insert(CaseMessage).on_conflict_do_nothing(index_elements=[CaseMessage.message_id])
+        await session.execute(statement, rows)
+
+
 @dataclass(frozen=True)
 class PastCase:
     case: Case
@@ -151,15 +159,20 @@ class RecordService:
             )
             room = MAX_MESSAGES_PER_CASE - int(count or 0)
             rows = [_row(case.id, one) for one in heard if one.thread_id == first.thread_id][: max(room, 0)]
-            if rows:
-                insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-                statement = insert(CaseMessage).on_conflict_do_nothing(
-                    index_elements=[CaseMessage.message_id]
-                )
-                await session.execute(statement, rows)
+            await _insert(session, rows)
             return len(heard)  # past the bound, the transcript says it was cut (html.py)
 
         return await self.db.write(work)
+
+    @staticmethod
+    def keep(case_id: int, heard: Heard) -> Finish:
+        """Keep a message Tend sent in a case's thread, in the transaction that finishes the job
+        that sent it (its gateway copy is then skipped: ``kept_by_sender``)."""
+
+        async def record(session: AsyncSession) -> None:
+            await _insert(session, [_row(case_id, heard)])
+
+        return record
 
     async def edited(
         self, message_id: int, text: str | None, attachments: Sequence[str] | None, at: datetime
