@@ -81,3 +81,34 @@ async def test_simultaneous_reports_stop_at_the_burst_limit(db: Database, second
     assert len(filed) == 3 and len(refused) == 3, results
     assert await count(db, "report", 600) == 3
     assert sorted(c.number for c in filed) == [1, 2, 3]
+
+
+async def test_the_daily_limit_holds_after_the_burst_window_and_lifts_a_day_later(db: Database) -> None:
+    cases = case_service(db)
+    reports = report_service(cases)
+    limits = ReportLimits(burst=2, burst_window=timedelta(minutes=10), daily=3)
+
+    async def file(n: int) -> Case:
+        return await reports.file(
+            guild_id=GUILD,
+            reporter_id=610,
+            subject_id=710 + n,
+            rule_id="respect",
+            text="They kept insulting me in the voice chat.",
+            snapshot=None,
+            anonymous=False,
+            escalated=False,
+            limits=limits,
+        )
+
+    await file(1)
+    await file(2)
+    with pytest.raises(ReportLimited, match="paused new ones"):
+        await file(3)
+    cases.clock.advance(minutes=11)  # type: ignore[attr-defined]
+    await file(3)  # the burst window has passed; 3 today
+    cases.clock.advance(minutes=11)  # type: ignore[attr-defined]
+    with pytest.raises(ReportLimited, match="today's limit of 3"):
+        await file(4)
+    cases.clock.advance(hours=24)  # type: ignore[attr-defined]
+    assert (await file(4)).number == 4

@@ -48,21 +48,24 @@ class ReportService:
         self, session: AsyncSession, guild_id: int, reporter_id: int, limits: ReportLimits
     ) -> None:
         now = self.cases.clock()
-
-        async def count_since(since: Any) -> int:
-            found = await session.scalar(
-                select(func.count())
+        burst_since, day_since = now - limits.burst_window, now - timedelta(days=1)
+        # Both windows in one look at the reporter's recent reports.
+        burst, day = (
+            await session.execute(
+                select(
+                    func.count().filter(Case.opened_at > burst_since),
+                    func.count().filter(Case.opened_at > day_since),
+                )
                 .select_from(Case)
                 .where(
                     Case.guild_id == guild_id,
                     Case.kind == "report",
                     Case.member_id == reporter_id,
-                    Case.opened_at > since,
+                    Case.opened_at > min(burst_since, day_since),
                 )
             )
-            return int(found or 0)
-
-        if await count_since(now - limits.burst_window) >= limits.burst:
+        ).one()
+        if int(burst or 0) >= limits.burst:
             minutes = int(limits.burst_window.total_seconds() // 60)
             raise ReportLimited(
                 f"You've sent {limits.burst} reports in the last {minutes} minutes, so I've paused new ones for a "
@@ -70,7 +73,7 @@ class ReportService:
                 "moderator directly.",
                 retry_after=limits.burst_window.total_seconds(),
             )
-        if await count_since(now - timedelta(days=1)) >= limits.daily:
+        if int(day or 0) >= limits.daily:
             raise ReportLimited(
                 f"You've reached today's limit of {limits.daily} reports. The moderators have every one you sent. "
                 "If something urgent happens, please message a moderator directly.",
