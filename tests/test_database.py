@@ -120,10 +120,13 @@ async def test_sqlite_makes_one_trip_per_statement_and_keeps_dbapi_behaviour(tmp
                 return await real(fn, *args)  # type: ignore[arg-type]
 
             driver._execute = counted  # type: ignore[method-assign]
+            # A quick read runs on the event loop: no trip at all.
             rows = (await conn.execute(text("SELECT id, word FROM t ORDER BY id"))).all()
-            assert [r.word for r in rows] == [f"w{i}" for i in range(5)] and trips == 1
+            assert [r.word for r in rows] == [f"w{i}" for i in range(5)] and trips == 0
             changed = await conn.execute(text("UPDATE t SET word = word || '!' WHERE id <= 3"))
-            assert changed.rowcount == 3
+            assert changed.rowcount == 3 and trips == 1
+            # Reads inside a write transaction see it.
+            assert (await conn.execute(text("SELECT word FROM t WHERE id = 1"))).scalar() == "w0!"
             returned = await conn.execute(text("UPDATE t SET word = 'x' WHERE id = 5 RETURNING id, word"))
             assert returned.one() == (5, "x")
             await conn.rollback()  # the updates were in a transaction: really undone
@@ -136,6 +139,38 @@ async def test_sqlite_makes_one_trip_per_statement_and_keeps_dbapi_behaviour(tmp
             assert trips == 0
         async with db.engine.connect() as conn:
             assert (await conn.execute(text("SELECT count(*) FROM t"))).scalar() == 5
+
+
+async def test_a_slow_or_blocked_read_leaves_the_event_loop_to_sqlites_thread(tmp_path: Path) -> None:
+    """Reads run on the event loop only while they are quick and wait for nothing: a long one is
+    stopped and run on the connection's thread, and so is one that would wait for a lock."""
+    path = tmp_path / "slow.db"
+    async with Database.open(f"sqlite:///{path}") as db:
+        async with db.engine.begin() as conn:
+            await conn.execute(text("CREATE TABLE n (v INTEGER)"))
+            await conn.execute(text("INSERT INTO n (v) VALUES (:v)"), [{"v": v} for v in range(60_000)])
+        async with db.engine.connect() as conn:
+            driver = (await conn.get_raw_connection()).driver_connection
+            trips = 0
+            real = driver._execute
+
+            async def counted(fn: object, *args: object) -> object:
+                nonlocal trips
+                trips += 1
+                return await real(fn, *args)  # type: ignore[arg-type]
+
+            driver._execute = counted  # type: ignore[method-assign]
+            # Too long for the event loop: stopped there, answered from the thread, whole.
+            total = (await conn.execute(text("SELECT sum(a.v % 7) FROM n a"))).scalar()
+            assert total == sum(v % 7 for v in range(60_000)) and trips == 1
+
+            # On the loop a read never waits for a lock (a busy database sends it to the thread,
+            # which waits its 5 s); the connection's own timeout is back afterwards.
+            trips = 0
+            inline = (await conn.execute(text("SELECT * FROM pragma_busy_timeout"))).scalar()
+            assert inline == 0 and trips == 0
+            after = await real(lambda: driver._conn.execute("PRAGMA busy_timeout").fetchone())
+            assert after == (5000,)
 
 
 def test_urls_people_paste_get_async_drivers() -> None:
