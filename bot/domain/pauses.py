@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, Authority
@@ -67,14 +67,17 @@ async def active_pause(
     )
 
 
+_LATEST = (
+    select(MemberPause)
+    .where(MemberPause.guild_id == bindparam("guild_id"), MemberPause.member_id == bindparam("user_id"))
+    .order_by(MemberPause.starts_at.desc(), MemberPause.id.desc())
+    .limit(1)
+)  # built once: every card asks it
+
+
 async def latest_pause(session: AsyncSession, guild_id: int, user_id: int) -> MemberPause | None:
     """The member's most recent pause in ``guild_id`` (for the team: shown on their next card)."""
-    return await session.scalar(
-        select(MemberPause)
-        .where(MemberPause.guild_id == guild_id, MemberPause.member_id == user_id)
-        .order_by(MemberPause.starts_at.desc(), MemberPause.id.desc())
-        .limit(1)
-    )
+    return await session.scalar(_LATEST, {"guild_id": guild_id, "user_id": user_id})
 
 
 class PauseService:

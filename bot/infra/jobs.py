@@ -25,7 +25,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy import case, literal_column, select, update
+from sqlalchemy import bindparam, case, literal_column, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -50,6 +50,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 _ADDED = "tend.jobs.added"
 INLINE_GRACE = timedelta(seconds=60)
+
+# Every item ends with it: built once (building a statement costs as much as running it).
+_FINISH = (
+    update(ScheduledItem)
+    .where(ScheduledItem.id == bindparam("item_id"))
+    .values(status=bindparam("to"), finished_at=bindparam("at"), last_error=bindparam("error"))
+)
 
 __all__ = ["Clock", "Finish", "GiveUp", "Job", "JobEngine", "JobKind", "NoPayload", "Ownership", "Retry"]
 
@@ -595,9 +602,7 @@ class JobEngine:
             if then is not None:
                 await then(session)  # what the handler did, recorded with its item's end
             await session.execute(
-                update(ScheduledItem)
-                .where(ScheduledItem.id == job.id)
-                .values(status=status, finished_at=self.clock(), last_error=_clip(error))
+                _FINISH, {"item_id": job.id, "to": status, "at": self.clock(), "error": _clip(error)}
             )
             if next_due is not None and registered is not None:
                 # Same transaction: a crash leaves either this run pending or the next one scheduled.

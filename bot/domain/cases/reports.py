@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, require_reveal
@@ -38,6 +38,22 @@ class ReportLimited(TryLater):
     """Too many reports in a short time; the message says when the member can report again."""
 
 
+# Built once: every report asks it (building a statement costs as much as running it).
+_RECENT = (
+    select(
+        func.count().filter(Case.opened_at > bindparam("burst_since")),
+        func.count().filter(Case.opened_at > bindparam("day_since")),
+    )
+    .select_from(Case)
+    .where(
+        Case.guild_id == bindparam("guild_id"),
+        Case.kind == "report",
+        Case.member_id == bindparam("reporter"),
+        Case.opened_at > bindparam("since"),
+    )
+)
+
+
 class ReportService:
     def __init__(self, cases: CaseService):
         self.cases = cases
@@ -52,17 +68,14 @@ class ReportService:
         # Both windows in one look at the reporter's recent reports.
         burst, day = (
             await session.execute(
-                select(
-                    func.count().filter(Case.opened_at > burst_since),
-                    func.count().filter(Case.opened_at > day_since),
-                )
-                .select_from(Case)
-                .where(
-                    Case.guild_id == guild_id,
-                    Case.kind == "report",
-                    Case.member_id == reporter_id,
-                    Case.opened_at > min(burst_since, day_since),
-                )
+                _RECENT,
+                {
+                    "guild_id": guild_id,
+                    "reporter": reporter_id,
+                    "burst_since": burst_since,
+                    "day_since": day_since,
+                    "since": min(burst_since, day_since),
+                },
             )
         ).one()
         if int(burst or 0) >= limits.burst:

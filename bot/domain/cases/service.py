@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, may_hold
@@ -46,6 +45,25 @@ CLOSE_REASONS = {
     "other": _("Other"),
 }
 SURVEY_ANSWERS = ("yes", "somewhat", "no")
+
+
+# What every new case's thread and card record as they finish, built once (building a statement
+# costs as much as running it).
+_THREAD_OK = (
+    update(Case)
+    .where(Case.id == bindparam("case_id"))
+    .values(problem=None)
+    .returning(Case.guild_id, Case.card_message_id)
+    .execution_options(synchronize_session=False)
+)
+_THREAD_MADE = _THREAD_OK.values(thread_id=bindparam("thread"))
+_CARD_POSTED = (
+    update(Case)
+    .where(Case.id == bindparam("case_id"))
+    .values(card_channel_id=bindparam("channel"), card_message_id=bindparam("message"))
+    .returning(Case.guild_id, Case.thread_id, Case.problem)
+    .execution_options(synchronize_session=False)
+)
 
 
 class CooldownActive(TryLater):
@@ -166,19 +184,11 @@ class CaseService(CaseBase):
         case's card is drawn after its thread, so it shows it from the start)."""
 
         async def record(session: AsyncSession) -> None:
-            values: dict[str, Any] = {"problem": None}
-            if thread_id is not None:
-                values["thread_id"] = thread_id
             # One statement: the new values in, what decides the rest out.
-            row = (
-                await session.execute(
-                    update(Case)
-                    .where(Case.id == case_id)
-                    .values(**values)
-                    .returning(Case.guild_id, Case.card_message_id)
-                    .execution_options(synchronize_session=False)
-                )
-            ).first()
+            if thread_id is None:
+                row = (await session.execute(_THREAD_OK, {"case_id": case_id})).first()
+            else:
+                row = (await session.execute(_THREAD_MADE, {"case_id": case_id, "thread": thread_id})).first()
             if row is None:
                 return  # erased meanwhile: nothing to record
             if thread_id is not None:
@@ -213,11 +223,7 @@ class CaseService(CaseBase):
         async def record(session: AsyncSession) -> None:
             row = (
                 await session.execute(
-                    update(Case)
-                    .where(Case.id == case_id)
-                    .values(card_channel_id=channel_id, card_message_id=message_id)
-                    .returning(Case.guild_id, Case.thread_id, Case.problem)
-                    .execution_options(synchronize_session=False)
+                    _CARD_POSTED, {"case_id": case_id, "channel": channel_id, "message": message_id}
                 )
             ).first()
             if row is not None and (row.thread_id, row.problem) != (drawn.thread_id, drawn.problem):

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import bindparam, func, select
 from sqlalchemy import case as sql_case
-from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -40,21 +40,30 @@ async def lock_counter(session: AsyncSession, guild_id: int, kind: str) -> None:
     )
 
 
-async def claim_number(session: AsyncSession, guild_id: int, kind: str) -> int:
-    """Take the next case number for a guild and kind, in one statement (an upsert that returns
-    it). The counter row stays locked until the transaction ends, so it also serializes "check a
-    limit, then add a case": call it first, check, and raise to give the number back."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    bump = (
+def _bump(dialect: str) -> Any:
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    return (
         insert(CaseCounter)
-        .values(guild_id=guild_id, kind=kind, last_number=1)
+        .values(guild_id=bindparam("guild_id"), kind=bindparam("kind"), last_number=1)
         .on_conflict_do_update(
             index_elements=[CaseCounter.guild_id, CaseCounter.kind],
             set_={"last_number": CaseCounter.last_number + 1},
         )
         .returning(CaseCounter.last_number)
     )
-    return int((await session.execute(bump)).scalar_one())
+
+
+# The statements of every case flow, built once: building one and working out its cache key
+# cost as much as running it (a look-up by key: 1.1 ms built per call, 0.55 ms built once).
+_BUMP = {dialect: _bump(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+async def claim_number(session: AsyncSession, guild_id: int, kind: str) -> int:
+    """Take the next case number for a guild and kind, in one statement (an upsert that returns
+    it). The counter row stays locked until the transaction ends, so it also serializes "check a
+    limit, then add a case": call it first, check, and raise to give the number back."""
+    bump = _BUMP["postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"]
+    return int((await session.execute(bump, {"guild_id": guild_id, "kind": kind})).scalar_one())
 
 
 # What an audit detail may hold: ids, numbers, flags and short labels (a rule id, an outcome key).
@@ -94,28 +103,58 @@ def audit(
     )
 
 
+_MEMBERS_CASES = (
+    Case.guild_id == bindparam("guild_id"),
+    Case.member_id == bindparam("member_id"),
+    Case.kind == bindparam("kind"),
+)
+_OPEN_OR_LATEST = (
+    select(Case)
+    .where(*_MEMBERS_CASES)
+    .order_by(sql_case((Case.status.in_(OPEN_STATUSES), 0), else_=1), Case.opened_at.desc())
+    .limit(1)
+)
+_OPEN_CASE_OF = (
+    select(Case)
+    .where(*_MEMBERS_CASES, Case.status.in_(OPEN_STATUSES))
+    .order_by(Case.opened_at.desc())
+    .limit(1)
+)
+
+
 async def open_or_latest(session: AsyncSession, guild_id: int, member_id: int, kind: str) -> Case | None:
     """The member's open case of ``kind`` if there is one, else their latest (one query)."""
-    return await session.scalar(
-        select(Case)
-        .where(Case.guild_id == guild_id, Case.member_id == member_id, Case.kind == kind)
-        .order_by(sql_case((Case.status.in_(OPEN_STATUSES), 0), else_=1), Case.opened_at.desc())
-        .limit(1)
-    )
+    return await session.scalar(_OPEN_OR_LATEST, {"guild_id": guild_id, "member_id": member_id, "kind": kind})
 
 
 async def open_case_of(session: AsyncSession, guild_id: int, member_id: int, kind: str) -> Case | None:
-    return await session.scalar(
-        select(Case)
-        .where(
-            Case.guild_id == guild_id,
-            Case.member_id == member_id,
-            Case.kind == kind,
-            Case.status.in_(OPEN_STATUSES),
-        )
-        .order_by(Case.opened_at.desc())
-        .limit(1)
+    return await session.scalar(_OPEN_CASE_OF, {"guild_id": guild_id, "member_id": member_id, "kind": kind})
+
+
+# Two counts, each answered from an index (an OR across both columns would scan the guild).
+_OWN = (
+    select(func.count())
+    .select_from(Case)
+    .where(
+        Case.guild_id == bindparam("guild_id"),
+        Case.member_id == bindparam("user_id"),
+        Case.kind != "report",
+        Case.id != bindparam("case_id"),
     )
+    .scalar_subquery()
+)
+_ABOUT = (
+    select(func.count())
+    .select_from(Case)
+    .where(
+        Case.guild_id == bindparam("guild_id"),
+        Case.subject_id == bindparam("user_id"),
+        (Case.kind == "report") | (Case.member_id != bindparam("user_id")) | Case.member_id.is_(None),
+        Case.id != bindparam("case_id"),
+    )
+    .scalar_subquery()
+)
+_PAST = select(_OWN + _ABOUT)
 
 
 async def past_case_count(session: AsyncSession, case: Case, user_id: int) -> int:
@@ -123,38 +162,20 @@ async def past_case_count(session: AsyncSession, case: Case, user_id: int) -> in
 
     A person's earlier support requests and reports about them count; reports they filed don't.
     """
-    # Two counts, each answered from an index (an OR across both columns would scan the guild).
-    own = (
-        select(func.count())
-        .select_from(Case)
-        .where(
-            Case.guild_id == case.guild_id,
-            Case.member_id == user_id,
-            Case.kind != "report",
-            Case.id != case.id,
-        )
-        .scalar_subquery()
-    )
-    about = (
-        select(func.count())
-        .select_from(Case)
-        .where(
-            Case.guild_id == case.guild_id,
-            Case.subject_id == user_id,
-            (Case.kind == "report") | (Case.member_id != user_id) | Case.member_id.is_(None),
-            Case.id != case.id,
-        )
-        .scalar_subquery()
-    )
-    count = await session.scalar(select(own + about))
+    count = await session.scalar(_PAST, {"guild_id": case.guild_id, "user_id": user_id, "case_id": case.id})
     return int(count or 0)
+
+
+_LOAD = (
+    select(Case.holder_id, func.count())
+    .where(
+        Case.guild_id == bindparam("guild_id"), Case.status.in_(OPEN_STATUSES), Case.holder_id.is_not(None)
+    )
+    .group_by(Case.holder_id)
+)
 
 
 async def open_load(session: AsyncSession, guild_id: int) -> dict[int, int]:
     """Open cases per holder in a guild."""
-    rows = await session.execute(
-        select(Case.holder_id, func.count())
-        .where(Case.guild_id == guild_id, Case.status.in_(OPEN_STATUSES), Case.holder_id.is_not(None))
-        .group_by(Case.holder_id)
-    )
+    rows = await session.execute(_LOAD, {"guild_id": guild_id})
     return {int(holder): int(count) for holder, count in rows.all() if holder is not None}
