@@ -231,8 +231,10 @@ class TendBot(commands.AutoShardedBot):
     async def close(self) -> None:
         self.jobs.stop()
         await self.jobs.wait_idle()
-        if self._background:
-            await asyncio.gather(*self._background, return_exceptions=True)
+        # Until none is left: one that finishes may have been joined by another meanwhile (a
+        # language gathering for its write, an interaction that arrived while stopping).
+        while self._background:
+            await asyncio.gather(*list(self._background), return_exceptions=True)
         await super().close()
 
     # -- helpers every feature uses --------------------------------------------------------
