@@ -53,6 +53,9 @@ class SqlCounter:
 
     def __init__(self, engine: AsyncEngine | None = None):
         self.statements = self.writes = 0
+        # BENCH_SQL_LOG=/tmp/sql.log: every statement's text, one a line (which ones a flow runs).
+        log_to = os.environ.get("BENCH_SQL_LOG")
+        self._log = open(log_to, "a") if log_to else None  # noqa: SIM115 (open for the process's life)
         if engine is not None:
             sync = engine.sync_engine
             event.listen(sync, "before_cursor_execute", self._statement)
@@ -61,6 +64,8 @@ class SqlCounter:
 
     def _statement(self, connection: Any, _cursor: Any, statement: str, *_: Any) -> None:
         self.statements += 1
+        if self._log is not None:
+            self._log.write(" ".join(statement.split())[:300] + "\n")
         if statement.lstrip()[:6].upper() in ("INSERT", "UPDATE", "DELETE"):
             connection.info["tend_bench_wrote"] = True
 
