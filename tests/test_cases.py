@@ -156,6 +156,26 @@ async def test_thread_messages_record_first_reply_and_member_activity(service: C
     first = (await service.get(GUILD, case.id)).first_reply_at
     await service.record_thread_message(555, MOD2, is_moderator=True)
     assert first is not None and (await service.get(GUILD, case.id)).first_reply_at == first
+    # After the first reply, moderators' and anyone else's messages change nothing: no write.
+    from sqlalchemy import event
+
+    commits = [0]
+
+    def count(_connection: object) -> None:
+        commits[0] += 1
+
+    event.listen(service.db.engine.sync_engine, "commit", count)
+    try:
+        await service.record_thread_message(555, MOD, is_moderator=True)
+        await service.record_thread_message(555, 999, is_moderator=False)
+        assert commits[0] == 0
+        later = service.clock.advance(minutes=5)  # type: ignore[attr-defined]
+        await service.record_thread_message(555, 11, is_moderator=False)  # the member: still talking
+        assert commits[0] == 1
+        active = (await service.get(GUILD, case.id)).member_active_at
+        assert active is not None and active >= later
+    finally:
+        event.remove(service.db.engine.sync_engine, "commit", count)
 
 
 async def test_member_left_marks_open_cases(service: CaseService) -> None:

@@ -57,6 +57,7 @@ _THREAD_OK = (
     .execution_options(synchronize_session=False)
 )
 _THREAD_MADE = _THREAD_OK.values(thread_id=bindparam("thread"))
+_CASE_OF_THREAD = select(Case).where(Case.thread_id == bindparam("thread_id"))
 _CARD_POSTED = (
     update(Case)
     .where(Case.id == bindparam("case_id"))
@@ -421,9 +422,17 @@ class CaseService(CaseBase):
     ) -> Case | None:
         """A message in a support thread: the first moderator reply, or the member being active."""
         now = self.clock()
+        # Most messages change nothing (a moderator after the first reply, someone else): a read
+        # tells, and only the member's words and a first reply take a write.
+        async with self.db.read() as session:
+            seen = await session.scalar(_CASE_OF_THREAD, {"thread_id": thread_id})
+        if seen is None or not seen.is_open:
+            return None
+        if author_id != seen.member_id and not (is_moderator and seen.first_reply_at is None):
+            return seen
 
         async def work(session: AsyncSession) -> Case | None:
-            case = await session.scalar(select(Case).where(Case.thread_id == thread_id))
+            case = await session.scalar(_CASE_OF_THREAD, {"thread_id": thread_id})
             if case is None or not case.is_open:
                 return None
             if author_id == case.member_id:
