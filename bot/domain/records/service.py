@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -89,6 +89,17 @@ def _row(case_id: int, heard: Heard) -> dict[str, Any]:
     }
 
 
+# Asked for every message heard in a case thread: built once (building a statement costs as much
+# as running it).
+_BY_THREAD = (
+    select(Case)
+    .where(Case.guild_id == bindparam("guild_id"))
+    .where(or_(Case.thread_id == bindparam("thread_id"), Case.subject_thread_id == bindparam("thread_id")))
+    .limit(1)
+)
+_KEPT = select(func.count()).select_from(CaseMessage).where(CaseMessage.case_id == bindparam("case_id"))
+
+
 async def _insert(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Messages in, ones already kept skipped (the live copy and the read-back at close meet)."""
     if rows:
@@ -116,12 +127,7 @@ class RecordService:
     ) -> Case | None:
         """The case whose thread this is: by the stored id, else (a thread just made, not yet
         stored) by the reference its name starts with."""
-        case = await session.scalar(
-            select(Case)
-            .where(Case.guild_id == guild_id)
-            .where(or_(Case.thread_id == thread_id, Case.subject_thread_id == thread_id))
-            .limit(1)
-        )
+        case = await session.scalar(_BY_THREAD, {"guild_id": guild_id, "thread_id": thread_id})
         if case is not None or not thread_name:
             return case
         match = _THREAD_NAME.fullmatch(thread_name)
@@ -154,9 +160,7 @@ class RecordService:
             case = await self.case_of_thread(session, first.guild_id, first.thread_id, first.thread_name)
             if case is None:
                 return 0
-            count = await session.scalar(
-                select(func.count()).select_from(CaseMessage).where(CaseMessage.case_id == case.id)
-            )
+            count = await session.scalar(_KEPT, {"case_id": case.id})
             room = MAX_MESSAGES_PER_CASE - int(count or 0)
             rows = [_row(case.id, one) for one in heard if one.thread_id == first.thread_id][: max(room, 0)]
             await _insert(session, rows)
