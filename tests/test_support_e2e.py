@@ -525,7 +525,7 @@ async def test_from_submit_to_settled_is_three_writes_and_the_welcome_is_kept_on
         await tend.settle()
         assert writes[0] == 3
         case = await only_case(tend)
-        # The member's first words, heard after the welcome's copy: one write of their own.
+        # The member's first words, heard after the welcome's copy.
         await sim.send_message(case.thread_id or 0, world.member, "hello")
 
         async def kept() -> list[int]:
