@@ -157,6 +157,7 @@ class Tend:
     ):
         self.sim, self.world, self.settings, self.db, self.cipher = sim, world, settings, db, cipher
         self.clock = clock or TestClock()
+        sim.world.clock = self.clock  # Discord's checks of times Tend sends use the same clock
         self._stack: contextlib.AsyncExitStack | None = None
         self.bot: TendBot | None = None
         self.services: Services | None = None

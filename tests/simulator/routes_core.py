@@ -299,7 +299,7 @@ def register(sim: DiscordSimulator) -> None:
             until = body["communication_disabled_until"]
             if until is not None:
                 moment = dt.datetime.fromisoformat(str(until).replace("Z", "+00:00"))
-                if moment - dt.datetime.now(dt.UTC) > dt.timedelta(days=28, minutes=1):
+                if moment - world.clock() > dt.timedelta(days=28, minutes=1):
                     raise ApiError(400, 50035, "Invalid Form Body")
             before = member.communication_disabled_until
             member.communication_disabled_until = until

@@ -8,6 +8,7 @@ Ids are ints everywhere in this module; payloads (:mod:`.payloads`) turn them in
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -175,6 +176,9 @@ class World:
 
     def __init__(self, *, bot_name: str = "Tend") -> None:
         self.ids = SnowflakeFactory()
+        # Discord's "now" where it checks a time a bot sent (a timeout's end): the test's clock
+        # when one runs Tend (tests/tend.py), so no check depends on the day the suite runs.
+        self.clock: Callable[[], dt.datetime] = utcnow
         self.users: dict[int, User] = {}
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}
