@@ -16,7 +16,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import Actor, Authority
-from bot.domain.cases.kinds import CARD_SYNC
+from bot.domain.cases.kinds import schedule_card_sync
 from bot.domain.cases.store import audit
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.i18n import P_, _
@@ -297,11 +297,4 @@ class PauseService:
             )
         ).all()
         for case_id in ids:
-            await self.jobs.add(
-                session,
-                guild_id=guild_id,
-                kind=CARD_SYNC,
-                due_at=now,
-                case_id=case_id,
-                dedupe_key=f"card:{case_id}",
-            )
+            await schedule_card_sync(self.jobs, session, guild_id, case_id, now)

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.domain.authority import CASE_GONE, Actor, Authority, require_case_member
-from bot.domain.cases.kinds import CARD_SYNC, CASE_TRANSCRIPT
+from bot.domain.cases.kinds import CARD_SYNC, CASE_TRANSCRIPT, schedule_card_sync
 from bot.domain.cases.store import audit, reference
 from bot.domain.errors import InvalidInput, NotFound
 from bot.domain.i18n import _
@@ -132,14 +132,7 @@ class CaseBase:
 
     async def _card_of(self, session: AsyncSession, guild_id: int, case_id: int, now: datetime) -> None:
         """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
-        await self.jobs.add(
-            session,
-            guild_id=guild_id,
-            kind=CARD_SYNC,
-            due_at=now,
-            case_id=case_id,
-            dedupe_key=f"card:{case_id}",
-        )
+        await schedule_card_sync(self.jobs, session, guild_id, case_id, now)
 
     def mark_closed(
         self, case: Case, *, status: str, outcome: str, actor_id: int, acknowledge: bool = True

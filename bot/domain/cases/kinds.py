@@ -7,9 +7,12 @@ Payloads hold ids, labels and Tend's own words, never a member's.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import ClassVar
 
-from bot.infra.jobs import JobKind, NoPayload
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.infra.jobs import JobEngine, JobKind, NoPayload
 
 
 @dataclass(frozen=True)
@@ -75,3 +78,12 @@ REPORT_TALK = JobKind("report.talk", TalkPayload)
 CASE_TRANSCRIPT = JobKind("case.transcript", NoPayload)
 # ...and deleted from Discord when the record goes (retention, a member's /privacy delete).
 TRANSCRIPT_UNPOST = JobKind("case.transcript_unpost", UnpostPayload)
+
+
+async def schedule_card_sync(
+    jobs: JobEngine, session: AsyncSession, guild_id: int, case_id: int, now: datetime
+) -> None:
+    """Schedule a refresh of the case's queue card (one pending refresh at a time is enough)."""
+    await jobs.add(
+        session, guild_id=guild_id, kind=CARD_SYNC, due_at=now, case_id=case_id, dedupe_key=f"card:{case_id}"
+    )
