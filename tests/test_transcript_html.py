@@ -6,6 +6,8 @@ import html
 import re
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from bot.domain.records.html import CSP, Names, render_history, render_transcript
 from bot.domain.records.markdown import Rendering, render_markdown
 
@@ -135,3 +137,15 @@ def test_a_record_too_big_for_one_file_is_cut_saying_so() -> None:
     )
     assert len(page) < PAGE_BUDGET + 200_000 and "doesn&#x27;t fit in one file" not in page
     assert "doesn't fit in one file" in page and "Timeline" in page
+
+
+def test_every_kinds_reference_is_understood_as_on_its_card() -> None:
+    from bot.domain.errors import InvalidInput
+    from bot.domain.records.service import parse_reference
+
+    assert parse_reference("support-0001") == ("support", 1)
+    assert parse_reference(" R-0003 ") == ("report", 3)
+    assert parse_reference("d-12") == ("distress", 12)
+    assert parse_reference("A-0004") == ("appeal", 4)  # appeals have transcripts too
+    with pytest.raises(InvalidInput):
+        parse_reference("x-0001")

@@ -71,7 +71,8 @@ class DmsCog(commands.Cog):
             return
         try:
             guilds = await self.servers_of(user_id)
-        except (discord.HTTPException, TimeoutError):
+        except Exception:  # Discord's errors, a dropped connection: never silence, words back
+            log.warning("could not ask Discord which servers a DM's author shares", exc_info=True)
             await give_back(channel, speak(library.message("dm_discord_trouble")), text)
             return
         if not guilds:
@@ -152,14 +153,14 @@ class DmsCog(commands.Cog):
         text = team_words(bot, message)
         if not text:
             return
-        case = await bot.dms.relayed_case(thread.id)
-        if case is None:
-            return
         # Only the team's words are theirs to pass on as "from the moderators".
         roles = [r.id for r in getattr(message.author, "roles", [])]
         if not bot.is_moderator_of(guild, message.author.id, roles):
             return
         try:
+            case = await bot.dms.relayed_case(thread.id)
+            if case is None:
+                return
             await bot.dms.relay_out(case, author_id=message.author.id, source_id=message.id, text=text)
         except Exception:
             # Never silence: the moderator hears their words didn't go, and can send them again.

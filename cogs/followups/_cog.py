@@ -114,9 +114,10 @@ class FollowUpsCog(commands.Cog):
         self, interaction: discord.Interaction[TendBot], when: str, text: str, dm: bool = False
     ) -> None:
         guild = self.bot.guild_config(interaction.guild_id)
-        if await shut_if_paused(interaction, guild, words=text):
-            return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        # No form follows to check again, so this check may take the time it needs (deferred).
+        if await shut_if_paused(interaction, guild, words=text, quick=False):
+            return
         due = parse_when(when, guild.zone, self.bot.followups.clock())
         await self.bot.followups.remind(
             guild_id=guild.id,

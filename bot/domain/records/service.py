@@ -29,7 +29,10 @@ from models import AuditEvent, Case, CaseMessage, TranscriptPost
 from models.records import MAX_ATTACHMENTS, MAX_EDITS_KEPT, MAX_MESSAGES_PER_CASE, MAX_NAME, MAX_TEXT
 
 HISTORY_LIMIT = 25
-_REFERENCE = re.compile(r"\s*(support-|r-|d-)0*([0-9]{1,9})\s*", re.IGNORECASE)
+# Every kind's reference (support-0001, R-0002, D-0003, A-0004), as on its card.
+_REFERENCE = re.compile(
+    r"\s*(" + "|".join(re.escape(p) for p in REFERENCE_PREFIX.values()) + r")0*([0-9]{1,9})\s*", re.IGNORECASE
+)
 # A case thread's name starts with its reference ("support-0001", "R-0002 · conversation").
 _THREAD_NAME = re.compile(r"(support-|R-)([0-9]{1,9})(?: · (report|conversation))?")
 _KIND_OF_PREFIX = {prefix.lower(): kind for kind, prefix in REFERENCE_PREFIX.items()}
