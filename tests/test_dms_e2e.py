@@ -221,6 +221,12 @@ async def test_relay_both_ways(tend: Tend) -> None:
     await sim.edit_user_message(int(sent["id"]), "thanks for listening, truly")
     await sim.wait_for(lambda: "(edited)" in sim.message(int(posted["id"]))["content"])
     assert "truly" in sim.message(int(posted["id"]))["content"]
+    # An edit that grows past one message (Nitro allows 4,000 characters) isn't cut: the rest follows.
+    count = len(sim.channel_messages(thread))
+    await sim.edit_user_message(int(sent["id"]), "thanks, " + "y" * 3000 + " THE END")
+    await arrives(tend, thread, count)
+    said = "".join(m["content"] for m in sim.channel_messages(thread))
+    assert said.count("y") >= 3000 and "THE END" in said
 
     # A moderator answers in the thread: it reaches the member, from "the moderators of Haven".
     sim.join_thread(thread, world.moderator)

@@ -11,7 +11,7 @@ import discord
 from bot.domain.cases import reference
 from bot.domain.dms import NotePayload, RelayPayload
 from bot.domain.i18n import _
-from bot.domain.text import fit, quote
+from bot.domain.text import quote
 from bot.infra.jobs import Finish, GiveUp, Job, Retry
 from bot.runtime.delivery import DMS_CLOSED, retry_on_discord_errors, send_dm
 from bot.runtime.language import member_language, team_language
@@ -90,14 +90,17 @@ class DmJobs:
         first: discord.Message | None = None
         with retry_on_discord_errors("post the member's DM in the case thread"):
             thread = await thread_of(bot, case.thread_id)
+            parts = pieces(quoted)
             if job.payload.edit:
                 if row.delivered_id is not None:
-                    edited = fit(f"{header}\n{quoted}", 2000)
                     await thread.get_partial_message(row.delivered_id).edit(
-                        content=edited, allowed_mentions=none
+                        content=f"{header}\n{parts[0]}", allowed_mentions=none
                     )
+                    # An edit that grew past one message: the rest follows, nothing cut.
+                    for index, part in enumerate(parts[1:], start=1):
+                        await thread.send(part, allowed_mentions=none, nonce=f"dm-in-edit-{row.id}-{index}")
                 return None
-            for index, part in enumerate(pieces(quoted)):
+            for index, part in enumerate(parts):
                 text = f"{header}\n{part}" if index == 0 else part
                 sent = await thread.send(text, allowed_mentions=none, nonce=f"dm-in-{row.id}-{index}")
                 first = first or sent
