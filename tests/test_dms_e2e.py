@@ -407,3 +407,21 @@ async def test_without_message_content_moderators_mention_tend_to_reach_the_memb
         reply = (await arrives(tend, dm, count))[-1]
         assert "We read what you wrote" in reply["content"] and f"<@{me}>" not in reply["content"]
         assert len(sim.dm_messages(world.member)) == count + 1  # only the message meant for them
+
+
+async def test_a_dm_for_a_deleted_case_thread_comes_back_to_the_member(tend: Tend) -> None:
+    """Someone deleted the case's thread: the member's next DM can't reach the team there, and
+    retrying would never end; they get their words back, told so."""
+    sim, world = tend.sim, tend.world
+    case, _started = await relay_case(tend)
+    sim.delete_channel(case.thread_id or 0)
+    dm = sim.world.dm_channel(world.member).id
+    count = len(sim.dm_messages(world.member))
+    await sim.send_message(dm, world.member, "are you still there? it got worse tonight")
+
+    def from_tend() -> str:
+        mine = [m for m in sim.dm_messages(world.member)[count:] if int(m["author"]["id"]) != world.member]
+        return "".join(m["content"] for m in mine)
+
+    said = await sim.wait_for(lambda: "it got worse tonight" in from_tend() and from_tend(), timeout=20)
+    assert "couldn't pass this on" in said

@@ -24,7 +24,7 @@ from ._views import EndRelayButton
 if TYPE_CHECKING:
     from bot.domain.config import GuildConfig
     from bot.runtime.core import TendBot
-    from models import Case
+    from models import Case, DirectMessage
 
 WHOLE = 1_000_000  # quote() without cutting: relayed text is split into pieces, never shortened
 THREAD_WAIT = 5.0
@@ -75,13 +75,7 @@ class DmJobs:
         server = server_name(bot, guild)
         if not case.is_open and row.status == "pending":
             # The case closed before this reached its thread: the member gets their words back.
-            with retry_on_discord_errors("give the member their words back"):
-                user = bot.get_user(row.member_id) or await bot.fetch_user(row.member_id)
-                channel = user.dm_channel or await user.create_dm()
-            speak = await member_language(bot, guild.id, row.member_id)
-            intro = speak(bot.prompts(guild.id).message("dm_relay_not_delivered", server=server))
-            await give_back(channel, intro, row.body)
-            return bot.dms.undeliverable(row.id, dms_closed=False)
+            return await self._words_back(row, guild, server)
         if case.thread_id is None:
             raise Retry("the case's thread isn't made yet", after=THREAD_WAIT)
         header = f"💬 <@{row.member_id}> by DM{' (edited)' if row.edited_at else ''}:"
@@ -89,7 +83,14 @@ class DmJobs:
         none = discord.AllowedMentions.none()
         first: discord.Message | None = None
         with retry_on_discord_errors("post the member's DM in the case thread"):
-            thread = await thread_of(bot, case.thread_id)
+            try:
+                thread: discord.Thread | None = await thread_of(bot, case.thread_id)
+            except discord.NotFound:
+                thread = None
+        if thread is None:
+            # The case's thread was deleted: nobody would read it there, and retrying never ends.
+            return None if job.payload.edit else await self._words_back(row, guild, server)
+        with retry_on_discord_errors("post the member's DM in the case thread"):
             parts = pieces(quoted)
             if job.payload.edit:
                 if row.delivered_id is not None:
@@ -106,6 +107,17 @@ class DmJobs:
                 first = first or sent
         await self._mark_passed_on(row.member_id, row.source_id)
         return bot.dms.delivered(row.id, first.id if first else None)
+
+    async def _words_back(self, row: DirectMessage, guild: GuildConfig, server: str) -> Finish:
+        """The member's relayed words didn't reach the team: they get them back, told so."""
+        bot = self.bot
+        with retry_on_discord_errors("give the member their words back"):
+            user = bot.get_user(row.member_id) or await bot.fetch_user(row.member_id)
+            channel = user.dm_channel or await user.create_dm()
+        speak = await member_language(bot, guild.id, row.member_id)
+        intro = speak(bot.prompts(guild.id).message("dm_relay_not_delivered", server=server))
+        await give_back(channel, intro, row.body or "")
+        return bot.dms.undeliverable(row.id, dms_closed=False)
 
     async def _mark_passed_on(self, member_id: int, message_id: int) -> None:
         """A ✅ on the member's DM: it reached the moderators (a nicety; never fails the relay)."""
